@@ -1,0 +1,41 @@
+/* cx_stage.h - the one shape of a middle stage (tokenize, tag, cluster).
+ *
+ * A stage provides a cx_stage_ops table: init builds its context from the
+ * configuration, process enriches one envelope, tick runs periodically,
+ * reload re-reads lexicons on SIGHUP, fini releases the context.  The runner
+ * (cx_stage_main) owns everything else: the command line, the configuration,
+ * the ZeroMQ links (PULL on link.<name>, PUSH to the next stage's link), the
+ * metrics file, signals and the loop.  A newcomer who has read one stage has
+ * read them all. */
+#ifndef CX_STAGE_H
+#define CX_STAGE_H
+#include "cx_conf.h"
+#include "cx_env.h"
+#include "cx_metrics.h"
+
+typedef struct cx_stage_io cx_stage_io;
+
+typedef struct cx_stage_ops {
+    const char *name;        /* "tokenize" */
+    const char *summary;     /* one line for --help */
+    const char *in_key;      /* "link.tokenize" */
+    const char *out_key;     /* "link.tag" */
+    /* Build the context.  0 on success; -1 with a reason in err. */
+    int (*init)(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size_t errlen);
+    /* Enrich env in place.  0 on success; -1 with a reason in err: the record
+     * is then marked with the error and forwarded to the sink's dead letters. */
+    int (*process)(void *ctx, cx_env *env, cx_stage_io *io, char *err, size_t errlen);
+    /* Optional: called about every 100 ms (decay, alerts, checkpoints). */
+    void (*tick)(void *ctx, cx_stage_io *io);
+    /* Optional: SIGHUP.  0 on success; -1 keeps the old state and logs err. */
+    int (*reload)(void *ctx, const cx_conf *c, char *err, size_t errlen);
+    void (*fini)(void *ctx);
+} cx_stage_ops;
+
+/* Send a JSON event (cluster lifecycle, alert) downstream to the sink.  0/-1. */
+int cx_stage_emit_event(cx_stage_io *io, const char *json, size_t len);
+
+/* The whole stage process: returns the exit code for main. */
+int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops);
+
+#endif

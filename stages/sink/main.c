@@ -1,0 +1,289 @@
+/* main.c - cxflow-sink: the last stage.
+ *
+ * Receives enriched records and events on link.sink, writes them in batches
+ * (sink.batch records or sink.flush_ms, whichever comes first) to SQLite and
+ * the JSON-lines file, and after each batch is durably committed sends one
+ * acknowledgement frame per source topic back to ingest on link.ack.  Only
+ * acknowledged records ever have their Kafka offsets committed, so a crash of
+ * the sink at any moment loses nothing: the records of an uncommitted batch
+ * are sent again by ingest and stored once (INSERT OR IGNORE on the source
+ * coordinates). */
+#include "cx_alloc.h"
+#include "cx_env.h"
+#include "cx_link.h"
+#include "cx_log.h"
+#include "cx_metrics.h"
+#include "cx_util.h"
+#include "store.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct pending {
+    char topic[256];
+    cx_ack_item *items;
+    size_t n, cap;
+} pending;
+
+typedef struct sink {
+    cx_conf *conf;
+    cx_store *db;
+    FILE *jsonl;
+    FILE *dlq;
+    void *zctx, *in, *ack;
+    pending *acks;        /* one list per topic in the open batch */
+    size_t nacks;
+    size_t batch_n, batch_max;
+    int64_t batch_started;
+    int in_txn;
+    cx_buf line, abuf;
+    cx_metrics *m;
+    double *m_in, *m_new, *m_dup, *m_dead, *m_events, *m_batches, *m_bad, *m_lat_p50, *m_lat_p99, *m_ack_dropped;
+    /* latency histogram: produce (Kafka timestamp) to durable store, 1 ms buckets up to 60 s */
+    uint32_t lat[60001];
+    uint64_t lat_n;
+} sink;
+
+static int add_ack(sink *s, const cx_env *e) {
+    pending *p = NULL;
+    for (size_t i = 0; i < s->nacks; i++)
+        if (!strcmp(s->acks[i].topic, e->topic ? e->topic : "")) p = &s->acks[i];
+    if (!p) {
+        pending *np = cx_realloc(s->acks, (s->nacks + 1) * sizeof *np);
+        if (!np) return -1;
+        s->acks = np;
+        p = &s->acks[s->nacks++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->topic, sizeof p->topic, "%s", e->topic ? e->topic : "");
+    }
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 256;
+        cx_ack_item *ni = cx_realloc(p->items, nc * sizeof *ni);
+        if (!ni) return -1;
+        p->items = ni;
+        p->cap = nc;
+    }
+    p->items[p->n].partition = e->partition;
+    p->items[p->n].offset = e->offset;
+    p->n++;
+    return 0;
+}
+
+static void record_latency(sink *s, const cx_env *e) {
+    if (!e->kafka_ts_ms) return;
+    int64_t d = cx_now_ms() - e->kafka_ts_ms;
+    if (d < 0) d = 0;
+    if (d > 60000) d = 60000;
+    s->lat[d]++;
+    s->lat_n++;
+}
+
+static double lat_quantile(const sink *s, double q) {
+    if (!s->lat_n) return 0;
+    uint64_t want = (uint64_t)(q * (double)s->lat_n), acc = 0;
+    for (int i = 0; i <= 60000; i++) {
+        acc += s->lat[i];
+        if (acc > want) return i;
+    }
+    return 60000;
+}
+
+/* Commit the open batch, then acknowledge it upstream.  On a commit error
+ * the batch is rolled back and not acknowledged: ingest will send it again. */
+static int flush_batch(sink *s) {
+    if (!s->in_txn) return 0;
+    char err[512];
+    s->in_txn = 0;
+    if (cx_store_commit(s->db, err, sizeof err) < 0) {
+        cx_error("%s; %zu records not acknowledged (they will be sent again)", err, s->batch_n);
+        cx_store_rollback(s->db);
+        for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
+        s->batch_n = 0;
+        return -1;
+    }
+    if (s->jsonl) fflush(s->jsonl);
+    if (s->dlq) fflush(s->dlq);
+    (*s->m_batches)++;
+    for (size_t i = 0; i < s->nacks; i++) {
+        pending *p = &s->acks[i];
+        /* one frame per 4096 records keeps frames small */
+        for (size_t off = 0; off < p->n; off += 4096) {
+            size_t cnt = p->n - off < 4096 ? p->n - off : 4096;
+            /* never block on acks: when ingest is down its successor replays
+             * from the committed offsets and these records are deduplicated */
+            if (cx_ack_encode(p->topic, p->items + off, cnt, &s->abuf) == 0 &&
+                cx_link_try_send(s->ack, s->abuf.data, s->abuf.len) != 0) {
+                (*s->m_ack_dropped) += (double)cnt;
+                cx_debug("ingest not reachable: %zu acknowledgements dropped (records will be redelivered)", cnt);
+            }
+        }
+        p->n = 0;
+    }
+    s->batch_n = 0;
+    *s->m_lat_p50 = lat_quantile(s, 0.50);
+    *s->m_lat_p99 = lat_quantile(s, 0.99);
+    return 0;
+}
+
+static int ensure_txn(sink *s) {
+    if (s->in_txn) return 0;
+    char err[512];
+    if (cx_store_begin(s->db, err, sizeof err) < 0) { cx_error("%s", err); return -1; }
+    s->in_txn = 1;
+    s->batch_started = cx_mono_ms();
+    return 0;
+}
+
+static void handle_record(sink *s, const void *data, size_t len) {
+    char err[512];
+    cx_env *e = cx_env_decode(data, len, err, sizeof err);
+    if (!e) { (*s->m_bad)++; cx_warn("dropped an undecodable envelope: %s", err); return; }
+    (*s->m_in)++;
+    if (ensure_txn(s) < 0) { cx_env_destroy(&e); return; }
+    int r = cx_store_record(s->db, e, err, sizeof err);
+    if (r < 0) {
+        cx_error("%s (record %s[%d]@%lld will be sent again)", err, e->topic, (int)e->partition, (long long)e->offset);
+        cx_env_destroy(&e);
+        return;
+    }
+    if (r == 1) {
+        if (e->error) {
+            (*s->m_dead)++;
+            if (s->dlq) {
+                cx_buf_reset(&s->line);
+                cx_buf_printf(&s->line, "{\"at\":%lld,\"stage\":\"sink\",\"topic\":", (long long)cx_now_ms());
+                cx_buf_json_str(&s->line, e->topic);
+                cx_buf_printf(&s->line, ",\"partition\":%d,\"offset\":%lld,\"id\":", (int)e->partition, (long long)e->offset);
+                cx_buf_json_str(&s->line, e->id);
+                cx_buf_append(&s->line, ",\"reason\":", 10);
+                cx_buf_json_str(&s->line, e->error);
+                cx_buf_append(&s->line, ",\"raw\":", 7);
+                cx_buf_json_str(&s->line, e->text);
+                cx_buf_append(&s->line, "}\n", 2);
+                fwrite(s->line.data, 1, s->line.len, s->dlq);
+            }
+        } else {
+            (*s->m_new)++;
+            record_latency(s, e);
+            if (s->jsonl && cx_env_to_json(e, &s->line) == 0) fwrite(s->line.data, 1, s->line.len, s->jsonl);
+        }
+    } else {
+        (*s->m_dup)++;
+    }
+    if (add_ack(s, e) < 0) cx_error("out of memory queueing an acknowledgement");
+    s->batch_n++;
+    cx_env_destroy(&e);
+    if (s->batch_n >= s->batch_max) flush_batch(s);
+}
+
+static void handle_event(sink *s, const void *data, size_t len) {
+    const char *json;
+    size_t jl;
+    char err[512];
+    if (cx_event_decode(data, len, &json, &jl) < 0) { (*s->m_bad)++; return; }
+    if (ensure_txn(s) < 0) return;
+    if (cx_store_event(s->db, json, jl, err, sizeof err) < 0) cx_warn("event not stored: %s", err);
+    else (*s->m_events)++;
+}
+
+int main(int argc, char **argv) {
+    int code;
+    cx_conf *c = cx_stage_args(argc, argv, "sink",
+                               "The sink stage: writes enriched records and cluster events to SQLite and\n"
+                               "JSON lines, then acknowledges them to ingest so their offsets are committed.",
+                               &code);
+    if (!c) return code;
+    cx_signals_install();
+    sink *s = cx_calloc(1, sizeof *s);
+    if (!s) { cx_conf_destroy(&c); return 1; }
+    s->conf = c;
+    cx_buf_init(&s->line);
+    cx_buf_init(&s->abuf);
+    s->batch_max = (size_t)cx_conf_int(c, "sink.batch");
+    int64_t flush_ms = cx_conf_int(c, "sink.flush_ms");
+    char err[1024], path[4096];
+    int rc = 1;
+    s->m = cx_metrics_new(c, "sink");
+    if (!s->m) goto done;
+    s->m_in = cx_metric(s->m, "records_in_total", "records received", 0);
+    s->m_new = cx_metric(s->m, "records_stored_total", "records newly stored", 0);
+    s->m_dup = cx_metric(s->m, "records_duplicate_total", "records already stored (redelivered)", 0);
+    s->m_dead = cx_metric(s->m, "dead_letters_total", "records a stage could not process", 0);
+    s->m_events = cx_metric(s->m, "events_total", "cluster events applied", 0);
+    s->m_batches = cx_metric(s->m, "batches_total", "committed batches", 0);
+    s->m_bad = cx_metric(s->m, "frames_bad_total", "undecodable frames", 0);
+    s->m_ack_dropped = cx_metric(s->m, "acks_dropped_total", "acknowledgements not delivered (ingest down)", 0);
+    s->m_lat_p50 = cx_metric(s->m, "latency_p50_ms", "produce-to-store latency, median (ms)", 1);
+    s->m_lat_p99 = cx_metric(s->m, "latency_p99_ms", "produce-to-store latency, 99th percentile (ms)", 1);
+    cx_conf_path(c, "sink.sqlite", path, sizeof path);
+    if (!*path) {
+        cx_error("sink.sqlite is empty: the SQLite sink is required (it gives the exactly-once effect)");
+        goto done;
+    }
+    if (!(s->db = cx_store_open(path, "normal", err, sizeof err))) { cx_error("start-up failed: %s", err); goto done; }
+    cx_conf_path(c, "sink.jsonl", path, sizeof path);
+    if (*path && (cx_mkdirs(path, 1) < 0 || !(s->jsonl = fopen(path, "a")))) {
+        cx_error("cannot open %s: %s", path, strerror(errno));
+        goto done;
+    }
+    cx_conf_path(c, "dlq.file", path, sizeof path);
+    if (*path && (cx_mkdirs(path, 1) < 0 || !(s->dlq = fopen(path, "a")))) {
+        cx_error("cannot open %s: %s", path, strerror(errno));
+        goto done;
+    }
+    s->zctx = zmq_ctx_new();
+    if (!(s->in = cx_link_pull(s->zctx, c, "link.sink", err, sizeof err)) ||
+        !(s->ack = cx_link_push(s->zctx, c, "link.ack", err, sizeof err))) {
+        cx_error("%s", err);
+        goto done;
+    }
+    cx_pidfile_write(c, "sink");
+    cx_info("sink started: in %s, SQLite %s, acks to %s", cx_conf_str(c, "link.sink"),
+            cx_conf_path(c, "sink.sqlite", path, sizeof path), cx_conf_str(c, "link.ack"));
+    zmq_msg_t msg;
+    zmq_msg_init(&msg);
+    while (!cx_stop) {
+        int wait = s->in_txn ? (int)(flush_ms - (cx_mono_ms() - s->batch_started)) : 250;
+        if (wait < 0) wait = 0;
+        zmq_pollitem_t pi = {s->in, 0, ZMQ_POLLIN, 0};
+        int pr = zmq_poll(&pi, 1, wait);
+        if (pr > 0) {
+            for (int i = 0; i < 4096 && zmq_msg_recv(&msg, s->in, ZMQ_DONTWAIT) >= 0; i++) {
+                const void *d = zmq_msg_data(&msg);
+                size_t l = zmq_msg_size(&msg);
+                int kind = cx_msg_kind(d, l);
+                if (kind == CX_MSG_RECORD) handle_record(s, d, l);
+                else if (kind == CX_MSG_EVENT) handle_event(s, d, l);
+                else (*s->m_bad)++;
+                if (s->in_txn && cx_mono_ms() - s->batch_started >= flush_ms) flush_batch(s);
+            }
+        }
+        if (s->in_txn && cx_mono_ms() - s->batch_started >= flush_ms) flush_batch(s);
+        cx_metrics_tick(s->m, 0);
+    }
+    zmq_msg_close(&msg);
+    /* stop: commit and acknowledge what was received */
+    cx_stop = 0;
+    flush_batch(s);
+    cx_info("sink stopping: %.0f records stored, %.0f duplicates ignored", *s->m_new, *s->m_dup);
+    rc = 0;
+done:
+    if (s->in_txn) cx_store_rollback(s->db);
+    cx_store_close(&s->db);
+    if (s->jsonl) fclose(s->jsonl);
+    if (s->dlq) fclose(s->dlq);
+    cx_link_close(&s->in);
+    cx_link_close(&s->ack);
+    if (s->zctx) zmq_ctx_term(s->zctx);
+    for (size_t i = 0; i < s->nacks; i++) cx_free(s->acks[i].items);
+    cx_free(s->acks);
+    cx_buf_free(&s->line);
+    cx_buf_free(&s->abuf);
+    cx_metrics_destroy(&s->m);
+    cx_pidfile_remove(c, "sink");
+    cx_conf_destroy(&c);
+    cx_free(s);
+    return rc;
+}
