@@ -10,8 +10,7 @@
  * key, a duplicate key, a bad value or an unbalanced quote stops start-up with
  * "file:line: reason".  Keys starting with `kafka.` other than the ones in the
  * table are passed through untouched to librdkafka (without the prefix), e.g.
- * `kafka.security.protocol = SASL_SSL`; `pii.pattern.NAME = REGEX` adds a
- * redaction pattern.  Relative paths are resolved against the directory of the
+ * `kafka.security.protocol = SASL_SSL`.  Relative paths are resolved against the directory of the
  * configuration file. */
 #ifndef CX_CONF_H
 #define CX_CONF_H
@@ -62,8 +61,8 @@ const char *cx_conf_path(const cx_conf *c, const char *key, char *buf, size_t n)
 const char *cx_conf_origin(const cx_conf *c, const char *key, char *buf, size_t n);
 const char *cx_conf_file(const cx_conf *c);
 
-/* Pass-through entries: kafka.* (prefix stripped) and pii.pattern.* (name
- * after the prefix).  Calls cb for each in file order; stops and returns cb's
+/* Pass-through entries whose key starts with prefix ("kafka."), with the
+ * prefix stripped.  Calls cb for each in file order; stops and returns cb's
  * value when it is non-zero.  line is the line in the file. */
 typedef int (*cx_conf_each_cb)(const char *name, const char *value, int line, void *arg);
 int cx_conf_each(const cx_conf *c, const char *prefix, cx_conf_each_cb cb, void *arg);

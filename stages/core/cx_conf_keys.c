@@ -40,8 +40,6 @@ const cx_conf_key cx_conf_keys[] = {
     K("dlq.file", CX_CT_PATH, "out/dead-letters.jsonl", 0, 0, NULL, "Ingest",
       "dead-letter file: one JSON line per rejected record with reason and original bytes"),
 
-    K("link.bind_host", CX_CT_STR, "127.0.0.1", 0, 0, NULL, "Links",
-      "informational: the host part used in the default endpoints below"),
     K("link.tokenize", CX_CT_ENDPOINT, "tcp://127.0.0.1:7301", 0, 0, NULL, "Links", "ZeroMQ endpoint the tokenize stage binds (input)"),
     K("link.tag", CX_CT_ENDPOINT, "tcp://127.0.0.1:7302", 0, 0, NULL, "Links", "ZeroMQ endpoint the tag stage binds (input)"),
     K("link.cluster", CX_CT_ENDPOINT, "tcp://127.0.0.1:7303", 0, 0, NULL, "Links", "ZeroMQ endpoint the cluster stage binds (input)"),

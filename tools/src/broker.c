@@ -7,6 +7,7 @@
  * ingest, the sink and the producer use it exactly like a real cluster; it
  * keeps only a few MB per partition, so consumers must keep up. */
 #include "cx_log.h"
+#include "cx_metrics.h"
 #include "cx_util.h"
 #include "cx_kafka.h"
 #include <librdkafka/rdkafka_mock.h>
@@ -54,9 +55,12 @@ int main(int argc, char **argv) {
     fflush(stdout);
     cx_info("embedded broker (librdkafka mock cluster, %d broker%s) at %s; topics %s, %s with %d partitions",
             nb, nb > 1 ? "s" : "", boot, topics[0], *topics[1] ? topics[1] : "(no dlq topic)", parts);
+    cx_metrics *m = cx_metrics_new(c, "broker");
     while (!cx_stop) {
         rd_kafka_poll(rk, 200);
+        if (m) cx_metrics_tick(m, 0);
     }
+    cx_metrics_destroy(&m);
     cx_info("embedded broker stopping");
     unlink(path);
     cx_pidfile_remove(c, "broker");

@@ -8,6 +8,9 @@
  * object per row.  A plain-text file becomes one record per non-empty line
  * ({"text": line} when input.format = json).  "-" reads standard input.
  * --count N cycles through the input until N messages were sent (benchmarks).
+ * --max-ahead N keeps the producer at most N messages ahead of what ingest has
+ * consumed (read from run/metrics/ingest.prom): the embedded broker keeps only
+ * about 5 MB per partition, so a long run must not outpace the pipeline.
  * On a terminal a progress bar shows rate and ETA; otherwise a summary line.
  * Exit status 1 when any message could not be delivered. */
 #include "cx_alloc.h"
@@ -32,8 +35,38 @@ typedef struct prod {
     long long bytes_done, bytes_total;
     int64_t start_ms, last_draw;
     int tty, quiet;
+    long long max_ahead;
+    char ingest_metrics[4200];
     cx_buf b;
 } prod;
+
+/* Messages ingest has consumed, from its metrics file; -1 when unknown. */
+static double ingest_consumed(const prod *p) {
+    FILE *f = fopen(p->ingest_metrics, "r");
+    if (!f) return -1;
+    char line[512];
+    double v = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "cxflow_records_in_total{", 24)) v = strtod(strrchr(line, ' ') + 1, NULL);
+    fclose(f);
+    return v;
+}
+
+/* Wait while we are more than max_ahead messages ahead of ingest.  Gives up
+ * waiting when ingest's counter does not move for 30 s (then it is not
+ * running, or was restarted and counts from zero). */
+static void pace(prod *p) {
+    if (!p->max_ahead || p->sent % 500) return;
+    double last = -2;
+    int64_t since = cx_mono_ms();
+    for (;;) {
+        double c = ingest_consumed(p);
+        if (c < 0 || p->sent - (long long)c <= p->max_ahead || cx_stop) return;
+        if (c != last) { last = c; since = cx_mono_ms(); }
+        if (cx_mono_ms() - since > 30000) return;
+        rd_kafka_poll(p->rk, 20);
+    }
+}
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
@@ -85,6 +118,7 @@ static int send_msg(prod *p, const char *data, size_t len) {
     }
     p->sent++;
     rd_kafka_poll(p->rk, 0);
+    pace(p);
     draw(p, 0);
     return 0;
 }
@@ -198,17 +232,19 @@ static int detect(const char *path) {
 
 static void usage(FILE *o) {
     fprintf(o, "usage: cxflow produce [-c FILE] [--topic T] [--format auto|jsonl|csv|text] [--count N]\n"
-               "                      [--quiet] FILE...\n\n"
+               "                      [--max-ahead N] [--quiet] FILE...\n\n"
                "Sends files to a Kafka topic (default: kafka.topic; the embedded broker when\n"
                "kafka.brokers = embedded).  JSONL lines go as they are; CSV rows (header row\n"
                "first) become JSON objects; text lines become {\"text\": ...}.  '-' is stdin.\n"
-               "--count N cycles through the input until N messages were sent.\n");
+               "--count N cycles through the input until N messages were sent.\n"
+               "--max-ahead N stays at most N messages ahead of ingest (long runs on the\n"
+               "embedded broker, which keeps only about 5 MB per partition).\n");
 }
 
 int main(int argc, char **argv) {
     const char *topic = NULL, *cfile = NULL;
     int fmt = F_AUTO, quiet = 0;
-    long long count = 0;
+    long long count = 0, max_ahead = 0;
     char **files = cx_calloc((size_t)argc + 1, sizeof *files), **cargv = cx_calloc((size_t)argc + 1, sizeof *cargv);
     int nfiles = 0, cargc = 1;
     if (!files || !cargv) return 1;
@@ -217,6 +253,7 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
         else if (!strcmp(argv[i], "--topic") && i + 1 < argc) topic = argv[++i];
         else if (!strcmp(argv[i], "--count") && i + 1 < argc) count = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--max-ahead") && i + 1 < argc) max_ahead = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--quiet")) quiet = 1;
         else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
             const char *f = argv[++i];
@@ -244,6 +281,10 @@ int main(int argc, char **argv) {
     p.tty = isatty(2);
     p.quiet = quiet;
     p.target = count;
+    p.max_ahead = max_ahead;
+    char rundir[4096];
+    snprintf(p.ingest_metrics, sizeof p.ingest_metrics, "%s/metrics/ingest.prom",
+             cx_conf_path(c, "run.dir", rundir, sizeof rundir));
     char err[1024];
     const char *defs[] = {"linger.ms", "20", "enable.idempotence", "true", "queue.buffering.max.messages", "200000",
                           "log_level", "3", NULL};

@@ -1,0 +1,149 @@
+/* test_store.c - unit tests of the SQLite sink: schema, exactly-once effect
+ * on source coordinates, themes, dead letters, cluster events, JSON lines. */
+#include "cx_alloc.h"
+#include "cx_test.h"
+#include "store.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/cxtest-store-XXXXXX";
+static char dbpath[256];
+
+static cx_env *rec(int32_t p, int64_t off, const char *text) {
+    cx_env *e = cx_env_new();
+    e->topic = "feedback";
+    e->partition = p;
+    e->offset = off;
+    e->id = "r";
+    e->ts_ms = 1000;
+    e->text = text;
+    memcpy(e->lang, "de", 3);
+    e->n_tokens = 2;
+    e->tokens = cx_env_alloc(e, 2 * sizeof(cx_token));
+    e->tokens[0] = (cx_token){"die", "die", "die", CX_TF_STOP, 0, CX_TOK_WORD, 0};
+    e->tokens[1] = (cx_token){"erstattung", "erstatt", "Erstattung", 0, 0, CX_TOK_WORD, 0};
+    e->tagged = 1;
+    e->sentiment = -0.5f;
+    e->label = CX_LABEL_NEGATIVE;
+    e->n_themes = 2;
+    e->themes = cx_env_alloc(e, 2 * sizeof(cx_theme_hit));
+    e->themes[0] = (cx_theme_hit){"refunds_returns", 1, -0.5f};
+    e->themes[1] = (cx_theme_hit){"waiting_time", 1, -0.5f};
+    e->cluster_id = 4;
+    return e;
+}
+
+static long long q(const char *sql) {
+    sqlite3 *db;
+    sqlite3_open(dbpath, &db);
+    sqlite3_stmt *st;
+    long long v = -1;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_idempotent(void) {
+    char err[256];
+    cx_store *s = cx_store_open(dbpath, "normal", err, sizeof err);
+    CX_CHECK(s != NULL);
+    if (!s) { fprintf(stderr, "%s\n", err); return; }
+    CX_CHECK(cx_store_begin(s, err, sizeof err) == 0);
+    cx_env *a = rec(0, 1, "Die Erstattung fehlt"), *b = rec(1, 1, "Noch nichts"), *a2 = rec(0, 1, "Die Erstattung fehlt");
+    CX_CHECK(cx_store_record(s, a, err, sizeof err) == 1);
+    CX_CHECK(cx_store_record(s, b, err, sizeof err) == 1);
+    CX_CHECK(cx_store_record(s, a2, err, sizeof err) == 0);   /* redelivered: stored once */
+    CX_CHECK(cx_store_commit(s, err, sizeof err) == 0);
+    CX_CHECK(cx_store_count(s, "records") == 2);
+    CX_CHECK(cx_store_count(s, "record_themes") == 4);
+    /* a rolled-back batch leaves nothing behind */
+    cx_env *c = rec(2, 9, "x");
+    cx_store_begin(s, err, sizeof err);
+    CX_CHECK(cx_store_record(s, c, err, sizeof err) == 1);
+    cx_store_rollback(s);
+    CX_CHECK(cx_store_count(s, "records") == 2);
+    cx_store_close(&s);
+    CX_CHECK(q("SELECT count(*) FROM records WHERE tokens = 'erstatt' AND label = 'negative' AND cluster_id = 4") == 2);
+    /* reopening keeps the data and the schema */
+    s = cx_store_open(dbpath, "full", err, sizeof err);
+    CX_CHECK(s && cx_store_count(s, "records") == 2);
+    cx_store_begin(s, err, sizeof err);
+    CX_CHECK(cx_store_record(s, a, err, sizeof err) == 0);
+    cx_store_commit(s, err, sizeof err);
+    cx_store_close(&s);
+    cx_env_destroy(&a);
+    cx_env_destroy(&b);
+    cx_env_destroy(&a2);
+    cx_env_destroy(&c);
+}
+
+static void test_dead_letter(void) {
+    char err[256];
+    cx_store *s = cx_store_open(dbpath, "normal", err, sizeof err);
+    cx_env *e = rec(3, 3, "poison");
+    e->error = "tag: lexicon exploded";
+    cx_store_begin(s, err, sizeof err);
+    CX_CHECK(cx_store_record(s, e, err, sizeof err) == 1);
+    CX_CHECK(cx_store_record(s, e, err, sizeof err) == 0);
+    cx_store_commit(s, err, sizeof err);
+    CX_CHECK(cx_store_count(s, "dead_letters") == 1);
+    CX_CHECK(q("SELECT count(*) FROM records WHERE partition = 3") == 0);
+    cx_store_close(&s);
+    cx_env_destroy(&e);
+}
+
+static void test_events(void) {
+    char err[256];
+    cx_store *s = cx_store_open(dbpath, "normal", err, sizeof err);
+    const char *ev1 = "{\"type\":\"cluster\",\"event\":\"created\",\"cluster_id\":4,\"label\":\"refund\",\"size\":1,"
+                      "\"first_seen_ms\":500,\"last_seen_ms\":500,\"sentiment\":-0.5,\"themes\":[{\"id\":\"refunds_returns\",\"count\":1}],"
+                      "\"langs\":{\"de\":1},\"terms\":[\"refund\"],\"examples\":[{\"id\":\"r\",\"text\":\"Die Erstattung fehlt\",\"lang\":\"de\"}]}";
+    const char *ev2 = "{\"type\":\"cluster\",\"event\":\"grew\",\"cluster_id\":4,\"label\":\"refund · received\",\"size\":3,"
+                      "\"first_seen_ms\":900,\"last_seen_ms\":2000,\"sentiment\":-0.6,\"examples\":["
+                      "{\"id\":\"a\",\"text\":\"one\",\"lang\":\"en\"},{\"id\":\"b\",\"text\":\"two\",\"lang\":\"fa\"}]}";
+    cx_store_begin(s, err, sizeof err);
+    CX_CHECK(cx_store_event(s, ev1, strlen(ev1), err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, ev2, strlen(ev2), err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, "{bad", 4, err, sizeof err) == -1);
+    cx_store_commit(s, err, sizeof err);
+    CX_CHECK(cx_store_count(s, "cluster_events") == 2);
+    CX_CHECK(cx_store_count(s, "cluster_examples") == 2);
+    cx_store_close(&s);
+    CX_CHECK(q("SELECT size FROM clusters WHERE cluster_id = 4") == 3);
+    CX_CHECK(q("SELECT first_seen FROM clusters WHERE cluster_id = 4") == 500);
+    CX_CHECK(q("SELECT last_seen FROM clusters WHERE cluster_id = 4") == 2000);
+    CX_CHECK(q("SELECT count(*) FROM clusters WHERE label = 'refund · received' AND status = 'live'") == 1);
+}
+
+static void test_jsonl(void) {
+    cx_env *e = rec(0, 5, "line \"quoted\"\nnext");
+    e->meta_json = "{\"tier\":\"gold\"}";
+    cx_buf b;
+    cx_buf_init(&b);
+    CX_CHECK(cx_env_to_json(e, &b) == 0);
+    CX_CHECK(b.len && b.data[b.len - 1] == '\n' && !memchr(b.data, '\n', b.len - 1));
+    CX_CHECK(strstr(b.data, "\"text\":\"line \\\"quoted\\\"\\nnext\"") != NULL);
+    CX_CHECK(strstr(b.data, "\"meta\":{\"tier\":\"gold\"}") != NULL);
+    CX_CHECK(strstr(b.data, "\"label\":\"negative\"") != NULL);
+    CX_CHECK(strstr(b.data, "\"themes\":[{\"id\":\"refunds_returns\"") != NULL);
+    cx_buf_free(&b);
+    cx_env_destroy(&e);
+}
+
+int main(void) {
+    if (!mkdtemp(dir)) return 2;
+    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+    CX_RUN(test_idempotent);
+    CX_RUN(test_dead_letter);
+    CX_RUN(test_events);
+    CX_RUN(test_jsonl);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd)) fprintf(stderr, "cannot remove %s\n", dir);
+    CX_DONE();
+}
