@@ -33,7 +33,13 @@ supervisor.max_backoff_ms = 1000
 kafka.session.timeout.ms = 6000
 kafka.heartbeat.interval.ms = 1000
 CONF
-    for line in "$@"; do printf '%s\n' "$line" >>"$CONF"; done
+    # extra lines replace the defaults above (a key may appear only once)
+    for line in "$@"; do
+        key=${line%% =*}
+        grep -v "^$key = " "$CONF" >"$CONF.tmp" || true
+        printf '%s\n' "$line" >>"$CONF.tmp"
+        mv "$CONF.tmp" "$CONF"
+    done
 }
 
 start_pipeline() {
