@@ -56,7 +56,7 @@ const cx_conf_key cx_conf_keys[] = {
     K("tokenize.trust_hint", CX_CT_BOOL, "true", 0, 0, NULL, "Analysis", "a language hint in the record wins over detection"),
     K("sentiment.positive_threshold", CX_CT_DBL, "0.05", -1, 1, NULL, "Analysis", "compound score at or above this is positive"),
     K("sentiment.negative_threshold", CX_CT_DBL, "-0.05", -1, 1, NULL, "Analysis", "compound score at or below this is negative"),
-    K("cluster.similarity", CX_CT_DBL, "0.30", 0.01, 1, NULL, "Clustering",
+    K("cluster.similarity", CX_CT_DBL, "0.18", 0.01, 1, NULL, "Clustering",
       "cosine similarity a record needs to join an existing cluster"),
     K("cluster.max_clusters", CX_CT_INT, "5000", 10, 10000000, NULL, "Clustering",
       "cap on live clusters; the stalest small cluster is retired above it"),

@@ -79,6 +79,15 @@ int cx_link_send(void *sock, const void *data, size_t len, const char *what) {
     return -1;
 }
 
+int cx_link_send_for(void *sock, const void *data, size_t len, int64_t timeout_ms) {
+    int64_t until = cx_mono_ms() + timeout_ms;
+    do {
+        if (zmq_send(sock, data, len, 0) >= 0) return 0;
+        if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) return -1;
+    } while (cx_mono_ms() < until);
+    return -1;
+}
+
 void cx_link_close(void **sock) {
     if (sock && *sock) { zmq_close(*sock); *sock = NULL; }
 }

@@ -15,6 +15,7 @@
 #ifndef CX_LINK_H
 #define CX_LINK_H
 #include <stddef.h>
+#include <stdint.h>
 #include "cx_conf.h"
 
 /* Open a PULL socket bound to the endpoint in conf key `key`. NULL + err. */
@@ -26,6 +27,9 @@ void *cx_link_push(void *zctx, const cx_conf *c, const char *key, char *err, siz
  * every 250 ms and logging "waiting for <endpoint>" every 5 s.  Returns 0 when
  * sent, -1 when stopping or on a fatal error. */
 int cx_link_send(void *sock, const void *data, size_t len, const char *what);
+/* Send one frame, ignoring cx_stop, for at most timeout_ms (shutdown
+ * flushes).  0 sent, -1 timed out or failed. */
+int cx_link_send_for(void *sock, const void *data, size_t len, int64_t timeout_ms);
 /* Non-blocking send: 0 sent, 1 would block, -1 error. */
 int cx_link_try_send(void *sock, const void *data, size_t len);
 

@@ -13,11 +13,14 @@ struct cx_stage_io {
     const char *out_ep;
     cx_buf ebuf;
     double *events;
+    int draining;          /* in ops->flush: bounded sends */
 };
 
 int cx_stage_emit_event(cx_stage_io *io, const char *json, size_t len) {
     if (cx_event_encode(json, len, &io->ebuf) < 0) return -1;
-    if (cx_link_send(io->out, io->ebuf.data, io->ebuf.len, io->out_ep) < 0) return -1;
+    if (io->draining ? cx_link_send_for(io->out, io->ebuf.data, io->ebuf.len, 3000) < 0
+                     : cx_link_send(io->out, io->ebuf.data, io->ebuf.len, io->out_ep) < 0)
+        return -1;
     (*io->events)++;
     return 0;
 }
@@ -107,6 +110,10 @@ int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops) {
     }
     zmq_msg_close(&msg);
     cx_info("%s stopping", ops->name);
+    if (ops->flush && io.out) {
+        io.draining = 1;
+        ops->flush(ctx, &io);
+    }
 done:
     if (ctx && ops->fini) ops->fini(ctx);
     cx_link_close(&in);

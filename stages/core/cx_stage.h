@@ -3,6 +3,7 @@
  * A stage provides a cx_stage_ops table: init builds its context from the
  * configuration, process enriches one envelope, tick runs periodically,
  * reload re-reads lexicons on SIGHUP, fini releases the context.  The runner
+ * flush sends the last events on stop,
  * (cx_stage_main) owns everything else: the command line, the configuration,
  * the ZeroMQ links (PULL on link.<name>, PUSH to the next stage's link), the
  * metrics file, signals and the loop.  A newcomer who has read one stage has
@@ -29,6 +30,10 @@ typedef struct cx_stage_ops {
     void (*tick)(void *ctx, cx_stage_io *io);
     /* Optional: SIGHUP.  0 on success; -1 keeps the old state and logs err. */
     int (*reload)(void *ctx, const cx_conf *c, char *err, size_t errlen);
+    /* Optional: on stop, after the loop and while the links are still open:
+     * send the last events (cx_stage_emit_event then gives up on a send after
+     * about 3 s instead of blocking). */
+    void (*flush)(void *ctx, cx_stage_io *io);
     void (*fini)(void *ctx);
 } cx_stage_ops;
 

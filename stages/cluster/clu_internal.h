@@ -1,0 +1,203 @@
+/* clu_internal.h - data structures shared by the files of the clusterer
+ * (clusterer.c: the algorithm, clu_tables.c: hash tables, clu_describe.c:
+ * labels and event JSON).  Not a public interface: include clusterer.h.
+ *
+ * Layout in one picture:
+ *
+ *   feature table (clu_ftab)        clusters (clu_cluster slots)
+ *   key -> df, postings ---------->  slot: centroid terms (key -> weight,
+ *          [(slot, weight), ...] <-        member count, posting position,
+ *                                          surface forms), counters, examples
+ *
+ * A feature is a 64-bit hash of its text (stem, theme id or bigram), never
+ * interned: collisions are negligible at 64 bits and the table can forget a
+ * feature without anything else pointing at it.  Every (cluster, feature)
+ * pair of a centroid has exactly one posting in that feature's posting list,
+ * and the centroid term remembers where (ppos), so a weight change is O(1)
+ * and a removal is a swap with the last posting plus one back-pointer fix. */
+#ifndef CLU_INTERNAL_H
+#define CLU_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "clusterer.h"
+
+/* feature kinds */
+enum { CLU_K_WORD = 0, CLU_K_BIGRAM = 1, CLU_K_THEME = 2 };
+
+#define CLU_SURF 3       /* surface forms remembered per centroid term */
+#define CLU_CTR_MAX 16   /* entries per counter (themes, langs, channels...) */
+
+/* ---- hashing ---- */
+
+uint64_t clu_mix64(uint64_t x);
+/* Hash of a NUL-terminated string under a seed; never 0. */
+uint64_t clu_hash_str(const char *s, uint64_t seed);
+/* Hash of n bytes under a seed; never 0. */
+uint64_t clu_hash_mem(const void *p, size_t n, uint64_t seed);
+
+/* ---- the feature table: key -> document frequency + postings ---- */
+
+typedef struct clu_post {
+    uint32_t slot;   /* cluster slot */
+    float w;         /* the cluster's centroid weight for this feature (scaled) */
+} clu_post;
+
+typedef struct clu_feat {
+    uint64_t key;    /* 0 = empty bucket */
+    uint32_t df;     /* clustered records that contained it */
+    uint32_t npost, cappost;
+    clu_post *post;
+} clu_feat;
+
+typedef struct clu_ftab {
+    clu_feat *b;     /* buckets, linear probing */
+    size_t cap;      /* power of two (0 before the first insert) */
+    size_t count;
+    size_t max_count;/* eviction target (entries with postings are never evicted) */
+} clu_ftab;
+
+void clu_ftab_free(clu_ftab *t);
+clu_feat *clu_ftab_find(const clu_ftab *t, uint64_t key);
+/* Make room for n more entries without growing later.  0 / -1 (OOM). */
+int clu_ftab_reserve(clu_ftab *t, size_t n);
+/* Find or insert (df 0, no postings).  Never grows: call clu_ftab_reserve
+ * first.  Pointers into the table stay valid until the next reserve/evict. */
+clu_feat *clu_ftab_upsert(clu_ftab *t, uint64_t key);
+/* Over max_count: forget the entries without postings that have the lowest
+ * document frequency (ties: table order) until count <= 90% of max_count or
+ * nothing is evictable.  Returns the number forgotten; 0 also on OOM. */
+size_t clu_ftab_evict(clu_ftab *t);
+/* Append a posting; returns its position or -1 (OOM). */
+long clu_post_push(clu_feat *f, uint32_t slot, float w);
+
+/* ---- the resend filter: two generations of (source key -> cluster id) ---- */
+
+typedef struct clu_dedup {
+    uint64_t *keys[2];
+    int64_t *vals[2];
+    size_t cap;          /* buckets per generation (power of two) */
+    size_t count;        /* entries in the current generation */
+    size_t window;       /* a generation holds at most this many */
+    int cur;             /* index of the current generation */
+} clu_dedup;
+
+void clu_dedup_free(clu_dedup *d);
+/* Cluster id remembered for key, or -1 when unknown. */
+int64_t clu_dedup_get(const clu_dedup *d, uint64_t key);
+/* Remember key -> id (rotating generations when the current one is full). 0 / -1. */
+int clu_dedup_put(clu_dedup *d, uint64_t key, int64_t id);
+
+/* ---- clusters ---- */
+
+typedef struct clu_surf {
+    char *s;          /* cx_malloc'd, NULL = unused */
+    uint32_t n;
+} clu_surf;
+
+typedef struct clu_term {
+    uint64_t key;
+    float w;          /* summed (decay-scaled) weight over members */
+    uint32_t n;       /* members that contain the feature */
+    uint32_t ppos;    /* position of this cluster's posting in the feature's list */
+    uint8_t kind;     /* CLU_K_* */
+    clu_surf surf[CLU_SURF];   /* most frequent display forms (space-saving counts) */
+} clu_term;
+
+typedef struct clu_kv {
+    char *k;
+    uint32_t n;
+} clu_kv;
+
+typedef struct clu_ctr {    /* a small bounded counter of strings */
+    clu_kv *v;
+    uint16_t len, cap;
+} clu_ctr;
+
+typedef struct clu_example {
+    char *id, *text;
+    char lang[8];
+    float score;      /* cosine to the centroid when it joined */
+    uint64_t text_hash;
+} clu_example;
+
+typedef struct clu_cluster {
+    int64_t id;             /* 0 = free slot */
+    uint32_t size;
+    int64_t first_ms, last_ms;
+    double sent_sum;
+    double norm2;           /* squared norm of the centroid, in the scaled frame */
+    int64_t tref_ms;        /* time origin of the decay scale */
+    uint64_t nfeat;         /* sum of member feature counts (for a later DP model) */
+    clu_term *terms;
+    uint32_t nterms, capterms;
+    uint32_t *tidx;         /* open addressing: term index + 1, 0 = empty */
+    uint32_t tidx_cap;      /* power of two, >= 2 * capterms */
+    clu_ctr themes, langs, channels, products, regions;
+    clu_example *ex;
+    uint32_t nex;
+    uint32_t next_grow;     /* size at which the next "grew" event fires */
+    uint32_t seq;           /* events emitted for this cluster */
+    int64_t last_event_ms;  /* monotonic clock of the last event */
+    uint8_t dirty;          /* changed since its last event */
+    uint8_t queued;         /* has an entry in cl->dirty */
+    uint8_t published;      /* "created" has been emitted */
+    uint32_t free_next;     /* free-list link (slot + 1) while free */
+} clu_cluster;
+
+/* an entry of the changed-cluster list: valid while cl[slot].id == id */
+typedef struct clu_dirty {
+    uint32_t slot;
+    int64_t id;
+} clu_dirty;
+
+/* one feature of the record being clustered */
+typedef struct clu_rfeat {
+    uint64_t key;
+    float tf;         /* raw count in the record */
+    float w;          /* final weight in the record vector */
+    uint32_t order;   /* first position (stable tie-breaking) */
+    uint32_t disp;    /* offset of the display form in cl->sbuf, or UINT32_MAX */
+    uint8_t kind;
+    clu_feat *f;      /* the feature-table entry (valid during one add) */
+} clu_rfeat;
+
+struct cx_clusterer {
+    cx_clusterer_opts o;
+    clu_ftab ftab;
+    double ndocs;               /* clustered records (for IDF) */
+    clu_cluster *cl;            /* slots */
+    uint32_t nslots, capslots;
+    uint32_t free_head;         /* slot + 1, 0 = none */
+    size_t live;
+    int64_t next_id;
+    int64_t stream_ms;          /* largest event time seen */
+    int64_t clock_ms;           /* monotonic clock from the last tick */
+    /* per-record scratch */
+    clu_rfeat *rf;
+    uint32_t nrf, caprf;
+    cx_buf sbuf;                /* display forms of the record's features */
+    float *acc;                 /* dot products per slot */
+    double *cinv;               /* 1 / centroid norm per slot (0 when empty) */
+    uint32_t *ord;              /* record features by ascending weight */
+    uint32_t *touched;
+    uint32_t ntouched;
+    /* events */
+    clu_dirty *dirty;           /* changed clusters (entries of retired ones are stale) */
+    uint32_t ndirty, capdirty;
+    cx_buf ev;                  /* event JSON */
+    cx_buf label;               /* label returned by cx_clusterer_info */
+    clu_dedup dedup;
+    cx_clusterer_stats st;
+};
+
+/* ---- clu_describe.c ---- */
+
+/* The most frequent display form of a term (NULL when none survived). */
+const char *clu_term_display(const clu_term *t);
+/* Append the readable label ("refund · received · weeks") to out. 0 / -1. */
+int clu_label(const clu_cluster *c, cx_buf *out);
+/* Build the event JSON for cluster c into out (reset first). 0 / -1 (OOM). */
+int clu_event_json(const clu_cluster *c, const char *what,
+                   const char *reason, cx_buf *out);
+
+#endif

@@ -1,0 +1,1140 @@
+/* clusterer.c - online clustering of feedback records (see clusterer.h).
+ *
+ * Method: single-pass "leader" clustering of TF-IDF vectors against cluster
+ * centroids, found through an inverted index.
+ *
+ *  1. A record becomes a sparse vector of two blocks.
+ *     Word block: the stems of the content tokens (type word and not
+ *     CX_TF_STOP with >= 2 characters, hashtags, numbers with >= 3 characters
+ *     such as error codes), optionally bigrams of neighbouring content words
+ *     (opts.bigram_weight, off by default); weight (1 + ln tf) x idf with
+ *     idf = ln((1 + N) / (1 + df)) + 1 from running document frequencies
+ *     (N and df counted before the record).  At most max_record_features of
+ *     them (strongest first), scaled to unit length.
+ *     Theme block: the tagger's theme ids (weight 1 + ln(mentions)) plus each
+ *     parent id ("refunds_returns" for "refunds_returns.not_received") at half
+ *     weight, times idf, scaled to length opts.theme_weight (0.75).
+ *     Stems are language specific, so a German and a Persian complaint about
+ *     refunds rarely share a word; they do share the theme id.  With the
+ *     theme block at 0.75 two records that share only their (single) theme
+ *     have cosine 0.75^2 / (1 + 0.75^2) = 0.36, above the default threshold
+ *     0.18.  The threshold was chosen on the demo sample (tools/cxflow demo
+ *     -o cluster.similarity=X): at 0.30 each planted problem split into up
+ *     to 40 small per-language clusters; at 0.18 the four planted problems
+ *     are the five largest clusters with purity 0.90-1.00; at 0.15 unrelated
+ *     complaints start to merge.  A later issue tunes it on labelled data.
+ *  2. A cluster keeps its centroid: the sum of its members' vectors, pruned
+ *     to the max_terms strongest features, and its squared norm.  An inverted
+ *     index maps every feature to the clusters whose centroid has it (with
+ *     the weight), so the dot products of a record with all clusters cost
+ *     only the postings of its own features - and only of its strong ones
+ *     for finding candidates (exact pruning, see pick_cluster).
+ *  3. The record joins the cluster of highest cosine when it reaches
+ *     opts.similarity (cluster.similarity); ties go to the lowest cluster id.
+ *     Otherwise it opens a new cluster: there is no preset number of clusters.
+ *  4. Decay: a member's vector is added with the factor 2^((t - t0) / half
+ *     life) (t = its event time, t0 = the cluster's time origin); since the
+ *     cosine ignores the scale of the centroid this is exactly an exponential
+ *     decay of older members, for the cost of one multiplication.  When the
+ *     factor grows past 2^20 the cluster is rescaled and t0 moves.  The same
+ *     half life ages clusters for retirement: vitality = size x 2^-(age /
+ *     half life), age = time since the cluster's last member (event time).
+ *  5. Bounds: live clusters <= max_clusters (at the cap the 1/64 of clusters
+ *     with the lowest vitality - stale and small - are retired, with a
+ *     "retired" event); centroid <= 1.5 x max_terms features (then pruned to
+ *     max_terms); document-frequency table ~ max_vocab (lowest df forgotten
+ *     first, never a feature a centroid still uses); resend filter ~
+ *     2 x dedup_window keys; per cluster <= CLU_SURF surface forms per
+ *     feature, <= CLU_CTR_MAX entries per counter, <= examples verbatims.
+ *
+ * Why not a Dirichlet-process mixture (MStream, GSDMM) right away: the
+ * operator's knob is a similarity threshold (cluster.similarity), which is
+ * easy to explain; the leader method is deterministic without sampling,
+ * costs O(postings of the record's features), and mixes the theme block in
+ * naturally.  The cluster state deliberately holds what a DP mixture needs -
+ * member counts per feature (clu_term.n), cluster size and feature total
+ * (nfeat) - and the candidate search (inverted index) is the same, so the
+ * scoring in pick_cluster() can be replaced by an MStream-style likelihood
+ * later without touching the rest.
+ *
+ * Examples: the first `examples` members are kept; after that a member
+ * replaces the least central example (its cosine to the centroid when it
+ * joined) when it is more central by 0.05, where an example of a language
+ * no other example has counts 0.1 more (and a newcomer in a language not yet
+ * shown gets 0.1): a cluster with German and English members shows both.
+ * Identical texts are kept once.  The first member (cosine 1) can only be
+ * displaced by a near-identical member in a language not shown yet.
+ *
+ * Events (docs/ENVELOPE.md): "created" when a cluster opens, "grew" when its
+ * size reaches 2, 3, 5, 10, 20, 50, 100, 200, 500, ..., "updated" from tick
+ * for a cluster that changed since its last event, at most once per
+ * update_interval_ms, "retired" when the cap evicts it.  A cluster of size 1
+ * therefore costs one event (plus "retired" if it is evicted): it cannot
+ * change without growing.  opts.publish_min_size > 1 silences clusters until
+ * they reach that size ("created" then carries the current size). */
+#include "clu_internal.h"
+#include "cx_alloc.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SEED_WORD 0x9e3779b97f4a7c15ULL
+#define SEED_THEME 0x5851f42d4c957f2dULL
+#define SEED_BIGRAM 0x14057b7ef767814fULL
+#define SEED_SRC 0xd6e8feb86659fd93ULL
+#define SEED_TEXT 0x2545f4914f6cdd1dULL
+
+#define SCALE_MAX 1048576.0      /* 2^20: rescale a centroid beyond this factor */
+#define SCALE_MIN 9.3e-10        /* 2^-30: floor for very late (out-of-order) records */
+#define LOOKUP_RATIO 24           /* see pick_cluster */
+#define EX_MARGIN 0.05           /* example replacement hysteresis */
+#define EX_LANG_BONUS 0.1        /* example language diversity bonus */
+
+static void seterr(char *err, size_t errlen, const char *msg) {
+    if (err && errlen) snprintf(err, errlen, "%s", msg);
+}
+
+/* ---- options ---- */
+
+void cx_clusterer_opts_default(cx_clusterer_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->similarity = 0.18;
+    o->max_clusters = 5000;
+    o->examples = 5;
+    o->negative_only = 1;
+    o->theme_weight = 0.75;
+    o->bigram_weight = 0.0;
+    o->max_terms = 100;
+    o->max_record_features = 64;
+    o->max_vocab = 262144;
+    o->dedup_window = 262144;
+    o->half_life_ms = 7LL * 24 * 3600 * 1000;
+    o->update_interval_ms = 2000;
+    o->publish_min_size = 1;
+    o->example_max_bytes = 400;
+    o->first_id = 1;
+}
+
+void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
+    cx_clusterer_opts_default(o);
+    o->similarity = cx_conf_dbl(c, "cluster.similarity");
+    o->max_clusters = (long)cx_conf_int(c, "cluster.max_clusters");
+    o->examples = (int)cx_conf_int(c, "cluster.examples");
+    o->negative_only = cx_conf_bool(c, "cluster.negative_only");
+}
+
+/* ---- lifecycle ---- */
+
+cx_clusterer *cx_clusterer_new(const cx_clusterer_opts *o, char *err, size_t errlen) {
+    const char *bad = NULL;
+    if (!(o->similarity > 0 && o->similarity <= 1)) bad = "similarity must be in (0, 1]";
+    else if (o->max_clusters < 1 || o->max_clusters > 100000000) bad = "max_clusters must be in [1, 1e8]";
+    else if (o->examples < 1 || o->examples > 1000) bad = "examples must be in [1, 1000]";
+    else if (!(o->theme_weight >= 0) || !(o->bigram_weight >= 0)) bad = "weights must be >= 0";
+    else if (o->max_terms < 4) bad = "max_terms must be >= 4";
+    else if (o->max_record_features < 1) bad = "max_record_features must be >= 1";
+    else if (o->max_vocab < 16) bad = "max_vocab must be >= 16";
+    else if (o->dedup_window < 1) bad = "dedup_window must be >= 1";
+    else if (o->half_life_ms < 0 || o->update_interval_ms < 0) bad = "times must be >= 0";
+    else if (o->example_max_bytes < 16) bad = "example_max_bytes must be >= 16";
+    else if (o->first_id < 1) bad = "first_id must be >= 1";
+    if (bad) { seterr(err, errlen, bad); return NULL; }
+    cx_clusterer *cl = cx_calloc(1, sizeof *cl);
+    if (!cl) { seterr(err, errlen, "out of memory"); return NULL; }
+    cl->o = *o;
+    cl->ftab.max_count = (size_t)o->max_vocab;
+    cl->next_id = o->first_id;
+    cl->dedup.window = (size_t)o->dedup_window;
+    cx_buf_init(&cl->sbuf);
+    cx_buf_init(&cl->ev);
+    cx_buf_init(&cl->label);
+    return cl;
+}
+
+static void ctr_free(clu_ctr *c) {
+    for (int i = 0; i < c->len; i++) cx_free(c->v[i].k);
+    cx_free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+static void term_free_surf(clu_term *t) {
+    for (int k = 0; k < CLU_SURF; k++) { cx_free(t->surf[k].s); t->surf[k].s = NULL; }
+}
+
+/* Release everything a cluster owns (not its postings). */
+static void cluster_free(clu_cluster *c) {
+    for (uint32_t i = 0; i < c->nterms; i++) term_free_surf(&c->terms[i]);
+    cx_free(c->terms);
+    cx_free(c->tidx);
+    ctr_free(&c->themes);
+    ctr_free(&c->langs);
+    ctr_free(&c->channels);
+    ctr_free(&c->products);
+    ctr_free(&c->regions);
+    for (uint32_t i = 0; i < c->nex; i++) { cx_free(c->ex[i].id); cx_free(c->ex[i].text); }
+    cx_free(c->ex);
+    memset(c, 0, sizeof *c);
+}
+
+void cx_clusterer_destroy(cx_clusterer **clp) {
+    if (!clp || !*clp) return;
+    cx_clusterer *cl = *clp;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id) cluster_free(&cl->cl[s]);
+    cx_free(cl->cl);
+    clu_ftab_free(&cl->ftab);
+    clu_dedup_free(&cl->dedup);
+    cx_free(cl->rf);
+    cx_free(cl->acc);
+    cx_free(cl->touched);
+    cx_free(cl->cinv);
+    cx_free(cl->ord);
+    cx_free(cl->dirty);
+    cx_buf_free(&cl->sbuf);
+    cx_buf_free(&cl->ev);
+    cx_buf_free(&cl->label);
+    cx_free(cl);
+    *clp = NULL;
+}
+
+/* ---- small helpers ---- */
+
+/* Does s have at least n UTF-8 characters? */
+static int utf8_atleast(const char *s, int n) {
+    int k = 0;
+    for (; *s && k < n; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) k++;
+    return k >= n;
+}
+
+/* Next event milestone after size n: 2, 3, 5, 10, 20, 50, 100, 200, 500, ... */
+static uint32_t next_milestone(uint32_t n) {
+    if (n < 2) return 2;
+    if (n < 3) return 3;
+    uint64_t m = 5;
+    while (m <= n) {
+        uint64_t dec = 1;
+        while (dec * 10 <= m) dec *= 10;
+        m = (m / dec == 5) ? dec * 10 : (m / dec == 1) ? dec * 2 : dec * 5;
+    }
+    return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
+/* Bounded string counter: count key; when full, the space-saving rule
+ * replaces the smallest entry and gives the newcomer its count + 1, which
+ * keeps every frequent key with an overestimate bounded by the minimum.
+ * Silently gives up when out of memory. */
+static void ctr_add(clu_ctr *c, const char *key) {
+    if (!key || !*key) return;
+    for (int i = 0; i < c->len; i++)
+        if (!strcmp(c->v[i].k, key)) { c->v[i].n++; return; }
+    if (c->len < CLU_CTR_MAX) {
+        if (c->len == c->cap) {
+            uint16_t nc = c->cap ? (uint16_t)(c->cap * 2) : 2;
+            if (nc > CLU_CTR_MAX) nc = CLU_CTR_MAX;
+            clu_kv *nv = cx_realloc(c->v, nc * sizeof *nv);
+            if (!nv) return;
+            c->v = nv;
+            c->cap = nc;
+        }
+        char *k = cx_strdup(key);
+        if (!k) return;
+        c->v[c->len].k = k;
+        c->v[c->len].n = 1;
+        c->len++;
+        return;
+    }
+    int mi = 0;
+    for (int i = 1; i < c->len; i++)
+        if (c->v[i].n < c->v[mi].n) mi = i;
+    char *k = cx_strdup(key);
+    if (!k) return;
+    cx_free(c->v[mi].k);
+    c->v[mi].k = k;
+    c->v[mi].n++;
+}
+
+/* Count one display form of a term (space-saving over CLU_SURF slots). */
+static void surf_add(clu_term *t, const char *d) {
+    if (!d || !*d) return;
+    int free_k = -1, min_k = 0;
+    for (int k = 0; k < CLU_SURF; k++) {
+        if (!t->surf[k].s) { if (free_k < 0) free_k = k; continue; }
+        if (!strcmp(t->surf[k].s, d)) { t->surf[k].n++; return; }
+        if (t->surf[k].n < t->surf[min_k].n || !t->surf[min_k].s) min_k = k;
+    }
+    char *s = cx_strdup(d);
+    if (!s) return;
+    if (free_k >= 0) {
+        t->surf[free_k].s = s;
+        t->surf[free_k].n = 1;
+    } else {
+        cx_free(t->surf[min_k].s);
+        t->surf[min_k].s = s;
+        t->surf[min_k].n++;
+    }
+}
+
+/* ---- centroid terms: array + open-addressing index ---- */
+
+static long term_find(const clu_cluster *c, uint64_t key) {
+    if (!c->tidx_cap) return -1;
+    uint32_t m = c->tidx_cap - 1;
+    for (uint32_t i = (uint32_t)key & m;; i = (i + 1) & m) {
+        uint32_t v = c->tidx[i];
+        if (!v) return -1;
+        if (c->terms[v - 1].key == key) return (long)v - 1;
+    }
+}
+
+static void tidx_place(uint32_t *idx, uint32_t cap, uint64_t key, uint32_t ti) {
+    uint32_t m = cap - 1, i = (uint32_t)key & m;
+    while (idx[i]) i = (i + 1) & m;
+    idx[i] = ti + 1;
+}
+
+/* Rebuild the term index with cap buckets.  0 / -1 (OOM, old index kept). */
+static int tidx_rebuild(clu_cluster *c, uint32_t cap) {
+    uint32_t *ni = cx_calloc(cap, sizeof *ni);
+    if (!ni) return -1;
+    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(ni, cap, c->terms[t].key, t);
+    cx_free(c->tidx);
+    c->tidx = ni;
+    c->tidx_cap = cap;
+    return 0;
+}
+
+/* Room for one more term.  0 / -1 (OOM). */
+static int term_reserve(clu_cluster *c) {
+    if (c->nterms == c->capterms) {
+        uint32_t nc = c->capterms ? c->capterms * 2 : 8;
+        clu_term *nt = cx_realloc(c->terms, nc * sizeof *nt);
+        if (!nt) return -1;
+        c->terms = nt;
+        c->capterms = nc;
+    }
+    if (c->tidx_cap < 2 * c->capterms) {
+        uint32_t cap = c->tidx_cap ? c->tidx_cap : 16;
+        while (cap < 2 * c->capterms) cap *= 2;
+        if (tidx_rebuild(c, cap) < 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- postings ---- */
+
+/* Remove the posting at ppos of feature f (swap with the last one, fix the
+ * moved posting's back-pointer in its cluster). */
+static void post_remove(cx_clusterer *cl, clu_feat *f, uint32_t ppos) {
+    uint32_t last = f->npost - 1;
+    if (ppos != last) {
+        clu_post mv = f->post[last];
+        f->post[ppos] = mv;
+        clu_cluster *o = &cl->cl[mv.slot];
+        long ti = term_find(o, f->key);
+        if (ti >= 0) o->terms[ti].ppos = ppos;
+    }
+    f->npost--;
+    if (!f->npost) {
+        cx_free(f->post);
+        f->post = NULL;
+        f->cappost = 0;
+    }
+}
+
+/* ---- record features ---- */
+
+static int rf_push(cx_clusterer *cl, uint64_t key, float tf, uint8_t kind, uint32_t order, uint32_t disp) {
+    if (cl->nrf == cl->caprf) {
+        uint32_t nc = cl->caprf ? cl->caprf * 2 : 64;
+        clu_rfeat *n = cx_realloc(cl->rf, nc * sizeof *n);
+        if (!n) return -1;
+        cl->rf = n;
+        uint32_t *o = cx_realloc(cl->ord, nc * sizeof *o);
+        if (!o) return -1;
+        cl->ord = o;
+        cl->caprf = nc;
+    }
+    clu_rfeat *r = &cl->rf[cl->nrf++];
+    r->key = key;
+    r->tf = tf;
+    r->w = 0;
+    r->order = order;
+    r->disp = disp;
+    r->kind = kind;
+    r->f = NULL;
+    return 0;
+}
+
+/* Store a display form in the scratch buffer; its offset or UINT32_MAX. */
+static uint32_t disp_put(cx_clusterer *cl, const char *a, size_t la, const char *b, size_t lb) {
+    size_t off = cl->sbuf.len;
+    if (off >= UINT32_MAX - 1024) return UINT32_MAX;
+    if (cx_buf_append(&cl->sbuf, a, la) < 0) return UINT32_MAX;
+    if (b && (cx_buf_append(&cl->sbuf, " ", 1) < 0 || cx_buf_append(&cl->sbuf, b, lb) < 0)) return UINT32_MAX;
+    if (cx_buf_append(&cl->sbuf, "", 1) < 0) return UINT32_MAX; /* keep the NUL */
+    return (uint32_t)off;
+}
+
+static const char *disp_get(const cx_clusterer *cl, uint32_t off) {
+    return off == UINT32_MAX || cl->sbuf.oom ? NULL : cl->sbuf.data + off;
+}
+
+static int rf_cmp_key(const void *a, const void *b) {
+    const clu_rfeat *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* word/bigram block first, strongest first, then key */
+static int rf_cmp_weight(const void *a, const void *b) {
+    const clu_rfeat *x = a, *y = b;
+    int bx = x->kind == CLU_K_THEME, by = y->kind == CLU_K_THEME;
+    if (bx != by) return bx - by;
+    if (x->w != y->w) return x->w > y->w ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Turn env's tokens and themes into cl->rf: one entry per distinct feature
+ * with its count, kind and display form (the surface form as written, or the
+ * normalised form for a sentence-initial or all-caps token, so that
+ * "Refund" at the start of a sentence counts as "refund").  0 / -1 (OOM). */
+static int build_features(cx_clusterer *cl, const cx_env *env) {
+    cl->nrf = 0;
+    cx_buf_reset(&cl->sbuf);
+    int prev = -1, chain = 0;
+    uint64_t prev_key = 0;
+    const char *prev_disp = NULL;
+    size_t prev_len = 0;
+    char prevbuf[128];
+    for (uint32_t i = 0; i < env->n_tokens; i++) {
+        const cx_token *tk = &env->tokens[i];
+        const char *stem = tk->stem ? tk->stem : tk->norm;
+        int ok = 0;
+        if (stem) {
+            if (tk->type == CX_TOK_WORD) ok = !(tk->flags & CX_TF_STOP) && utf8_atleast(stem, 2);
+            else if (tk->type == CX_TOK_HASHTAG) ok = utf8_atleast(stem, 2);
+            else if (tk->type == CX_TOK_NUMBER) ok = utf8_atleast(stem, 3);
+        }
+        if (!ok) {
+            if (tk->flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) chain = 0;
+            continue;
+        }
+        uint64_t key = clu_hash_str(stem, SEED_WORD);
+        int sent_start = i == 0 || env->tokens[i - 1].sent != tk->sent;
+        const char *d = (sent_start || (tk->flags & CX_TF_ALLCAPS) || !tk->surface) ? tk->norm : tk->surface;
+        if (!d) d = stem;
+        size_t dl = strlen(d);
+        uint32_t doff = disp_put(cl, d, dl, NULL, 0);
+        if (rf_push(cl, key, 1, CLU_K_WORD, i, doff) < 0) return -1;
+        if (cl->o.bigram_weight > 0 && chain && prev >= 0 && (int)i - prev <= 3 &&
+            env->tokens[prev].sent == tk->sent) {
+            uint64_t bk = clu_mix64(clu_mix64(prev_key ^ SEED_BIGRAM) + key);
+            if (!bk) bk = 1;
+            uint32_t boff = prev_disp ? disp_put(cl, prev_disp, prev_len, d, dl) : UINT32_MAX;
+            if (rf_push(cl, bk, 1, CLU_K_BIGRAM, i, boff) < 0) return -1;
+        }
+        prev = (int)i;
+        prev_key = key;
+        prev_disp = NULL;
+        if (dl < sizeof prevbuf) {
+            memcpy(prevbuf, d, dl + 1);
+            prev_disp = prevbuf;
+            prev_len = dl;
+        }
+        chain = !(tk->flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END));
+    }
+    for (uint32_t t = 0; t < env->n_themes; t++) {
+        const char *id = env->themes[t].id;
+        if (!id || !*id) continue;
+        float mw = env->themes[t].weight;
+        float tf = mw > 1 ? 1 + logf(mw) : 1;
+        uint32_t order = 0x40000000u + t * 8;
+        if (rf_push(cl, clu_hash_str(id, SEED_THEME), tf, CLU_K_THEME, order, UINT32_MAX) < 0) return -1;
+        int depth = 1;
+        for (const char *p = id; *p && depth < 8; p++) {
+            if (*p != '.' || p == id) continue;
+            uint64_t pk = clu_hash_mem(id, (size_t)(p - id), SEED_THEME);
+            if (rf_push(cl, pk, tf * 0.5f, CLU_K_THEME, order + (uint32_t)depth++, UINT32_MAX) < 0) return -1;
+        }
+    }
+    if (!cl->nrf) return 0;
+    /* merge repeated features: counts add up, the first occurrence gives the display */
+    qsort(cl->rf, cl->nrf, sizeof *cl->rf, rf_cmp_key);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (w && cl->rf[w - 1].key == cl->rf[i].key) cl->rf[w - 1].tf += cl->rf[i].tf;
+        else cl->rf[w++] = cl->rf[i];
+    }
+    cl->nrf = w;
+    return 0;
+}
+
+/* Look the features up (inserting new ones), weigh them and normalise the
+ * two blocks.  Features beyond max_record_features get weight 0 (they still
+ * count for document frequencies).  Returns the norm of the record vector
+ * (0 when nothing usable), or -1 when out of memory. */
+static double weigh_features(cx_clusterer *cl) {
+    clu_ftab_evict(&cl->ftab);
+    if (clu_ftab_reserve(&cl->ftab, cl->nrf) < 0) return -1;
+    double nw = 0, nt = 0;
+    uint32_t nwords = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        clu_rfeat *r = &cl->rf[i];
+        r->f = clu_ftab_upsert(&cl->ftab, r->key);
+        if (!r->f) return -1; /* cannot happen after reserve */
+        double idf = log((1.0 + cl->ndocs) / (1.0 + r->f->df)) + 1.0;
+        double tfw = r->tf >= 1 ? 1 + log(r->tf) : r->tf;
+        double wt = tfw * idf;
+        if (r->kind == CLU_K_BIGRAM) wt *= cl->o.bigram_weight;
+        r->w = (float)wt;
+        if (r->kind != CLU_K_THEME) nwords++;
+    }
+    if (nwords > (uint32_t)cl->o.max_record_features) {
+        qsort(cl->rf, cl->nrf, sizeof *cl->rf, rf_cmp_weight);
+        for (uint32_t i = (uint32_t)cl->o.max_record_features; i < nwords; i++) cl->rf[i].w = 0;
+    }
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        double x = cl->rf[i].w;
+        if (cl->rf[i].kind == CLU_K_THEME) nt += x * x;
+        else nw += x * x;
+    }
+    nw = sqrt(nw);
+    nt = sqrt(nt);
+    double tw = cl->o.theme_weight, norm2 = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        clu_rfeat *r = &cl->rf[i];
+        if (r->kind == CLU_K_THEME) r->w = nt > 0 ? (float)(r->w * tw / nt) : 0;
+        else r->w = nw > 0 ? (float)(r->w / nw) : 0;
+        norm2 += (double)r->w * r->w;
+    }
+    return sqrt(norm2);
+}
+
+/* ---- assignment ---- */
+
+/* Accumulate the record's dot product with the clusters that could reach
+ * the threshold and return the slot of the most similar one (ties: lowest
+ * id) with its cosine in *cos, or -1 when there is none.
+ *
+ * Exact pruning (Cauchy-Schwarz): a cluster that shares only features of a
+ * set S with the record has cosine <= |r_S| / |r|.  So the weakest features
+ * whose squared weights add up to less than similarity^2 x |r|^2 ("late"
+ * features: typically the common words) need not find candidates; only the
+ * others walk their postings to find candidates.  The late features then add
+ * their share to the candidates only: by a sequential scan of their postings,
+ * or, when the list is over LOOKUP_RATIO times longer than the candidate set,
+ * by one centroid lookup per candidate (a lookup costs about as much as
+ * scanning LOOKUP_RATIO postings).  Leaves cl->acc all zero. */
+static long pick_cluster(cx_clusterer *cl, double rnorm, double *cos) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].w > 0) {
+            /* insertion sort by ascending weight (ties: key order, as rf is) */
+            uint32_t j = n++;
+            while (j > 0 && cl->rf[cl->ord[j - 1]].w > cl->rf[i].w) { cl->ord[j] = cl->ord[j - 1]; j--; }
+            cl->ord[j] = i;
+        }
+    double budget = cl->o.similarity * cl->o.similarity * rnorm * rnorm, mass = 0;
+    uint32_t nlate = 0;
+    while (nlate < n) {
+        double w = cl->rf[cl->ord[nlate]].w;
+        if (mass + w * w >= budget * 0.999) break; /* margin against rounding */
+        mass += w * w;
+        nlate++;
+    }
+    cl->ntouched = 0;
+    for (uint32_t k = nlate; k < n; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->acc[s] == 0) cl->touched[cl->ntouched++] = s;
+            cl->acc[s] += r->w * f->post[p].w;
+        }
+    }
+    for (uint32_t k = 0; k < nlate && cl->ntouched; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        if (f->npost > LOOKUP_RATIO * cl->ntouched) {
+            for (uint32_t t = 0; t < cl->ntouched; t++) {
+                const clu_cluster *c = &cl->cl[cl->touched[t]];
+                long ti = term_find(c, r->key);
+                if (ti >= 0) cl->acc[cl->touched[t]] += r->w * c->terms[ti].w;
+            }
+            continue;
+        }
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->acc[s] != 0) cl->acc[s] += r->w * f->post[p].w;
+        }
+    }
+    long best = -1;
+    double bc = -1, rinv = 1.0 / rnorm;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        uint32_t s = cl->touched[i];
+        double cs = cl->acc[s] * cl->cinv[s] * rinv;
+        cl->acc[s] = 0;
+        if (cs > bc || (cs == bc && best >= 0 && cl->cl[s].id < cl->cl[best].id)) {
+            bc = cs;
+            best = s;
+        }
+    }
+    cl->ntouched = 0;
+    *cos = bc;
+    return best;
+}
+
+/* Keep the cached inverse norm of a centroid in step with norm2. */
+static void norm_sync(cx_clusterer *cl, uint32_t slot) {
+    double n2 = cl->cl[slot].norm2;
+    cl->cinv[slot] = n2 > 0 ? 1.0 / sqrt(n2) : 0;
+}
+
+/* Multiply a centroid (terms, postings, norm) by k. */
+static void centroid_scale(cx_clusterer *cl, clu_cluster *c, double k) {
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_term *t = &c->terms[i];
+        t->w = (float)(t->w * k);
+        clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
+        if (f && t->ppos < f->npost) f->post[t->ppos].w = t->w;
+    }
+    c->norm2 *= k * k;
+}
+
+static int tw_cmp(const void *a, const void *b) {
+    const clu_term *x = *(clu_term *const *)a, *y = *(clu_term *const *)b;
+    if (x->w != y->w) return x->w > y->w ? -1 : 1;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Keep the max_terms strongest centroid features (ties: lower key), drop the
+ * rest with their postings, and recompute the norm exactly. */
+static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
+    uint32_t keep = (uint32_t)cl->o.max_terms;
+    if (c->nterms <= keep) return;
+    clu_term **order = cx_malloc(c->nterms * sizeof *order);
+    if (!order) return;
+    for (uint32_t i = 0; i < c->nterms; i++) order[i] = &c->terms[i];
+    qsort(order, c->nterms, sizeof *order, tw_cmp);
+    for (uint32_t i = keep; i < c->nterms; i++) {
+        clu_term *t = order[i];
+        clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
+        if (f && t->ppos < f->npost) post_remove(cl, f, t->ppos);
+        term_free_surf(t);
+        t->key = 0; /* marks it dropped */
+    }
+    cx_free(order);
+    uint32_t w = 0;
+    double n2 = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        if (!c->terms[i].key) continue;
+        c->terms[w++] = c->terms[i];
+        n2 += (double)c->terms[w - 1].w * c->terms[w - 1].w;
+    }
+    c->nterms = w;
+    c->norm2 = n2;
+    /* the index is rebuilt in place: same capacity, no allocation */
+    memset(c->tidx, 0, c->tidx_cap * sizeof *c->tidx);
+    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(c->tidx, c->tidx_cap, c->terms[t].key, t);
+}
+
+/* Offer env as an example of c (rule at the top of this file).  The text
+ * is hashed (for the identical-text check) only when it would be stored. */
+static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, double cos) {
+    if (!env->text || !*env->text) return;
+    const char *lang = env->lang[0] ? env->lang : "und";
+    uint32_t at;
+    if (c->nex < (uint32_t)cl->o.examples) {
+        at = c->nex;
+    } else {
+        int lang_shown = 0;
+        for (uint32_t i = 0; i < c->nex && !lang_shown; i++) lang_shown = !strcmp(c->ex[i].lang, lang);
+        double cand = cos + (lang_shown ? 0 : EX_LANG_BONUS), low = 0;
+        long victim = -1;
+        for (uint32_t i = 0; i < c->nex; i++) {
+            int same = 0;
+            for (uint32_t j = 0; j < c->nex; j++) same += !strcmp(c->ex[i].lang, c->ex[j].lang);
+            double eff = c->ex[i].score + (same == 1 ? EX_LANG_BONUS : 0);
+            if (victim < 0 || eff <= low) { victim = (long)i; low = eff; }
+        }
+        if (victim < 0 || cand <= low + EX_MARGIN) return;
+        at = (uint32_t)victim;
+    }
+    size_t len = strlen(env->text);
+    uint64_t h = clu_hash_mem(env->text, len, SEED_TEXT);
+    for (uint32_t i = 0; i < c->nex; i++)
+        if (c->ex[i].text_hash == h) return;
+    if (!c->ex && !(c->ex = cx_calloc((size_t)cl->o.examples, sizeof *c->ex))) return;
+    size_t cut = len;
+    int ell = 0;
+    if (cut > (size_t)cl->o.example_max_bytes) {
+        cut = (size_t)cl->o.example_max_bytes;
+        while (cut > 0 && ((unsigned char)env->text[cut] & 0xC0) == 0x80) cut--;
+        ell = 1;
+    }
+    char *text = cx_malloc(cut + 4);
+    char *id = cx_strdup(env->id ? env->id : "");
+    if (!text || !id) { cx_free(text); cx_free(id); return; }
+    memcpy(text, env->text, cut);
+    if (ell) memcpy(text + cut, "\xe2\x80\xa6", 3); /* … */
+    text[cut + (ell ? 3 : 0)] = '\0';
+    clu_example *e = &c->ex[at];
+    if (at < c->nex) { cx_free(e->id); cx_free(e->text); }
+    else c->nex++;
+    e->id = id;
+    e->text = text;
+    snprintf(e->lang, sizeof e->lang, "%s", lang);
+    e->score = (float)cos;
+    e->text_hash = h;
+}
+
+/* Add the record (cl->rf) to the cluster in slot with cosine cos: centroid
+ * (with the decay factor), postings, surface forms, statistics, examples.
+ * A feature that cannot get memory is left out of the centroid. */
+static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int64_t t, double cos) {
+    clu_cluster *c = &cl->cl[slot];
+    double g = 1.0;
+    if (cl->o.half_life_ms > 0) {
+        g = exp2((double)(t - c->tref_ms) / (double)cl->o.half_life_ms);
+        if (g > SCALE_MAX) {
+            centroid_scale(cl, c, 1.0 / g);
+            c->tref_ms = t;
+            g = 1.0;
+        } else if (g < SCALE_MIN) {
+            g = SCALE_MIN;
+        }
+    }
+    uint32_t nf = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        const clu_rfeat *r = &cl->rf[i];
+        if (r->w <= 0) continue;
+        nf++;
+        long ti = term_find(c, r->key);
+        if (ti < 0) {
+            if (term_reserve(c) < 0) continue;
+            long pos = clu_post_push(r->f, slot, 0);
+            if (pos < 0) continue;
+            ti = (long)c->nterms++;
+            clu_term *nt = &c->terms[ti];
+            memset(nt, 0, sizeof *nt);
+            nt->key = r->key;
+            nt->kind = r->kind;
+            nt->ppos = (uint32_t)pos;
+            tidx_place(c->tidx, c->tidx_cap, r->key, (uint32_t)ti);
+        }
+        clu_term *tm = &c->terms[ti];
+        double old = tm->w;
+        tm->w = (float)(tm->w + g * r->w);
+        c->norm2 += (double)tm->w * tm->w - old * old;
+        r->f->post[tm->ppos].w = tm->w;
+        tm->n++;
+        if (r->kind != CLU_K_THEME) surf_add(tm, disp_get(cl, r->disp));
+    }
+    c->nfeat += nf;
+    if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, c);
+    if (!c->size || t < c->first_ms) c->first_ms = t;
+    if (!c->size || t > c->last_ms) c->last_ms = t;
+    c->size++;
+    c->sent_sum += env->sentiment;
+    for (uint32_t i = 0; i < env->n_themes; i++) ctr_add(&c->themes, env->themes[i].id);
+    ctr_add(&c->langs, env->lang[0] ? env->lang : "und");
+    ctr_add(&c->channels, env->channel);
+    ctr_add(&c->products, env->product);
+    ctr_add(&c->regions, env->region);
+    example_offer(cl, c, env, cos);
+    norm_sync(cl, slot);
+}
+
+/* ---- slots, events, retirement ---- */
+
+/* A free cluster slot (zeroed), or -1 when out of memory. */
+static long slot_alloc(cx_clusterer *cl) {
+    if (cl->free_head) {
+        uint32_t s = cl->free_head - 1;
+        cl->free_head = cl->cl[s].free_next;
+        memset(&cl->cl[s], 0, sizeof cl->cl[s]);
+        return s;
+    }
+    if (cl->nslots == cl->capslots) {
+        uint32_t nc = cl->capslots ? cl->capslots * 2 : 64;
+        if (nc > (uint32_t)cl->o.max_clusters) nc = (uint32_t)cl->o.max_clusters;
+        if (nc <= cl->capslots) return -1;
+        clu_cluster *ncl = cx_realloc(cl->cl, nc * sizeof *ncl);
+        if (!ncl) return -1;
+        cl->cl = ncl;
+        float *na = cx_realloc(cl->acc, nc * sizeof *na);
+        if (!na) return -1;
+        cl->acc = na;
+        memset(cl->acc + cl->capslots, 0, (nc - cl->capslots) * sizeof *na);
+        uint32_t *nt = cx_realloc(cl->touched, nc * sizeof *nt);
+        if (!nt) return -1;
+        cl->touched = nt;
+        double *ni = cx_realloc(cl->cinv, nc * sizeof *ni);
+        if (!ni) return -1;
+        cl->cinv = ni;
+        cl->capslots = nc;
+    }
+    uint32_t s = cl->nslots++;
+    memset(&cl->cl[s], 0, sizeof cl->cl[s]);
+    cl->cinv[s] = 0;
+    return s;
+}
+
+/* Mark a published cluster changed and queue it once for "updated". */
+static void mark_dirty(cx_clusterer *cl, uint32_t slot) {
+    clu_cluster *c = &cl->cl[slot];
+    if (!c->published) return;
+    if (!c->queued) {
+        if (cl->ndirty == cl->capdirty) {
+            uint32_t nc = cl->capdirty ? cl->capdirty * 2 : 64;
+            clu_dirty *nd = cx_realloc(cl->dirty, nc * sizeof *nd);
+            if (!nd) return; /* the change shows up with the cluster's next event instead */
+            cl->dirty = nd;
+            cl->capdirty = nc;
+        }
+        cl->dirty[cl->ndirty].slot = slot;
+        cl->dirty[cl->ndirty].id = c->id;
+        cl->ndirty++;
+        c->queued = 1;
+    }
+    c->dirty = 1;
+}
+
+/* Emit one event for c.  0 when delivered (c is then clean), -1 otherwise. */
+static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const char *reason,
+                      cx_clu_emit_fn emit, void *arg) {
+    if (!emit) {
+        c->dirty = 0;
+        return 0;
+    }
+    if (clu_event_json(c, what, reason, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
+        cl->st.events_failed++;
+        return -1;
+    }
+    c->seq++;
+    c->last_event_ms = cl->clock_ms;
+    c->dirty = 0;
+    cl->st.events++;
+    return 0;
+}
+
+/* Retire the cluster in slot: "retired" event, postings out, memory back. */
+static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+    clu_cluster *c = &cl->cl[slot];
+    if (c->published) emit_event(cl, c, "retired", "cap", emit, arg);
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_feat *f = clu_ftab_find(&cl->ftab, c->terms[i].key);
+        if (f && c->terms[i].ppos < f->npost) post_remove(cl, f, c->terms[i].ppos);
+    }
+    cluster_free(c);
+    cl->cinv[slot] = 0;
+    c->free_next = cl->free_head;
+    cl->free_head = slot + 1;
+    cl->live--;
+    cl->st.retired++;
+}
+
+typedef struct victim_t {
+    double vit;
+    int64_t last_ms, id;
+    uint32_t slot;
+} victim_t;
+
+static int victim_cmp(const void *a, const void *b) {
+    const victim_t *x = a, *y = b;
+    if (x->vit != y->vit) return x->vit < y->vit ? -1 : 1;
+    if (x->last_ms != y->last_ms) return x->last_ms < y->last_ms ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static double vitality(const cx_clusterer *cl, const clu_cluster *c) {
+    if (cl->o.half_life_ms <= 0) return c->size;
+    return c->size * exp2(-(double)(cl->stream_ms - c->last_ms) / (double)cl->o.half_life_ms);
+}
+
+/* Max-heap on victim_cmp (the worst of the kept victims on top). */
+static void heap_down(victim_t *h, size_t n, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && victim_cmp(&h[l], &h[m]) > 0) m = l;
+        if (r < n && victim_cmp(&h[r], &h[m]) > 0) m = r;
+        if (m == i) return;
+        victim_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_up(victim_t *h, size_t i) {
+    while (i > 0 && victim_cmp(&h[(i - 1) / 2], &h[i]) < 0) {
+        victim_t t = h[i];
+        h[i] = h[(i - 1) / 2];
+        h[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+/* At the cluster cap: retire the max(1, cap/64) clusters of lowest vitality
+ * (stale and small first; ties: older last member, then lower id), found
+ * with a bounded heap in O(n log k).  Batches keep the cost per new cluster
+ * at O(log k) amortised. */
+static void retire_stalest(cx_clusterer *cl, cx_clu_emit_fn emit, void *arg) {
+    size_t k = (size_t)cl->o.max_clusters / 64;
+    if (k < 1) k = 1;
+    victim_t one, *h = k == 1 ? &one : cx_malloc(k * sizeof *h);
+    if (!h) { h = &one; k = 1; }
+    size_t n = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++) {
+        const clu_cluster *c = &cl->cl[s];
+        if (!c->id) continue;
+        victim_t x = {vitality(cl, c), c->last_ms, c->id, s};
+        if (n < k) {
+            h[n] = x;
+            heap_up(h, n++);
+        } else if (victim_cmp(&x, &h[0]) < 0) {
+            h[0] = x;
+            heap_down(h, n, 0);
+        }
+    }
+    qsort(h, n, sizeof *h, victim_cmp);
+    for (size_t i = 0; i < n; i++) cluster_retire(cl, h[i].slot, emit, arg);
+    if (h != &one) cx_free(h);
+}
+
+/* ---- the public entry point ---- */
+
+int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *arg,
+                     char *err, size_t errlen) {
+    cl->st.records++;
+    env->cluster_id = 0;
+    if (cl->o.negative_only && env->label != CX_LABEL_NEGATIVE) {
+        cl->st.skipped++;
+        return 0;
+    }
+    uint64_t src = 0;
+    if (env->topic && env->offset >= 0) {
+        src = clu_hash_str(env->topic, SEED_SRC);
+        src = clu_mix64(src ^ ((uint64_t)(uint32_t)env->partition * 0x9e3779b97f4a7c15ULL));
+        src = clu_mix64(src ^ (uint64_t)env->offset);
+        if (!src) src = 1;
+        int64_t seen = clu_dedup_get(&cl->dedup, src);
+        if (seen >= 0) {
+            env->cluster_id = seen;
+            cl->st.duplicates++;
+            return 0;
+        }
+    }
+    int64_t t = env->ts_ms > 0 ? env->ts_ms : cl->stream_ms;
+    if (t > cl->stream_ms) cl->stream_ms = t;
+    if (build_features(cl, env) < 0) goto oom;
+    if (!cl->nrf) { cl->st.empty++; return 0; }
+    double rnorm = weigh_features(cl);
+    if (rnorm < 0) goto oom;
+    if (rnorm == 0) { cl->st.empty++; return 0; }
+
+    double cos = 0;
+    long slot = pick_cluster(cl, rnorm, &cos);
+    int created = 0;
+    if (slot < 0 || cos < cl->o.similarity) {
+        if (cl->live >= (size_t)cl->o.max_clusters) retire_stalest(cl, emit, arg);
+        slot = slot_alloc(cl);
+        if (slot < 0) goto oom;
+        clu_cluster *c = &cl->cl[slot];
+        c->id = cl->next_id++;
+        c->tref_ms = t;
+        c->next_grow = next_milestone(1);
+        c->last_event_ms = cl->clock_ms;
+        cl->live++;
+        cl->st.created++;
+        created = 1;
+        cos = 1.0;
+    }
+    cluster_join(cl, (uint32_t)slot, env, t, cos);
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].f->df < UINT32_MAX) cl->rf[i].f->df++;
+    cl->ndocs++;
+    cl->st.clustered++;
+
+    clu_cluster *c = &cl->cl[slot];
+    env->cluster_id = c->id;
+    if (src) clu_dedup_put(&cl->dedup, src, c->id);
+    /* events */
+    if (!c->published) {
+        if (c->size >= cl->o.publish_min_size) {
+            c->published = 1;
+            while (c->next_grow <= c->size) c->next_grow = next_milestone(c->next_grow);
+            if (emit_event(cl, c, "created", NULL, emit, arg) < 0) mark_dirty(cl, (uint32_t)slot);
+        }
+    } else if (!created && c->size >= c->next_grow) {
+        while (c->next_grow <= c->size) c->next_grow = next_milestone(c->next_grow);
+        if (emit_event(cl, c, "grew", NULL, emit, arg) < 0) mark_dirty(cl, (uint32_t)slot);
+    } else {
+        mark_dirty(cl, (uint32_t)slot);
+    }
+    return 0;
+oom:
+    cl->st.failed++;
+    seterr(err, errlen, "cluster: out of memory");
+    return -1;
+}
+
+/* Walk the changed list: emit "updated" for the clusters that are due (all
+ * of them when force), keep the ones not due or not delivered, drop the
+ * entries of retired or clean clusters.  Returns the failed deliveries. */
+static size_t drain_dirty(cx_clusterer *cl, int force, cx_clu_emit_fn emit, void *arg) {
+    size_t failed = 0;
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < cl->ndirty; i++) {
+        clu_dirty d = cl->dirty[i];
+        clu_cluster *c = &cl->cl[d.slot];
+        if (c->id != d.id) continue; /* retired (the slot may hold a newer cluster) */
+        if (c->dirty && (force || cl->clock_ms - c->last_event_ms >= cl->o.update_interval_ms)) {
+            if (emit_event(cl, c, "updated", NULL, emit, arg) < 0) failed++;
+        }
+        if (!c->dirty) { c->queued = 0; continue; }
+        cl->dirty[w++] = d;
+    }
+    cl->ndirty = w;
+    return failed;
+}
+
+void cx_clusterer_tick(cx_clusterer *cl, int64_t now_ms, cx_clu_emit_fn emit, void *arg) {
+    cl->clock_ms = now_ms;
+    drain_dirty(cl, 0, emit, arg);
+}
+
+size_t cx_clusterer_flush(cx_clusterer *cl, cx_clu_emit_fn emit, void *arg) {
+    return drain_dirty(cl, 1, emit, arg);
+}
+
+/* ---- inspection ---- */
+
+void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st) {
+    *st = cl->st;
+    st->live = cl->live;
+    st->vocab = cl->ftab.count;
+}
+
+static long slot_of(const cx_clusterer *cl, int64_t id) {
+    if (id <= 0) return -1;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id == id) return s;
+    return -1;
+}
+
+int cx_clusterer_info(cx_clusterer *cl, int64_t id, cx_cluster_info *out) {
+    long s = slot_of(cl, id);
+    if (s < 0) return -1;
+    const clu_cluster *c = &cl->cl[s];
+    cx_buf_reset(&cl->label);
+    clu_label(c, &cl->label);
+    memset(out, 0, sizeof *out);
+    out->id = c->id;
+    out->size = c->size;
+    out->first_seen_ms = c->first_ms;
+    out->last_seen_ms = c->last_ms;
+    out->sentiment = c->size ? c->sent_sum / c->size : 0;
+    out->n_terms = c->nterms;
+    out->n_examples = c->nex;
+    out->label = cl->label.oom || !cl->label.data ? "" : cl->label.data;
+    return 0;
+}
+
+static int id_cmp(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t cx_clusterer_ids(const cx_clusterer *cl, int64_t *ids, size_t max) {
+    int64_t *all = cx_malloc((cl->live ? cl->live : 1) * sizeof *all);
+    size_t n = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++) {
+        if (!cl->cl[s].id) continue;
+        if (all) all[n] = cl->cl[s].id;
+        else if (n < max) ids[n] = cl->cl[s].id;
+        n++;
+    }
+    if (all) {
+        qsort(all, n, sizeof *all, id_cmp);
+        memcpy(ids, all, (n < max ? n : max) * sizeof *ids);
+        cx_free(all);
+    }
+    return n;
+}
+
+int cx_clusterer_describe(cx_clusterer *cl, int64_t id, const char *what, cx_buf *out) {
+    long s = slot_of(cl, id);
+    if (s < 0) return -1;
+    return clu_event_json(&cl->cl[s], what ? what : "snapshot", NULL, out);
+}
+
+#define CHECK(cond, ...) do { if (!(cond)) { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); return -1; } } while (0)
+
+int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
+    size_t live = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++) {
+        const clu_cluster *c = &cl->cl[s];
+        if (!c->id) continue;
+        live++;
+        CHECK(c->size >= 1, "cluster %lld: size 0", (long long)c->id);
+        CHECK(c->nterms <= c->capterms, "cluster %lld: nterms > cap", (long long)c->id);
+        CHECK(c->nterms <= (uint32_t)cl->o.max_terms * 3 / 2 + 1, "cluster %lld: %u terms", (long long)c->id, c->nterms);
+        CHECK(c->nex <= (uint32_t)cl->o.examples, "cluster %lld: too many examples", (long long)c->id);
+        double n2 = 0;
+        for (uint32_t i = 0; i < c->nterms; i++) {
+            const clu_term *t = &c->terms[i];
+            CHECK(term_find(c, t->key) == (long)i, "cluster %lld: term %u not indexed", (long long)c->id, i);
+            CHECK(t->n >= 1 && t->n <= c->size, "cluster %lld: term count %u of size %u", (long long)c->id, t->n, c->size);
+            const clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
+            CHECK(f, "cluster %lld: term %u has no feature entry", (long long)c->id, i);
+            CHECK(t->ppos < f->npost && f->post[t->ppos].slot == s && f->post[t->ppos].w == t->w,
+                  "cluster %lld: posting of term %u wrong", (long long)c->id, i);
+            n2 += (double)t->w * t->w;
+        }
+        CHECK(fabs(n2 - c->norm2) <= 1e-3 * n2 + 1e-9, "cluster %lld: norm2 %g vs %g", (long long)c->id, c->norm2, n2);
+        CHECK(c->norm2 > 0 ? fabs(cl->cinv[s] * sqrt(c->norm2) - 1) < 1e-9 : cl->cinv[s] == 0,
+              "cluster %lld: stale inverse norm", (long long)c->id);
+    }
+    CHECK(live == cl->live, "live %zu vs counted %zu", cl->live, live);
+    CHECK(live <= (size_t)cl->o.max_clusters, "live %zu above the cap", live);
+    size_t nfeat = 0;
+    for (size_t i = 0; i < cl->ftab.cap; i++) {
+        const clu_feat *f = &cl->ftab.b[i];
+        if (!f->key) continue;
+        nfeat++;
+        CHECK(clu_ftab_find(&cl->ftab, f->key) == f, "feature %zu not findable", i);
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            CHECK(s < cl->nslots && cl->cl[s].id, "posting to a free slot %u", s);
+            long ti = term_find(&cl->cl[s], f->key);
+            CHECK(ti >= 0 && cl->cl[s].terms[ti].ppos == p, "posting %u of a feature has no term", p);
+        }
+    }
+    CHECK(nfeat == cl->ftab.count, "feature count %zu vs %zu", cl->ftab.count, nfeat);
+    for (uint32_t s = 0; s < cl->capslots; s++) CHECK(cl->acc[s] == 0, "accumulator %u not reset", s);
+    size_t nfree = 0;
+    for (uint32_t f = cl->free_head; f; f = cl->cl[f - 1].free_next) {
+        CHECK(f - 1 < cl->nslots && !cl->cl[f - 1].id, "free list holds a live slot");
+        CHECK(++nfree <= cl->nslots, "free list loops");
+    }
+    CHECK(nfree + live == cl->nslots, "slots: %zu free + %zu live != %u", nfree, live, cl->nslots);
+    size_t valid = 0, queued = 0;
+    for (uint32_t i = 0; i < cl->ndirty; i++) {
+        const clu_dirty *d = &cl->dirty[i];
+        CHECK(d->slot < cl->nslots, "changed list: bad slot");
+        if (cl->cl[d->slot].id != d->id) continue;
+        CHECK(cl->cl[d->slot].queued, "changed list: entry of an unqueued cluster");
+        valid++;
+    }
+    for (uint32_t s = 0; s < cl->nslots; s++) {
+        const clu_cluster *c = &cl->cl[s];
+        if (!c->id) continue;
+        queued += c->queued;
+        CHECK(!c->dirty || c->queued || !c->published, "cluster %lld changed but not queued", (long long)c->id);
+    }
+    CHECK(valid == queued, "changed list: %zu entries for %zu queued clusters", valid, queued);
+    return 0;
+}
