@@ -1,0 +1,89 @@
+/* cx_tag_int.h - internals shared by the tagger's loader (cx_tag_load.c) and
+ * scorer (cx_tag_score.c).  Not part of the public API (cx_tagger.h). */
+#ifndef CX_TAG_INT_H
+#define CX_TAG_INT_H
+#include "cx_lexmap.h"
+#include "cx_tagger.h"
+
+/* ---- scoring constants (documented in stages/tag/README.md) ---- */
+#define CX_TAG_ALPHA 15.0            /* compound = sum / sqrt(sum^2 + ALPHA) */
+#define CX_TAG_NEG_POS (-0.75)       /* a negated positive word: "not good" */
+#define CX_TAG_NEG_NEG (-0.5)        /* a negated negative word: "not bad", "no problem" */
+#define CX_TAG_INTENSIFIER 1.3       /* default intensifier weight */
+#define CX_TAG_DIMINISHER 0.7        /* default diminisher weight */
+#define CX_TAG_INT_MIN 0.3           /* clamp of stacked intensifiers/diminishers */
+#define CX_TAG_INT_MAX 2.0
+#define CX_TAG_CONTRAST 1.5          /* default weight of the clause after a contrast word */
+#define CX_TAG_CONTRAST_BEFORE 0.75  /* clause before: CONTRAST_BEFORE / weight (0.5 for 1.5) */
+#define CX_TAG_EXCLAIM 1.15          /* per '!' on the sentence sum, at most 3 */
+#define CX_TAG_CAPS 1.2              /* sentiment word in capitals (text not all capitals) */
+#define CX_TAG_STRETCH 1.1           /* sentiment word with stretched letters ("gooood") */
+#define CX_TAG_QUESTION 0.5          /* positives in a question without strong words */
+#define CX_TAG_REQUEST 0.0           /* mild positives in a request / courtesy sentence: not praise */
+#define CX_TAG_STRONG 3.0            /* |valence| at or above this is a strong word */
+#define CX_TAG_NEG_WINDOW 3          /* content tokens a negator reaches forward */
+#define CX_TAG_POST_WINDOW 2         /* content tokens a post-negator reaches back */
+#define CX_TAG_INT_WINDOW 2          /* content tokens an intensifier reaches forward */
+#define CX_TAG_COURTESY_MAX 4        /* content tokens of a courtesy sentence ("Thanks in advance") */
+
+#define CX_TAG_MAX_WARNINGS 200       /* warnings kept as text (all are counted) */
+
+/* rule kinds (bit set) */
+enum {
+    CX_RK_NEGATOR = 1, CX_RK_NEG_POST = 2, CX_RK_INTENSIFIER = 4, CX_RK_DIMINISHER = 8,
+    CX_RK_CONTRAST = 16, CX_RK_REQUEST = 32,
+};
+
+typedef struct cx_tag_senti {
+    float v;            /* valence -4..4 */
+    uint8_t negform;    /* parity of CX_TF_NEGATED_FORM tokens in the lexicon term */
+} cx_tag_senti;
+
+typedef struct cx_tag_rule {
+    uint16_t kinds;     /* CX_RK_* */
+    float weight;       /* 0 = the kind's default */
+} cx_tag_rule;
+
+typedef struct cx_tag_tterm {
+    uint32_t theme;     /* index into the taxonomy */
+    uint32_t next;      /* next theme of the same term + 1, 0 = end */
+} cx_tag_tterm;
+
+typedef struct cx_tag_lang {
+    char code[8];
+    cx_lexmap senti, rules, themes;
+    const char **neg_prefix, **neg_suffix; /* normalised affixes (arena strings) */
+    uint32_t n_prefix, n_suffix, cap_prefix, cap_suffix;
+    uint8_t has_senti, has_themes, has_rules;
+} cx_tag_lang;
+
+typedef struct cx_tag_tax {
+    cx_tag_theme pub;   /* id, parent, name */
+    uint32_t parent_idx;/* index of the parent, UINT32_MAX when none (or undefined) */
+    uint8_t churn;      /* its top-level id mentions churn */
+    uint8_t implicit;   /* not in taxonomy.tsv */
+} cx_tag_tax;
+
+struct cx_tagger {
+    cx_arena arena;
+    cx_tag_lang *langs;
+    size_t n_langs, cap_langs;
+    cx_lexmap emoji;
+    uint8_t emoji_words;          /* an emoji-lexicon term starts with a WORD token */
+    cx_tag_senti *senti;
+    uint32_t n_senti, cap_senti;
+    cx_tag_rule *rules;
+    uint32_t n_rules, cap_rules;
+    cx_tag_tterm *tterms;
+    uint32_t n_tterms, cap_tterms;
+    cx_tag_tax *tax;
+    uint32_t n_tax, cap_tax;
+    cx_lexmap tax_index;          /* theme id (one word) -> taxonomy index */
+    int have_taxonomy;
+    double pos_thr, neg_thr;
+    int explain;
+    cx_tagger_stats st;
+    char *warn_list[CX_TAG_MAX_WARNINGS]; /* arena strings, st.warnings may count more */
+};
+
+#endif

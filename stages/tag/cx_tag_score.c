@@ -1,0 +1,871 @@
+/* cx_tag_score.c - tagging one record: lexicon matching (longest phrase
+ * first), the sentiment rules driven by the tokenizer's CX_TF_* flags,
+ * sentence and record scores, aspect sentiment of themes, signals and the
+ * explanation string.  The rules and constants are listed in cx_tag_int.h and
+ * explained in stages/tag/README.md.
+ *
+ * Work per record is linear in the number of tokens (times the longest
+ * phrase length), and all scratch memory comes from the envelope's pool. */
+#include "cx_tag_int.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+#define MOD_FLAGS                                                                                    \
+    (CX_TF_NEGATOR | CX_TF_NEG_POST | CX_TF_INTENSIFIER | CX_TF_DIMINISHER | CX_TF_CONTRAST | \
+     CX_TF_REQUEST)
+
+/* per-token scratch */
+typedef struct tsc {
+    uint64_t hn, hs;  /* hash of norm / stem; 0 = token never matches */
+    uint32_t clause;  /* clause index */
+    uint32_t seg;     /* contrast segment: part of a sentence between contrast words */
+    uint32_t cpos;    /* number of content tokens in [0, i] (window distances) */
+} tsc;
+
+/* hit flags */
+enum {
+    HF_PRENEG = 1,    /* negated by a negator before it */
+    HF_POSTNEG = 2,   /* negated by a post-negator (or negated verb) after it */
+    HF_SELFNEG = 4,   /* the token is a negated form of a lexicon word */
+    HF_CAPS = 8,
+    HF_STRETCH = 16,
+    HF_QUESTION = 32,
+    HF_REQUEST = 64,
+    HF_AFTER = 128,   /* in a clause after a contrast word */
+    HF_BEFORE = 256,  /* in a clause before a contrast word */
+};
+
+/* a sentiment hit: one lexicon term matched at tokens [start, start+len) */
+typedef struct shit {
+    uint32_t start, len;
+    uint32_t neg_tok, mod_tok, after_tok, before_tok; /* tokens that changed it, or NONE */
+    float base, imult, after_w, before_w;
+    double v;         /* final contribution (before the sentence's '!') */
+    uint16_t flags;
+} shit;
+
+/* a theme mention at tokens [tok, end) */
+typedef struct thit {
+    uint32_t theme, tok, end;
+} thit;
+
+typedef struct sinfo {
+    uint32_t first_word;              /* first non-punctuation token, or NONE */
+    uint32_t first_ctr, last_ctr;     /* contrast tokens in the sentence, or NONE */
+    float first_ctr_w, last_ctr_w;
+    float excl;                       /* exclamation multiplier */
+    uint32_t content;                 /* content tokens */
+    uint8_t question, request, exclaim_flag, strong, has_neg, n_excl;
+    double sum;                       /* weighted (contrast) sum, times excl */
+} sinfo;
+
+typedef struct work {
+    const cx_tagger *t;
+    const cx_token *tk;
+    uint32_t n;
+    tsc *sc;
+    shit *hits;
+    uint32_t nh;
+    thit *th;
+    uint32_t nth, th_cap;
+    sinfo *s;
+    uint32_t ns;
+    uint32_t n_clauses;
+    double *craw;       /* per clause: sum without contrast weights */
+    uint8_t *chas;      /* per clause: has a sentiment hit */
+    double *sraw;       /* per contrast segment: sum without contrast weights */
+    const cx_tag_lang *L;
+    int mostly_caps;
+} work;
+
+static const float excl_mult[4] = {1.0f, 1.15f, 1.3225f, 1.520875f};
+
+static double normalise(double x) { return x / sqrt(x * x + CX_TAG_ALPHA); }
+
+static const char *tok_text(const cx_token *k) {
+    return k->surface && k->surface[0] ? k->surface : k->norm ? k->norm : "?";
+}
+
+/* ---- matching ---- */
+
+typedef struct mt {
+    uint32_t len;
+    const cx_lex_entry *e;
+} mt;
+
+/* A stem key built from an inflected lexicon word ("refunded" -> refund)
+ * matches only inflected text words ("refunds"), never the bare base form
+ * ("refund"), which the lexicon would list itself if it carried sentiment. */
+static inline int stem_ok(const cx_lex_entry *e, const tsc *sc, uint32_t i) {
+    if (!(e->flags & CX_LEX_STEMKEY) || !e->infl) return 1;
+    for (unsigned j = 0; j < e->n; j++)
+        if (((e->infl >> j) & 1) && sc[i + j].hs == sc[i + j].hn) return 0;
+    return 1;
+}
+
+/* Every stored term of m starting at token i, shortest first, at most one
+ * per length, matching either all normalised forms or all stems (an exact
+ * normalised match wins over a stem match of the same length).  A phrase
+ * never crosses a clause end.  out has room for CX_LEX_MAX_WORDS; returns
+ * the number found. */
+static int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+    if (!m->n_values) return 0;
+    const cx_token *tk = w->tk;
+    const tsc *sc = w->sc;
+    uint32_t maxl = m->max_len;
+    if (maxl > w->n - i) maxl = w->n - i;
+    uint64_t hn = CX_LEX_SEED, hs = CX_LEX_SEED;
+    int alive_n = 1, alive_s = 1, found = 0;
+    for (uint32_t l = 1; l <= maxl && (alive_n || alive_s); l++) {
+        uint32_t j = i + l - 1;
+        if (!sc[j].hn) break;
+        if (l > 1 && ((tk[j - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) || tk[j].sent != tk[i].sent)) break;
+        hn = cx_lex_step(hn, sc[j].hn);
+        hs = cx_lex_step(hs, sc[j].hs);
+        const cx_lex_entry *en = NULL, *es = NULL;
+        if (alive_n) {
+            en = cx_lexmap_get(m, hn, l, tk + i, 0);
+            alive_n = en && (en->flags & CX_LEX_PREFIX);
+        }
+        if (hs != hn) {
+            if (alive_s) {
+                es = cx_lexmap_get(m, hs, l, tk + i, 1);
+                alive_s = es && (es->flags & CX_LEX_PREFIX);
+            }
+        } else {
+            alive_s = alive_n; /* stems equal the normalised forms so far */
+        }
+        if (en && (en->flags & CX_LEX_VALUE) && stem_ok(en, sc, i)) {
+            out[found].len = l;
+            out[found++].e = en;
+        } else if (es && (es->flags & CX_LEX_VALUE) && stem_ok(es, sc, i)) {
+            out[found].len = l;
+            out[found++].e = es;
+        }
+    }
+    return found;
+}
+
+/* The longest stored term of m starting at token i. */
+static int longest(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+    mt all[CX_LEX_MAX_WORDS];
+    int k = matches_at(m, w, i, all);
+    if (k) *out = all[k - 1];
+    return k > 0;
+}
+
+/* Look a negated verb form up after removing its negation affix: the rest
+ * as it is, then up to three trailing code points shorter (a light stem for
+ * languages whose stemmer keeps inflection), never below 3 code points. */
+static const cx_lex_entry *strip_lookup(const cx_lexmap *m, const char *r, size_t len) {
+    if (len >= 3 && (unsigned char)r[0] == 0xE2 && (unsigned char)r[1] == 0x80 && (unsigned char)r[2] == 0x8C) {
+        r += 3; /* ZWNJ after a Persian prefix */
+        len -= 3;
+    }
+    if (len && r[0] == '-') { r++; len--; }
+    size_t cps = 0;
+    for (size_t k = 0; k < len; k++) cps += ((unsigned char)r[k] & 0xC0) != 0x80;
+    if (cps < 2) return NULL;
+    for (int cut = 0; cut <= 3; cut++) {
+        if (cut && cps < 3) break;
+        const cx_lex_entry *e = cx_lexmap_get_str(m, r, len);
+        if (e && (e->flags & CX_LEX_VALUE)) return e;
+        do len--; while (len > 0 && ((unsigned char)r[len] & 0xC0) == 0x80);
+        cps--;
+    }
+    return NULL;
+}
+
+/* The sentiment entry of a negated verb form once one of the language's
+ * negator_prefix / negator_suffix affixes is removed, or NULL. */
+static const cx_lex_entry *negform_lookup(const cx_tag_lang *L, const char *norm) {
+    size_t len = strlen(norm);
+    for (uint32_t k = 0; k < L->n_prefix; k++) {
+        size_t pl = strlen(L->neg_prefix[k]);
+        if (pl < len && !memcmp(norm, L->neg_prefix[k], pl)) {
+            const cx_lex_entry *e = strip_lookup(&L->senti, norm + pl, len - pl);
+            if (e) return e;
+        }
+    }
+    for (uint32_t k = 0; k < L->n_suffix; k++) {
+        size_t sl = strlen(L->neg_suffix[k]);
+        if (sl < len && !memcmp(norm + len - sl, L->neg_suffix[k], sl)) {
+            const cx_lex_entry *e = strip_lookup(&L->senti, norm, len - sl);
+            if (e) return e;
+        }
+    }
+    return NULL;
+}
+
+static shit *new_hit(work *w, uint32_t start, uint32_t len, float base) {
+    shit *h = &w->hits[w->nh++];
+    memset(h, 0, sizeof *h);
+    h->start = start;
+    h->len = len;
+    h->base = base;
+    h->imult = 1.0f;
+    h->after_w = h->before_w = 1.0f;
+    h->neg_tok = h->mod_tok = h->after_tok = h->before_tok = NONE;
+    return h;
+}
+
+/* Is theme a the same as theme b or one of its ancestors? */
+static int same_or_ancestor(const cx_tagger *t, uint32_t a, uint32_t b) {
+    for (int depth = 0; b != NONE && depth < 16; depth++, b = t->tax[b].parent_idx)
+        if (a == b) return 1;
+    return 0;
+}
+
+/* A theme mention is dropped when a longer mention already found covers its
+ * tokens and is about the same theme or a sub-theme of it ("late delivery"
+ * covers "delivery"); a longer phrase of an unrelated theme ("promised a
+ * refund": promises) does not hide it (refunds). */
+static int theme_covered(const work *w, const thit *h) {
+    for (uint32_t k = w->nth; k-- > 0;) {
+        const thit *d = &w->th[k];
+        if (d->tok + CX_LEX_MAX_WORDS < h->tok) break;
+        if (d->tok <= h->tok && d->end >= h->end && d->end - d->tok > h->end - h->tok &&
+            same_or_ancestor(w->t, h->theme, d->theme))
+            return 1;
+    }
+    return 0;
+}
+
+/* Find the sentiment hits and theme mentions of the record with language L
+ * (NULL: emoji only).  A single word that is a negator, contrast,
+ * intensifier, diminisher or request marker is a modifier, never a
+ * sentiment word; a phrase starting with one ("no reply") is a phrase.
+ * Returns the number of hits plus mentions. */
+static uint32_t match_all(work *w, const cx_tag_lang *L) {
+    const cx_tagger *t = w->t;
+    const cx_token *tk = w->tk;
+    w->nh = w->nth = 0;
+    int emoji_on = t->emoji.n_values > 0;
+    for (uint32_t i = 0; i < w->n;) {
+        if (!w->sc[i].hn) { i++; continue; }
+        const cx_token *k = &tk[i];
+        int emo_type = k->type == CX_TOK_EMOJI || k->type == CX_TOK_EMOTICON;
+        int emo_ok = emoji_on && (k->type != CX_TOK_WORD || t->emoji_words);
+        mt m;
+        int got = 0;
+        if (emo_type && emo_ok) got = longest(&t->emoji, w, i, &m);
+        if (!got && L && L->has_senti) got = longest(&L->senti, w, i, &m);
+        if (!got && !emo_type && emo_ok) got = longest(&t->emoji, w, i, &m);
+        if (got && m.len == 1 && (k->flags & MOD_FLAGS)) got = 0;
+        if (got) {
+            const cx_tag_senti *sv = &t->senti[m.e->val];
+            int par = 0;
+            for (uint32_t j = i; j < i + m.len; j++) par ^= (tk[j].flags & CX_TF_NEGATED_FORM) != 0;
+            shit *h = new_hit(w, i, m.len, sv->v);
+            if (par != sv->negform) h->flags |= HF_SELFNEG;
+            i += m.len;
+            continue;
+        }
+        if (L && L->has_senti && (k->flags & CX_TF_NEGATED_FORM) && !(k->flags & MOD_FLAGS)) {
+            const cx_lex_entry *e = negform_lookup(L, k->norm);
+            if (e) new_hit(w, i, 1, t->senti[e->val].v)->flags |= HF_SELFNEG;
+        }
+        i++;
+    }
+    if (L && L->has_themes) {
+        for (uint32_t i = 0; i < w->n; i++) {
+            mt all[CX_LEX_MAX_WORDS];
+            int k = w->sc[i].hn ? matches_at(&L->themes, w, i, all) : 0;
+            while (k-- > 0) /* longest first */
+                for (uint32_t c = all[k].e->val + 1; c && w->nth < w->th_cap; c = t->tterms[c - 1].next) {
+                    thit h = {t->tterms[c - 1].theme, i, i + all[k].len};
+                    if (!theme_covered(w, &h)) w->th[w->nth++] = h;
+                }
+        }
+    }
+    return w->nh + w->nth;
+}
+
+/* ---- pass 0: per-token and per-sentence facts ---- */
+
+/* Allocate the scratch arrays from the envelope's pool and compute, in one
+ * pass over the tokens: clause and contrast-segment indexes, content-token
+ * positions (for the rule windows), the norm/stem hashes used by every
+ * lexicon lookup, and per sentence the question/request/exclamation facts. */
+static int prepare(work *w, cx_env *env) {
+    const cx_token *tk = w->tk;
+    uint32_t n = w->n, ns = env->n_sents;
+    for (uint32_t i = 0; i < n; i++)
+        if ((uint32_t)tk[i].sent + 1 > ns) ns = (uint32_t)tk[i].sent + 1;
+    w->ns = ns;
+    w->th_cap = 2 * n + 8;
+    w->sc = cx_env_alloc(env, n * sizeof *w->sc);
+    w->hits = cx_env_alloc(env, n * sizeof *w->hits);
+    w->th = cx_env_alloc(env, w->th_cap * sizeof *w->th);
+    w->s = cx_env_alloc(env, ns * sizeof *w->s);
+    w->craw = cx_env_alloc(env, n * sizeof *w->craw);
+    w->chas = cx_env_alloc(env, n);
+    w->sraw = cx_env_alloc(env, n * sizeof *w->sraw);
+    if (!w->sc || !w->hits || !w->th || !w->s || !w->craw || !w->chas || !w->sraw) return -1;
+    memset(w->sraw, 0, n * sizeof *w->sraw);
+    memset(w->s, 0, ns * sizeof *w->s);
+    memset(w->craw, 0, n * sizeof *w->craw);
+    memset(w->chas, 0, n);
+    for (uint32_t k = 0; k < ns; k++) {
+        w->s[k].first_word = w->s[k].first_ctr = w->s[k].last_ctr = NONE;
+        w->s[k].first_ctr_w = w->s[k].last_ctr_w = 1.0f;
+    }
+    uint32_t clause = 0, seg = 0, cpos = 0, words = 0, caps = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const cx_token *k = &tk[i];
+        uint32_t f = k->flags;
+        if (i > 0 && (k->sent != tk[i - 1].sent || (tk[i - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) ||
+                      (f & CX_TF_CONTRAST)))
+            clause++;
+        if (i > 0 && (k->sent != tk[i - 1].sent || (f & CX_TF_CONTRAST))) seg++;
+        tsc *c = &w->sc[i];
+        c->clause = clause;
+        c->seg = seg;
+        int content = k->type != CX_TOK_PUNCT && !(f & (CX_TF_STOP | MOD_FLAGS));
+        if (content) cpos++;
+        c->cpos = cpos;
+        int matchable = k->norm && k->norm[0] && k->type != CX_TOK_URL && k->type != CX_TOK_EMAIL &&
+                        k->type != CX_TOK_MENTION && k->type != CX_TOK_PII;
+        if (matchable) {
+            c->hn = cx_lex_strhash(k->norm, strlen(k->norm));
+            c->hs = !k->stem || k->stem == k->norm || !k->stem[0] ? c->hn : cx_lex_strhash(k->stem, strlen(k->stem));
+        } else {
+            c->hn = c->hs = 0;
+        }
+        sinfo *S = &w->s[k->sent];
+        if (content) S->content++;
+        if (f & CX_TF_QUESTION) S->question = 1;
+        if (f & CX_TF_REQUEST) S->request = 1;
+        if (f & CX_TF_EXCLAIM) S->exclaim_flag = 1;
+        if (k->type == CX_TOK_PUNCT) {
+            /* the surface keeps "!!!" (the normalised form may collapse it) */
+            for (const char *p = tok_text(k); *p; p++)
+                if (*p == '!' && S->n_excl < 3) S->n_excl++;
+        } else if (S->first_word == NONE) {
+            S->first_word = i;
+        }
+        if (k->type == CX_TOK_WORD) {
+            words++;
+            if (f & CX_TF_ALLCAPS) caps++;
+        }
+    }
+    for (uint32_t k = 0; k < ns; k++) {
+        sinfo *S = &w->s[k];
+        if (S->exclaim_flag && !S->n_excl) S->n_excl = 1;
+        S->excl = excl_mult[S->n_excl];
+    }
+    w->n_clauses = clause + 1;
+    w->mostly_caps = words > 0 && caps * 10 >= words * 8;
+    return 0;
+}
+
+/* ---- pass 2: negation, intensity and contrast ---- */
+
+/* The weight of the rule of the given kind starting at token i (the
+ * longest rule phrase there), or def; *len is the phrase length. */
+static float rule_weight(const work *w, uint32_t i, int kind, float def, uint32_t *len) {
+    *len = 1;
+    const cx_tag_lang *L = w->L;
+    mt m;
+    if (!L || !L->has_rules || !w->sc[i].hn || !longest(&L->rules, w, i, &m)) return def;
+    const cx_tag_rule *r = &w->t->rules[m.e->val];
+    if (!(r->kinds & kind)) return def;
+    *len = m.len;
+    return r->weight > 0 ? r->weight : def;
+}
+
+/* A post-negator at token i negates the hits just before it in the same
+ * clause, at most window content tokens back.  Returns how many. */
+static int post_negate(work *w, uint32_t hp, uint32_t i, uint32_t window) {
+    int c = 0;
+    for (uint32_t k = hp; k-- > 0;) {
+        shit *h = &w->hits[k];
+        uint32_t end = h->start + h->len - 1;
+        if (w->sc[end].clause != w->sc[i].clause || w->sc[i].cpos - w->sc[end].cpos > window) break;
+        if (h->flags & (HF_PRENEG | HF_POSTNEG)) continue;
+        h->flags |= HF_POSTNEG;
+        h->neg_tok = i;
+        c++;
+    }
+    return c;
+}
+
+/* One forward pass over the tokens.  A negator opens a scope that covers the
+ * next CX_TAG_NEG_WINDOW content tokens of its clause; intensifiers and
+ * diminishers multiply into a pending weight taken by the next sentiment
+ * word within CX_TAG_INT_WINDOW content tokens; a contrast word makes the
+ * rest of its sentence "after" it.  A token that is both a negator and a
+ * post-negator (Bengali না) negates backwards when a sentiment word precedes
+ * it in its clause, otherwise forwards.  A negated verb form that is not a
+ * sentiment word itself negates the word right before it (خوب نبود). */
+static void modifiers(work *w) {
+    const cx_token *tk = w->tk;
+    const tsc *sc = w->sc;
+    uint32_t hp = 0, neg_tok = NONE, pend_tok = NONE, ctr_tok = NONE;
+    uint32_t neg_cpos = 0, pend_cpos = 0, clause = NONE, sent = NONE;
+    float pend = 1.0f, ctr_w = 1.0f;
+    for (uint32_t i = 0; i < w->n;) {
+        if (sc[i].clause != clause) {
+            clause = sc[i].clause;
+            neg_tok = pend_tok = NONE;
+            pend = 1.0f;
+        }
+        if (tk[i].sent != sent) {
+            sent = tk[i].sent;
+            ctr_tok = NONE;
+            ctr_w = 1.0f;
+        }
+        if (hp < w->nh && w->hits[hp].start == i) {
+            shit *h = &w->hits[hp++];
+            if (neg_tok != NONE && sc[i].cpos - neg_cpos <= CX_TAG_NEG_WINDOW) {
+                h->flags |= HF_PRENEG;
+                h->neg_tok = neg_tok;
+            }
+            if (pend_tok != NONE && sc[i].cpos - pend_cpos <= CX_TAG_INT_WINDOW) {
+                h->imult = pend < CX_TAG_INT_MIN ? CX_TAG_INT_MIN : pend > CX_TAG_INT_MAX ? CX_TAG_INT_MAX : pend;
+                h->mod_tok = pend_tok;
+            }
+            pend_tok = NONE;
+            pend = 1.0f;
+            if (ctr_tok != NONE) {
+                h->after_tok = ctr_tok;
+                h->after_w = ctr_w;
+            }
+            i += h->len;
+            continue;
+        }
+        uint32_t f = tk[i].flags, len;
+        if (f & CX_TF_CONTRAST) {
+            ctr_w = rule_weight(w, i, CX_RK_CONTRAST, CX_TAG_CONTRAST, &len);
+            ctr_tok = i;
+            sinfo *S = &w->s[tk[i].sent];
+            if (S->first_ctr == NONE) {
+                S->first_ctr = i;
+                S->first_ctr_w = ctr_w;
+            }
+            S->last_ctr = i;
+            S->last_ctr_w = ctr_w;
+            i += len;
+            continue;
+        }
+        int pre = (f & CX_TF_NEGATOR) != 0, post = (f & CX_TF_NEG_POST) != 0;
+        if (pre && post) {
+            if (post_negate(w, hp, i, CX_TAG_POST_WINDOW)) pre = 0;
+        } else if (post) {
+            post_negate(w, hp, i, CX_TAG_POST_WINDOW);
+        } else if ((f & CX_TF_NEGATED_FORM) && !pre) {
+            post_negate(w, hp, i, 1);
+        }
+        if (pre) {
+            neg_tok = i;
+            neg_cpos = sc[i].cpos;
+        }
+        if (f & (CX_TF_INTENSIFIER | CX_TF_DIMINISHER)) {
+            float wt = (f & CX_TF_INTENSIFIER) ? rule_weight(w, i, CX_RK_INTENSIFIER, CX_TAG_INTENSIFIER, &len)
+                                               : rule_weight(w, i, CX_RK_DIMINISHER, CX_TAG_DIMINISHER, &len);
+            pend *= wt;
+            if (pend_tok == NONE) pend_tok = i;
+            pend_cpos = sc[i + len - 1].cpos;
+            i += len;
+            continue;
+        }
+        i++;
+    }
+}
+
+/* ---- pass 3: combine ---- */
+
+static int negated(const shit *h) {
+    return ((h->flags & (HF_PRENEG | HF_POSTNEG)) != 0) ^ ((h->flags & HF_SELFNEG) != 0);
+}
+
+/* A short sentence right after a request sentence ("Thank you in advance.")
+ * with no negative word is courtesy, not praise. */
+static int courtesy(const work *w, uint32_t si) {
+    const sinfo *S = &w->s[si];
+    return si > 0 && w->s[si - 1].request && !S->request && S->content <= CX_TAG_COURTESY_MAX && !S->has_neg;
+}
+
+/* Apply the word- and sentence-level weights to every hit and add up the
+ * sentence, clause and record sums. */
+static double combine(work *w) {
+    const cx_token *tk = w->tk;
+    for (uint32_t k = 0; k < w->nh; k++) {
+        const shit *h = &w->hits[k];
+        sinfo *S = &w->s[tk[h->start].sent];
+        if (fabsf(h->base) >= CX_TAG_STRONG) S->strong = 1;
+        if ((h->base < 0) != negated(h) && h->base != 0) S->has_neg = 1;
+    }
+    for (uint32_t k = 0; k < w->nh; k++) {
+        shit *h = &w->hits[k];
+        uint32_t si = tk[h->start].sent;
+        sinfo *S = &w->s[si];
+        double v = h->base;
+        if (negated(h)) v *= h->base > 0 ? CX_TAG_NEG_POS : CX_TAG_NEG_NEG;
+        v *= h->imult;
+        for (uint32_t j = h->start; j < h->start + h->len; j++) {
+            if ((tk[j].flags & CX_TF_ALLCAPS) && !w->mostly_caps && !(h->flags & HF_CAPS)) {
+                h->flags |= HF_CAPS;
+                v *= CX_TAG_CAPS;
+            }
+            if ((tk[j].flags & CX_TF_STRETCHED) && !(h->flags & HF_STRETCH)) {
+                h->flags |= HF_STRETCH;
+                v *= CX_TAG_STRETCH;
+            }
+        }
+        if (v > 0 && S->question && !S->strong) {
+            v *= CX_TAG_QUESTION;
+            h->flags |= HF_QUESTION;
+        }
+        if (v > 0 && fabsf(h->base) < CX_TAG_STRONG && (S->request || courtesy(w, si))) {
+            v *= CX_TAG_REQUEST;
+            h->flags |= HF_REQUEST;
+        }
+        double raw = v;
+        if (h->after_tok != NONE) {
+            v *= h->after_w;
+            h->flags |= HF_AFTER;
+        }
+        if (S->last_ctr != NONE && S->last_ctr > h->start) {
+            h->before_tok = S->last_ctr;
+            h->before_w = (float)(CX_TAG_CONTRAST_BEFORE / S->last_ctr_w);
+        } else if (si + 1 < w->ns && w->s[si + 1].first_ctr != NONE &&
+                   w->s[si + 1].first_ctr == w->s[si + 1].first_word) {
+            h->before_tok = w->s[si + 1].first_ctr;
+            h->before_w = (float)(CX_TAG_CONTRAST_BEFORE / w->s[si + 1].first_ctr_w);
+        }
+        if (h->before_tok != NONE) {
+            v *= h->before_w;
+            h->flags |= HF_BEFORE;
+        }
+        h->v = v;
+        S->sum += v * S->excl;
+        uint32_t c = w->sc[h->start].clause;
+        w->craw[c] += raw * S->excl;
+        w->chas[c] = 1;
+        w->sraw[w->sc[h->start].seg] += raw * S->excl;
+    }
+    double total = 0;
+    for (uint32_t k = 0; k < w->ns; k++) total += w->s[k].sum;
+    return total;
+}
+
+/* ---- themes ---- */
+
+typedef struct tacc {
+    uint32_t theme, count, cur_seg, last_clause;
+    double acc, cacc;
+    int chas, any;      /* any: some mentioning segment carried sentiment */
+    int contrast;       /* some mentioning sentence has a contrast word */
+} tacc;
+
+static void tacc_flush(const work *w, tacc *a) {
+    if (a->cur_seg == NONE) return;
+    a->acc += a->chas ? a->cacc : w->sraw[a->cur_seg];
+    a->any |= a->chas || w->sraw[a->cur_seg] != 0;
+    a->cur_seg = NONE;
+}
+
+/* Aspect sentiment: for every contrast segment (a sentence, or the part of
+ * it between contrast words) mentioning a theme, the sum of the mentioning
+ * clauses that carry sentiment, or the whole segment when none does ("the
+ * courier came at noon, terrible"); the segment boundary keeps "excellent"
+ * out of "excellent service but the delivery took ages".  Contrast weights
+ * are left out (they rank clauses for the record's overall score, not for
+ * the aspect).  A theme mentioned only in segments without sentiment, in
+ * sentences without a contrast word, takes the record's score: short
+ * feedback is mostly about one thing ("The refund is still not here. Very
+ * disappointed.").  Weight = number of mentions.  Only the most specific
+ * theme is stored: mentions of a theme whose sub-theme the record also
+ * mentions count for the sub-theme. */
+static int themes(work *w, cx_env *env, double total) {
+    if (!w->nth) return 0;
+    tacc *a = cx_env_alloc(env, w->nth * sizeof *a);
+    if (!a) return -1;
+    uint32_t na = 0;
+    for (uint32_t k = 0; k < w->nth; k++) {
+        const thit *m = &w->th[k];
+        uint32_t j = 0;
+        while (j < na && a[j].theme != m->theme) j++;
+        if (j == na) {
+            memset(&a[na], 0, sizeof a[na]);
+            a[na].theme = m->theme;
+            a[na].cur_seg = a[na].last_clause = NONE;
+            na++;
+        }
+        tacc *x = &a[j];
+        x->count++;
+        if (w->s[w->tk[m->tok].sent].first_ctr != NONE) x->contrast = 1;
+        uint32_t sg = w->sc[m->tok].seg, c = w->sc[m->tok].clause;
+        if (sg != x->cur_seg) {
+            tacc_flush(w, x);
+            x->cur_seg = sg;
+            x->cacc = 0;
+            x->chas = 0;
+            x->last_clause = NONE;
+        }
+        if (c != x->last_clause) {
+            x->last_clause = c;
+            if (w->chas[c]) {
+                x->cacc += w->craw[c];
+                x->chas = 1;
+            }
+        }
+    }
+    for (uint32_t j = 0; j < na; j++) tacc_flush(w, &a[j]);
+    /* keep the most specific id: a theme whose sub-theme is also in the
+     * record is folded into the first such sub-theme */
+    for (uint32_t j = 0; j < na; j++) {
+        if (!a[j].count) continue;
+        for (uint32_t k = 0; k < na; k++) {
+            if (k == j || !a[k].count || !same_or_ancestor(w->t, a[j].theme, a[k].theme)) continue;
+            a[k].count += a[j].count;
+            a[k].acc += a[j].acc;
+            a[k].any |= a[j].any;
+            a[k].contrast |= a[j].contrast;
+            a[j].count = 0;
+            break;
+        }
+    }
+    env->themes = cx_env_alloc(env, na * sizeof *env->themes);
+    if (!env->themes) return -1;
+    uint32_t no = 0;
+    for (uint32_t j = 0; j < na; j++) {
+        if (!a[j].count) continue;
+        cx_theme_hit *o = &env->themes[no++];
+        if (!(o->id = cx_env_strdup(env, w->t->tax[a[j].theme].pub.id))) return -1;
+        o->weight = (float)a[j].count;
+        o->sentiment = (float)normalise(a[j].any || a[j].contrast ? a[j].acc : total);
+    }
+    env->n_themes = no;
+    return 0;
+}
+
+static int signals(work *w, cx_env *env) {
+    int q = 0, r = 0, churn = 0;
+    for (uint32_t k = 0; k < w->ns; k++) {
+        q |= w->s[k].question;
+        r |= w->s[k].request;
+    }
+    for (uint32_t j = 0; j < w->nth && !churn; j++) churn = w->t->tax[w->th[j].theme].churn;
+    if (!q && !r && !churn) return 0;
+    char buf[64];
+    size_t len = 0;
+    if (q) len += (size_t)snprintf(buf + len, sizeof buf - len, "question");
+    if (r) len += (size_t)snprintf(buf + len, sizeof buf - len, "%srequest", len ? "," : "");
+    if (churn) len += (size_t)snprintf(buf + len, sizeof buf - len, "%schurn", len ? "," : "");
+    return (env->signals = cx_env_strndup(env, buf, len)) ? 0 : -1;
+}
+
+/* ---- explanation ---- */
+
+typedef struct xb {
+    char b[1024];
+    size_t len;
+    int full;
+} xb;
+
+static void xput(xb *x, const char *s, size_t n) {
+    if (x->full) return;
+    if (x->len + n + 8 > sizeof x->b) {
+        memcpy(x->b + x->len, " \xE2\x80\xA6", 4); /* " …" */
+        x->len += 4;
+        x->full = 1;
+        return;
+    }
+    memcpy(x->b + x->len, s, n);
+    x->len += n;
+}
+static void xs(xb *x, const char *s) { xput(x, s, strlen(s)); }
+
+/* A number with dec (0, 1 or 2) decimals; with dec 2 trailing zeros are
+ * dropped ("1.3", "0.25", "2"); sign forces a '+' on positives. */
+static void xnum(xb *x, double v, int dec, int sign) {
+    char t[40];
+    int k = 0;
+    long scale = dec == 2 ? 100 : dec == 1 ? 10 : 1;
+    double a = fabs(v);
+    if (a > 1e12) a = 1e12;
+    long q = lround(a * (double)scale), ip = q / scale, fp = q % scale;
+    if (v < 0 && q) t[k++] = '-';
+    else if (sign) t[k++] = '+';
+    char d[24];
+    int nd = 0;
+    do { d[nd++] = (char)('0' + ip % 10); ip /= 10; } while (ip && nd < 20);
+    while (nd) t[k++] = d[--nd];
+    if (dec == 1) {
+        t[k++] = '.';
+        t[k++] = (char)('0' + fp);
+    } else if (dec == 2 && fp) {
+        t[k++] = '.';
+        t[k++] = (char)('0' + fp / 10);
+        if (fp % 10) t[k++] = (char)('0' + fp % 10);
+    }
+    xput(x, t, (size_t)k);
+}
+
+
+/* A token's text, cut to at most max bytes on a UTF-8 boundary. */
+static void xtok(xb *x, const cx_token *k, size_t max) {
+    const char *s = tok_text(k);
+    size_t n = strlen(s);
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    }
+    xput(x, s, n);
+}
+
+static void xmul(xb *x, double m, const char *why, const cx_token *k) {
+    xs(x, " \xC3\x97"); /* " ×" */
+    xnum(x, m, 2, 0);
+    xs(x, " (");
+    xs(x, why);
+    if (k) {
+        if (why[0]) xs(x, " ");
+        xtok(x, k, 24);
+    }
+    xs(x, ")");
+}
+
+/* env->explain: every sentiment term with its valence and the rules that
+ * changed it, sentence exclamation factors, and the sums. */
+static int explain(work *w, cx_env *env, double total, double compound, const cx_tag_lang *fallback) {
+    xb x;
+    x.len = 0;
+    x.full = 0;
+    int items = 0;
+    if (fallback) {
+        xs(&x, "lexicon ");
+        xs(&x, fallback->code);
+        xs(&x, " (language ");
+        xs(&x, env->lang);
+        xs(&x, ")");
+        items++;
+    }
+    const cx_token *tk = w->tk;
+    for (uint32_t k = 0; k < w->nh; k++) {
+        const shit *h = &w->hits[k];
+        if (h->base == 0) continue;
+        if (items++) xs(&x, "; ");
+        for (uint32_t j = h->start; j < h->start + h->len; j++) {
+            if (j > h->start) xs(&x, " ");
+            xtok(&x, &tk[j], 64);
+        }
+        xs(&x, " ");
+        xnum(&x, h->base, 1, 1);
+        if (h->mod_tok != NONE) xmul(&x, h->imult, "", &tk[h->mod_tok]);
+        if (h->flags & (HF_PRENEG | HF_POSTNEG)) {
+            xs(&x, " negated (");
+            xtok(&x, &tk[h->neg_tok], 24);
+            xs(&x, ")");
+        }
+        if (h->flags & HF_SELFNEG) xs(&x, " negated (negative form)");
+        if ((h->flags & HF_SELFNEG) && (h->flags & (HF_PRENEG | HF_POSTNEG))) xs(&x, " = double negation");
+        if (h->flags & HF_CAPS) xmul(&x, CX_TAG_CAPS, "capitals", NULL);
+        if (h->flags & HF_STRETCH) xmul(&x, CX_TAG_STRETCH, "stretched", NULL);
+        if (h->flags & HF_QUESTION) xmul(&x, CX_TAG_QUESTION, "question", NULL);
+        if (h->flags & HF_REQUEST) xmul(&x, CX_TAG_REQUEST, "request", NULL);
+        if (h->flags & HF_AFTER) xmul(&x, h->after_w, "after", &tk[h->after_tok]);
+        if (h->flags & HF_BEFORE) xmul(&x, h->before_w, "before", &tk[h->before_tok]);
+        if (fabs(h->v - h->base) > 1e-6) {
+            xs(&x, " \xE2\x86\x92 "); /* " → " */
+            xnum(&x, h->v, 1, 1);
+        }
+    }
+    for (uint32_t s = 0; s < w->ns; s++) {
+        const sinfo *S = &w->s[s];
+        if (!S->n_excl || S->sum == 0) continue;
+        if (items++) xs(&x, "; ");
+        xput(&x, "!!!", S->n_excl);
+        xs(&x, " \xC3\x97");
+        xnum(&x, S->excl, 2, 0);
+        xs(&x, " (sentence ");
+        xnum(&x, s + 1, 0, 0);
+        xs(&x, ")");
+    }
+    if (!items) {
+        xs(&x, "no sentiment terms");
+    } else {
+        xs(&x, "; sum ");
+        xnum(&x, total, 1, 1);
+        xs(&x, " \xE2\x86\x92 ");
+        xnum(&x, compound, 2, 1);
+    }
+    return (env->explain = cx_env_strndup(env, x.b, x.len)) ? 0 : -1;
+}
+
+/* ---- public ---- */
+
+static const cx_tag_lang *find_lang(const cx_tagger *t, const char *code) {
+    size_t cl = strcspn(code, "-_");
+    for (size_t i = 0; i < t->n_langs; i++) {
+        const cx_tag_lang *L = &t->langs[i];
+        if (!L->has_senti && !L->has_themes) continue;
+        if (!strcmp(L->code, code) || (strlen(L->code) == cl && !strncmp(L->code, code, cl))) return L;
+    }
+    return NULL;
+}
+
+/* Tag one record: choose the lexicon language (env->lang, or for "und" and
+ * languages without lexicons the loaded language with the most hits), match,
+ * apply the rules, and write the tag fields of env. */
+int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
+    env->sentiment = 0;
+    env->label = CX_LABEL_NEUTRAL;
+    env->sent_scores = NULL;
+    env->n_themes = 0;
+    env->themes = NULL;
+    env->signals = NULL;
+    env->explain = NULL;
+    env->tagged = 1;
+    if (!env->n_tokens || !env->tokens) {
+        if (env->n_sents) {
+            if (!(env->sent_scores = cx_env_alloc(env, env->n_sents * sizeof *env->sent_scores))) goto oom;
+            memset(env->sent_scores, 0, env->n_sents * sizeof *env->sent_scores);
+        }
+        if (t->explain && !(env->explain = cx_env_strdup(env, "no tokens"))) goto oom;
+        return 0;
+    }
+    work w;
+    memset(&w, 0, sizeof w);
+    w.t = t;
+    w.tk = env->tokens;
+    w.n = env->n_tokens;
+    if (prepare(&w, env) < 0) goto oom;
+
+    const cx_tag_lang *L = find_lang(t, env->lang), *fallback = NULL;
+    if (!L) {
+        uint32_t best = 0;
+        for (size_t i = 0; i < t->n_langs; i++) {
+            const cx_tag_lang *c = &t->langs[i];
+            if (!c->has_senti && !c->has_themes) continue;
+            uint32_t score = match_all(&w, c);
+            if (score > best) {
+                best = score;
+                L = c;
+            }
+        }
+        fallback = L;
+    }
+    w.L = L;
+    match_all(&w, L);
+    modifiers(&w);
+    double total = combine(&w);
+    double compound = normalise(total);
+    env->sentiment = (float)compound;
+    env->label = compound >= t->pos_thr ? CX_LABEL_POSITIVE : compound <= t->neg_thr ? CX_LABEL_NEGATIVE
+                                                                                       : CX_LABEL_NEUTRAL;
+    if (env->n_sents) {
+        if (!(env->sent_scores = cx_env_alloc(env, env->n_sents * sizeof *env->sent_scores))) goto oom;
+        for (uint32_t k = 0; k < env->n_sents; k++) env->sent_scores[k] = (float)normalise(w.s[k].sum);
+    }
+    if (themes(&w, env, total) < 0 || signals(&w, env) < 0) goto oom;
+    if (t->explain && explain(&w, env, total, compound, fallback) < 0) goto oom;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}

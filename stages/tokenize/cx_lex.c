@@ -1,0 +1,295 @@
+/* cx_lex.c - loading lexicons/stopwords/<lang>.txt and lexicons/rules/<lang>.tsv
+ * into per-language hash tables (formats: docs/LEXICONS.md).  The terms of
+ * lexicons/sentiment/<lang>.tsv are loaded too, without flags, as known
+ * words for resolving letter stretches ("baaad" -> "bad").
+ *
+ * Every term is normalised by the same analysis the text goes through (so
+ * "Nicht", "NICHT" and "nicht" all match), with the language forced to the
+ * file's language.  A term that analyses into one token goes into the word
+ * table (and, for rule terms that are their own stem, into the stem table so
+ * that "keine" matches the negator "kein"); a term of several tokens becomes
+ * a phrase.  Bad lines are skipped with one warning per file: other people
+ * edit these files and a typo must not stop the pipeline. */
+#include "cx_alloc.h"
+#include "cx_log.h"
+#include "cx_text_int.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const struct { const char *name; uint32_t flag; } rule_kinds[] = {
+    {"negator", CX_TF_NEGATOR},         {"negator_post", CX_TF_NEG_POST},
+    {"negator_prefix", CX_TF_NEGATED_FORM}, {"negator_suffix", CX_TF_NEGATED_FORM},
+    {"intensifier", CX_TF_INTENSIFIER}, {"diminisher", CX_TF_DIMINISHER},
+    {"contrast", CX_TF_CONTRAST},       {"request", CX_TF_REQUEST},
+};
+
+static void lexlang_free(cx_lexlang *l) {
+    cx_hmap_destroy(&l->words);
+    cx_hmap_destroy(&l->stems);
+    cx_hmap_destroy(&l->phrases);
+    for (int i = 0; i < l->nprefix; i++) cx_free(l->prefixes[i].s);
+    for (int i = 0; i < l->nsuffix; i++) cx_free(l->suffixes[i].s);
+    cx_free(l->prefixes);
+    cx_free(l->suffixes);
+}
+
+void cx_lex_free(cx_lexicons **lxp) {
+    if (!lxp || !*lxp) return;
+    cx_lexicons *lx = *lxp;
+    for (int i = 0; i < lx->n; i++) lexlang_free(&lx->langs[i]);
+    cx_free(lx->langs);
+    cx_free(lx);
+    *lxp = NULL;
+}
+
+const cx_lexlang *cx_lex_find(const cx_lexicons *lx, const char *lang) {
+    if (!lx) return NULL;
+    uint64_t key = 0;   /* codes are at most 7 bytes: compare them as integers */
+    strncpy((char *)&key, lang, sizeof key - 1);
+    for (int i = 0; i < lx->n; i++) {
+        uint64_t k;
+        memcpy(&k, lx->langs[i].lang, sizeof k);
+        if (k == key) return &lx->langs[i];
+    }
+    return NULL;
+}
+
+/* The table of language code, created on first use.  NULL when out of memory. */
+static cx_lexlang *lex_lang(cx_lexicons *lx, const char *code) {
+    for (int i = 0; i < lx->n; i++)
+        if (!strcmp(lx->langs[i].lang, code)) return &lx->langs[i];
+    if (lx->n == lx->cap) {
+        int nc = lx->cap ? lx->cap * 2 : 16;
+        cx_lexlang *nl = cx_realloc(lx->langs, (size_t)nc * sizeof *nl);
+        if (!nl) return NULL;
+        lx->langs = nl;
+        lx->cap = nc;
+    }
+    cx_lexlang *l = &lx->langs[lx->n];
+    memset(l, 0, sizeof *l);
+    snprintf(l->lang, sizeof l->lang, "%s", code);
+    if (!(l->words = cx_hmap_new()) || !(l->stems = cx_hmap_new()) || !(l->phrases = cx_hmap_new())) {
+        lexlang_free(l);
+        return NULL;
+    }
+    lx->n++;
+    return l;
+}
+
+/* A language code from a file name "<code><ext>": 2-3 lower-case letters. */
+static int file_lang(const char *name, const char *ext, char code[8]) {
+    size_t n = strlen(name), el = strlen(ext);
+    if (n <= el || strcmp(name + n - el, ext)) return 0;
+    n -= el;
+    if (n < 2 || n > 3) return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!islower((unsigned char)name[i])) return 0;
+        code[i] = name[i];
+    }
+    code[n] = '\0';
+    return 1;
+}
+
+static int add_affix(cx_affix **arr, int *n, int *cap, const char *s) {
+    for (int i = 0; i < *n; i++)
+        if (!strcmp((*arr)[i].s, s)) return 0;
+    if (*n == *cap) {
+        int nc = *cap ? *cap * 2 : 8;
+        cx_affix *na = cx_realloc(*arr, (size_t)nc * sizeof *na);
+        if (!na) return -1;
+        *arr = na;
+        *cap = nc;
+    }
+    if (!((*arr)[*n].s = cx_strdup(s))) return -1;
+    (*arr)[*n].len = (int)strlen(s);
+    (*n)++;
+    return 0;
+}
+
+/* Add one term with flags (and weight, 0 = none) to language l: analyse it
+ * as text of that language, then store it as a word or a phrase.
+ * Returns 1 when added, 0 when the term has no words, -1 out of memory. */
+static int add_term(cx_text *t, cx_env *env, cx_lexlang *l, const char *term, uint32_t flags, float weight,
+                    int single_only) {
+    char err[128];
+    env->text = term;
+    if (cx_text__analyze(t, env, l->lang, NULL, err, sizeof err) < 0) return -1;
+    const cx_token *tk[CX_LX_MAX_PHRASE];
+    int k = 0;
+    for (uint32_t i = 0; i < env->n_tokens; i++) {
+        if (env->tokens[i].type == CX_TOK_PUNCT) continue;
+        if (k == CX_LX_MAX_PHRASE) return 0;   /* too long to be a rule term */
+        tk[k++] = &env->tokens[i];
+    }
+    if (!k || (single_only && k > 1)) return 0;
+    if (k == 1) {
+        uint64_t *v = cx_hmap_upsert(l->words, tk[0]->norm, strlen(tk[0]->norm));
+        if (!v) return -1;
+        *v |= flags;
+        if (weight != 0) *v = cx_lx_pack((uint32_t)*v, weight);
+        if ((flags & CX_LX_RULE_MASK) && !strcmp(tk[0]->stem, tk[0]->norm)) {
+            uint64_t *s = cx_hmap_upsert(l->stems, tk[0]->norm, strlen(tk[0]->norm));
+            if (!s) return -1;
+            *s |= flags & CX_LX_RULE_MASK;
+            if (weight != 0) *s = cx_lx_pack((uint32_t)*s, weight);
+        }
+        return 1;
+    }
+    char key[CX_LX_MAX_PHRASE * CX_TEXT_MAX_WORD];
+    size_t kl = 0;
+    for (int j = 0; j < k; j++) {
+        size_t n = strlen(tk[j]->norm);
+        if (j) key[kl++] = ' ';
+        memcpy(key + kl, tk[j]->norm, n);
+        kl += n;
+    }
+    uint64_t *v = cx_hmap_upsert(l->phrases, key, kl);
+    if (!v) return -1;
+    *v |= flags;
+    if (weight != 0) *v = cx_lx_pack((uint32_t)*v, weight);
+    uint64_t *f = cx_hmap_upsert(l->words, tk[0]->norm, strlen(tk[0]->norm));
+    if (!f) return -1;
+    *f |= CX_LX_PHRASE_START;
+    if (k > l->max_phrase) l->max_phrase = k;
+    return 1;
+}
+
+/* Trim blanks (and a trailing CR/LF) in place; returns the start. */
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
+    return s;
+}
+
+/* What a file holds. */
+enum { LX_STOP, LX_RULES, LX_VOCAB };
+
+/* Load one file into l: stop words, rules, or vocabulary (the terms of a
+ * sentiment lexicon, used only to resolve stretched words: "baaad" is
+ * "bad" because "bad" is a known word while "baad" is not).  The scratch
+ * envelope is recreated every few hundred lines so that its pool stays
+ * small.  0 / -1 (out of memory; err filled). */
+static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, char *err, size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        cx_warn("lexicon %s: %s (skipped)", path, strerror(errno));
+        return 0;
+    }
+    cx_env *env = NULL;
+    char line[4096];
+    int lineno = 0, bad = 0, first_bad = 0, rc = 0, since = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#') continue;
+        if (!env || ++since > 256) {
+            cx_env_destroy(&env);
+            since = 0;
+            if (!(env = cx_env_new())) { rc = -1; break; }
+        }
+        if (rules != LX_RULES) {
+            char *tab = strchr(s, '\t');
+            if (tab) *tab = '\0';
+            int r = add_term(t, env, l, trim(s), rules == LX_STOP ? CX_TF_STOP : 0, 0, rules == LX_VOCAB);
+            if (r < 0) { rc = -1; break; }
+            if (r > 0 && rules == LX_STOP) l->nstop++;
+            if (r > 0 && rules == LX_VOCAB) l->nvocab++;
+            continue;
+        }
+        char *kind = s, *term = strchr(s, '\t'), *wt = NULL;
+        if (term) {
+            *term++ = '\0';
+            if ((wt = strchr(term, '\t'))) *wt++ = '\0';
+        }
+        kind = trim(kind);
+        term = term ? trim(term) : NULL;
+        uint32_t flag = 0;
+        size_t ki;
+        for (ki = 0; ki < sizeof rule_kinds / sizeof rule_kinds[0]; ki++)
+            if (!strcmp(kind, rule_kinds[ki].name)) { flag = rule_kinds[ki].flag; break; }
+        float weight = 0;
+        if (wt && *trim(wt)) {
+            char *end;
+            weight = strtof(trim(wt), &end);
+            if (*end) flag = 0;
+        }
+        if (!flag || !term || !*term) {
+            if (!bad++) first_bad = lineno;
+            continue;
+        }
+        int r;
+        if (!strcmp(kind, "negator_prefix") || !strcmp(kind, "negator_suffix")) {
+            char norm[CX_TEXT_MAX_WORD];
+            r = cx_text__norm_term(t, l->lang, term, strlen(term), norm, sizeof norm) > 0;
+            if (r && (kind[8] == 'p' ? add_affix(&l->prefixes, &l->nprefix, &l->cprefix, norm)
+                                     : add_affix(&l->suffixes, &l->nsuffix, &l->csuffix, norm)) < 0)
+                r = -1;
+        } else {
+            r = add_term(t, env, l, term, flag, weight, 0);
+        }
+        if (r < 0) { rc = -1; break; }
+        if (r > 0) l->nrules++;
+        else if (!bad++) first_bad = lineno;
+    }
+    fclose(f);
+    cx_env_destroy(&env);
+    if (rc < 0) snprintf(err, errlen, "lexicon %s: out of memory", path);
+    else if (bad) cx_warn("lexicon %s: %d line(s) skipped (first: line %d)", path, bad, first_bad);
+    return rc;
+}
+
+/* Load every <lang><ext> file of dir/sub.  A missing sub-directory is fine. */
+static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *sub, const char *ext, int rules,
+                    char *err, size_t errlen) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        char code[8];
+        if (!file_lang(de->d_name, ext, code)) continue;
+        char fpath[4400];
+        snprintf(fpath, sizeof fpath, "%s/%s", path, de->d_name);
+        cx_lexlang *l = lex_lang(lx, code);
+        if (!l) {
+            snprintf(err, errlen, "lexicons: out of memory");
+            rc = -1;
+        } else {
+            rc = load_file(t, l, fpath, rules, err, errlen);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+cx_lexicons *cx_lex_load(cx_text *t, const char *dir, char *err, size_t errlen) {
+    struct stat sb;
+    if (stat(dir, &sb) < 0) {
+        snprintf(err, errlen, "lexicon directory '%s': %s", dir, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "lexicon directory '%s': not a directory", dir);
+        return NULL;
+    }
+    cx_lexicons *lx = cx_calloc(1, sizeof *lx);
+    if (!lx) {
+        snprintf(err, errlen, "lexicons: out of memory");
+        return NULL;
+    }
+    if (load_dir(t, lx, dir, "stopwords", ".txt", LX_STOP, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "rules", ".tsv", LX_RULES, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "sentiment", ".tsv", LX_VOCAB, err, errlen) < 0) {
+        cx_lex_free(&lx);
+        return NULL;
+    }
+    return lx;
+}

@@ -1,0 +1,540 @@
+/* langid.c - script-first language identification with stop-word scoring
+ * for Latin script (see langid.h for the method). */
+#include "langid.h"
+#include "cx_alloc.h"
+#include "cx_hmap.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+#include <threads.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#define LID_MAX_LANGS 64
+#define LID_MAX_WORD 64
+
+/* Letter cues: a handful of letters that are frequent in one language and
+ * rare elsewhere.  Each cue adds to the score of the languages it names. */
+enum {
+    Q_DE, Q_ES, Q_PT, Q_FR, Q_IT, Q_CA, Q_SV, Q_DA, Q_NO, Q_FI, Q_TR, Q_PL, Q_CS, Q_HU, Q_RO, Q_VI,
+    Q__LATIN,
+    Q_FA = Q__LATIN, Q_FA_WEAK, Q_AR, Q_AR_WEAK, Q_UR, Q_UK, Q_SR, Q_BE, Q_KK, Q_RU, Q_AS,
+    Q__COUNT
+};
+static const char *const cue_codes[Q__LATIN] = {"de", "es", "pt", "fr", "it", "ca", "sv", "da",
+                                                "no", "fi", "tr", "pl", "cs", "hu", "ro", "vi"};
+
+/* Small built-in stop-word lists: the most frequent function words of each
+ * language, so that detection works even before lexicons/stopwords is
+ * populated.  Words in the lexicon files are added on top. */
+typedef struct lid_builtin { const char *code; const char *words; } lid_builtin;
+static const lid_builtin builtins[] = {
+    {"en", "the and is was are were to of in it that this not with for have has had but you my me we "
+           "they be been very no your our at on from an would will can could there what when i it's "
+           "don't didn't or if as by about after still again do does did he she them their us am its "
+           "than then only also just so out how why who which"},
+    {"de", "der die das und ist nicht ich ein eine mit sich auf für den dem des zu es sie wir war sehr "
+           "aber auch noch nur kein keine wie bei mein meine bin habe hat wurde schon"},
+    {"fr", "le la les et est pas je une des du que qui il elle nous vous mais très avec pour dans sur "
+           "ce cette mon ne au aux c'est j'ai suis été toujours"},
+    {"es", "el la los las y es no que de en un una muy pero por para con se lo mi nos su del al está "
+           "fue estoy todavía nada"},
+    {"it", "il lo la gli le e è non che di un una molto ma per con sono mi del della nel ho ancora "
+           "questo stato"},
+    {"pt", "o a os as e é não que de em um uma muito mas por para com se do da meu foi está ainda "
+           "estou nada"},
+    {"nl", "de het een en is niet ik dat van zijn met op voor maar ook wel heel nog geen mijn we er "
+           "was"},
+    {"sv", "och är inte jag det att en ett som på med för har var men mycket min vi av till"},
+    {"da", "og er ikke jeg det at en et som på med for har var men meget min vi af til"},
+    {"no", "og er ikke jeg det at en et som på med for har var men veldig min vi av til ikkje"},
+    {"fi", "ja on ei se että oli minä olen hyvin mutta kun tämä ole en myös niin kuin jo vielä"},
+    {"pl", "i nie jest się to na że w z do jak ale bardzo mnie już tak co jestem był"},
+    {"cs", "a je se na že to v s do ale jak jsem byl velmi už také není mi"},
+    {"tr", "ve bir bu da de çok için ama ile değil ben biz ne gibi daha var yok mi"},
+    {"vi", "và là không của có được tôi rất nhưng một này cho với các những đã"},
+    {"id", "dan yang di ini itu tidak saya dengan untuk ke dari ada sangat tapi sudah akan juga kami"},
+    {"sw", "na ya wa ni kwa si la za katika hii sana lakini mimi hakuna"},
+    {"tl", "ang ng sa na at mga ay hindi ko ako po siya ito ka naman lang"},
+    {"ro", "și este nu în că pe cu la un o de foarte dar mai sunt am"},
+    {"hu", "a az és nem egy hogy van is de nagyon meg még csak ez volt"},
+    {"ca", "el la els les i és no que de en un una molt però per amb em va"},
+    {"ru", "и в не на я что с это он как но очень мне у был уже"},
+    {"uk", "і в не на я що з це він як але дуже мені у був вже"},
+};
+
+typedef struct lid_lang {
+    char code[8];
+    int script;      /* UScriptCode of its stop words */
+    int cue;         /* Q_* index or -1 */
+} lid_lang;
+
+struct cx_langid {
+    lid_lang langs[LID_MAX_LANGS];
+    int nlangs;
+    cx_hmap *words;  /* lower-cased word -> bit mask of languages */
+};
+
+/* Scripts whose language follows from the script alone (in practice). */
+static const struct { int script; const char *code; } script_langs[] = {
+    {USCRIPT_BENGALI, "bn"},   {USCRIPT_TAMIL, "ta"},     {USCRIPT_DEVANAGARI, "hi"},
+    {USCRIPT_GUJARATI, "gu"},  {USCRIPT_GURMUKHI, "pa"},  {USCRIPT_TELUGU, "te"},
+    {USCRIPT_KANNADA, "kn"},   {USCRIPT_MALAYALAM, "ml"}, {USCRIPT_SINHALA, "si"},
+    {USCRIPT_THAI, "th"},      {USCRIPT_HANGUL, "ko"},    {USCRIPT_HIRAGANA, "ja"},
+    {USCRIPT_KATAKANA, "ja"},  {USCRIPT_HAN, "zh"},       {USCRIPT_GREEK, "el"},
+    {USCRIPT_HEBREW, "he"},    {USCRIPT_ARMENIAN, "hy"},  {USCRIPT_GEORGIAN, "ka"},
+    {USCRIPT_ETHIOPIC, "am"},  {USCRIPT_KHMER, "km"},     {USCRIPT_LAO, "lo"},
+    {USCRIPT_MYANMAR, "my"},   {USCRIPT_ORIYA, "or"},     {USCRIPT_TIBETAN, "bo"},
+    {USCRIPT_ARABIC, "ar"},    {USCRIPT_CYRILLIC, "ru"},
+};
+
+static const char *script_default(int script) {
+    for (size_t i = 0; i < sizeof script_langs / sizeof script_langs[0]; i++)
+        if (script_langs[i].script == script) return script_langs[i].code;
+    return NULL;
+}
+
+/* Lower-case one code point the way detection does (simple mapping, so a
+ * word and its stop-word entry always agree). */
+static UChar32 lid_lower(UChar32 c) {
+    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    if (c == 0x2019 || c == 0x2018 || c == 0x02BC) return '\'';
+    return u_tolower(c);
+}
+
+/* Lower-case a UTF-8 word into out (NUL-terminated) and report the script
+ * of its first letter in *script.  Returns the length, or -1 when the word
+ * does not fit or is not valid UTF-8. */
+static int lid_lower_utf8(const char *s, int32_t n, char *out, int cap, int *script) {
+    int32_t i = 0, o = 0;
+    *script = USCRIPT_COMMON;
+    while (i < n) {
+        UChar32 c;
+        U8_NEXT(s, i, n, c);
+        if (c < 0) return -1;
+        c = lid_lower(c);
+        if (*script == USCRIPT_COMMON && u_isalpha(c)) {
+            UErrorCode st = U_ZERO_ERROR;
+            int sc = uscript_getScript(c, &st);
+            if (U_SUCCESS(st) && sc != USCRIPT_INHERITED) *script = sc;
+        }
+        if (o + U8_LENGTH(c) >= cap) return -1;
+        U8_APPEND_UNSAFE(out, o, c);
+    }
+    out[o] = '\0';
+    return o;
+}
+
+/* Index of code in l->langs, adding it when absent (-1 when full). */
+static int lid_lang_index(cx_langid *l, const char *code, int script) {
+    for (int i = 0; i < l->nlangs; i++)
+        if (!strcmp(l->langs[i].code, code)) return i;
+    if (l->nlangs >= LID_MAX_LANGS) return -1;
+    lid_lang *g = &l->langs[l->nlangs];
+    snprintf(g->code, sizeof g->code, "%s", code);
+    g->script = script;
+    g->cue = -1;
+    for (int q = 0; q < Q__LATIN; q++)
+        if (!strcmp(cue_codes[q], code)) g->cue = q;
+    return l->nlangs++;
+}
+
+/* Add one word to the table for language idx.  0 / -1 (out of memory). */
+static int lid_add_word(cx_langid *l, int idx, const char *w, size_t n, int *script) {
+    char buf[LID_MAX_WORD + 8];
+    int len = lid_lower_utf8(w, (int32_t)n, buf, LID_MAX_WORD, script);
+    if (len <= 0) return 0;
+    uint64_t *v = cx_hmap_upsert(l->words, buf, (size_t)len);
+    if (!v) return -1;
+    *v |= 1ull << idx;
+    return 0;
+}
+
+/* Load lexicon_dir/stopwords/<code>.txt files.  The script of a language is
+ * the most frequent script among its entries.  0 / -1 (out of memory). */
+static int lid_load_dir(cx_langid *l, const char *lexicon_dir) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/stopwords", lexicon_dir);
+    DIR *d = opendir(path);
+    if (!d) return 0;
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        const char *nm = de->d_name;
+        size_t nl = strlen(nm);
+        if (nl < 6 || nl > 7 || strcmp(nm + nl - 4, ".txt")) continue;
+        char code[4] = {0};
+        int ok = 1;
+        for (size_t i = 0; i < nl - 4; i++) {
+            if (!islower((unsigned char)nm[i])) ok = 0;
+            else code[i] = nm[i];
+        }
+        if (!ok) continue;
+        char fpath[4400];
+        snprintf(fpath, sizeof fpath, "%s/%s", path, nm);
+        FILE *f = fopen(fpath, "r");
+        if (!f) continue;
+        int idx = lid_lang_index(l, code, USCRIPT_LATIN);
+        int latin = 0, other = 0, other_script = USCRIPT_LATIN;
+        char line[1024];
+        while (idx >= 0 && fgets(line, sizeof line, f)) {
+            char *s = line;
+            while (*s == ' ' || *s == '\t') s++;
+            if (*s == '#' || *s == '\n' || *s == '\r' || !*s) continue;
+            size_t n = strcspn(s, "\t\r\n");
+            while (n && s[n - 1] == ' ') n--;
+            if (!n || memchr(s, ' ', n)) continue;   /* phrases do not help here */
+            int sc;
+            if (lid_add_word(l, idx, s, n, &sc) < 0) { rc = -1; break; }
+            if (sc == USCRIPT_LATIN) latin++;
+            else if (sc != USCRIPT_COMMON) { other++; other_script = sc; }
+        }
+        fclose(f);
+        if (idx >= 0 && (latin || other)) l->langs[idx].script = latin >= other ? USCRIPT_LATIN : other_script;
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Script of every BMP code point that counts as a letter: script code + 1,
+ * LID_INHERITED for combining marks, 0 for everything else (digits,
+ * punctuation, symbols, letters of the Common script).  Built once per
+ * process so that detection needs no ICU call per character. */
+#define LID_INHERITED 255
+static uint8_t lid_script[0x10000];
+static once_flag lid_once = ONCE_FLAG_INIT;
+
+static void lid_build(void) {
+    for (UChar32 c = 0; c < 0x10000; c++) {
+        if (!(U_MASK(u_charType(c)) & (U_GC_L_MASK | U_GC_M_MASK))) continue;
+        UErrorCode st = U_ZERO_ERROR;
+        int sc = uscript_getScript(c, &st);
+        if (U_FAILURE(st) || sc == USCRIPT_COMMON) continue;
+        lid_script[c] = sc == USCRIPT_INHERITED ? LID_INHERITED : (uint8_t)(sc + 1);
+    }
+}
+
+/* Script code of c (+1, LID_INHERITED, or 0 when it is not a letter). */
+static int lid_script_of(UChar32 c) {
+    if (c <= 0xFFFF) return lid_script[c];
+    if (!(U_MASK(u_charType(c)) & (U_GC_L_MASK | U_GC_M_MASK))) return 0;
+    UErrorCode st = U_ZERO_ERROR;
+    int sc = uscript_getScript(c, &st);
+    if (U_FAILURE(st) || sc == USCRIPT_COMMON || sc + 1 >= LID_INHERITED) return 0;
+    return sc == USCRIPT_INHERITED ? LID_INHERITED : sc + 1;
+}
+
+cx_langid *cx_langid_new(const char *lexicon_dir, char *err, size_t errlen) {
+    call_once(&lid_once, lid_build);
+    cx_langid *l = cx_calloc(1, sizeof *l);
+    if (!l || !(l->words = cx_hmap_new())) goto oom;
+    for (size_t b = 0; b < sizeof builtins / sizeof builtins[0]; b++) {
+        int script = (!strcmp(builtins[b].code, "ru") || !strcmp(builtins[b].code, "uk")) ? USCRIPT_CYRILLIC
+                                                                                          : USCRIPT_LATIN;
+        int idx = lid_lang_index(l, builtins[b].code, script);
+        const char *w = builtins[b].words;
+        while (*w) {
+            size_t n = strcspn(w, " ");
+            int sc;
+            if (n && lid_add_word(l, idx, w, n, &sc) < 0) goto oom;
+            w += n;
+            while (*w == ' ') w++;
+        }
+    }
+    if (lexicon_dir && lid_load_dir(l, lexicon_dir) < 0) goto oom;
+    return l;
+oom:
+    snprintf(err, errlen, "language identifier: out of memory");
+    cx_langid_destroy(&l);
+    return NULL;
+}
+
+void cx_langid_destroy(cx_langid **lp) {
+    if (!lp || !*lp) return;
+    cx_hmap_destroy(&(*lp)->words);
+    cx_free(*lp);
+    *lp = NULL;
+}
+
+int cx_langid_nlangs(const cx_langid *l) { return l ? l->nlangs : 0; }
+
+/* Per-call counters gathered in one pass over the text. */
+typedef struct lid_scan {
+    int sc_script[8], sc_count[8], nsc;
+    int letters, latin, han, kana, hangul;
+    float cue[Q__COUNT];
+    int hits[LID_MAX_LANGS];
+    int words, al_words;
+} lid_scan;
+
+/* Letter cues: bump the languages a code point points at. */
+static void lid_cue(lid_scan *s, UChar32 c) {
+    float *q = s->cue;
+    switch (c) {
+    case 0xDF: q[Q_DE] += 2; break;                                   /* ß */
+    case 0xE4: q[Q_DE] += .4f; q[Q_SV] += .4f; q[Q_FI] += .6f; break; /* ä */
+    case 0xF6: q[Q_DE] += .3f; q[Q_SV] += .3f; q[Q_FI] += .3f; q[Q_TR] += .3f; q[Q_HU] += .3f; break;
+    case 0xFC: q[Q_DE] += .5f; q[Q_TR] += .5f; q[Q_HU] += .3f; break; /* ü */
+    case 0xF1: q[Q_ES] += 1; break;                                   /* ñ */
+    case 0xBF: case 0xA1: q[Q_ES] += 2; break;                        /* ¿ ¡ */
+    case 0xE3: case 0xF5: q[Q_PT] += 1; break;                        /* ã õ */
+    case 0xE7: q[Q_PT] += .5f; q[Q_FR] += .5f; q[Q_CA] += .5f; q[Q_TR] += .3f; break; /* ç */
+    case 0xE9: q[Q_FR] += .3f; q[Q_ES] += .1f; q[Q_PT] += .1f; break;  /* é */
+    case 0xE8: case 0xEA: case 0xF9: case 0xFB: case 0xEE: case 0xEF: case 0xEB: case 0x153:
+        q[Q_FR] += .5f; break;                                        /* è ê ù û î ï ë œ */
+    case 0xE0: q[Q_FR] += .3f; q[Q_IT] += .3f; q[Q_CA] += .3f; q[Q_PT] += .2f; break; /* à */
+    case 0xF2: case 0xEC: q[Q_IT] += .5f; q[Q_CA] += .3f; break;      /* ò ì */
+    case 0xE5: q[Q_SV] += .7f; q[Q_DA] += .5f; q[Q_NO] += .5f; break; /* å */
+    case 0xF8: case 0xE6: q[Q_DA] += .7f; q[Q_NO] += .7f; break;      /* ø æ */
+    case 0x11F: case 0x15F: case 0x131: case 0x130: q[Q_TR] += 1.5f; q[Q_RO] += (c == 0x15F) ? .5f : 0; break;
+    case 0x105: case 0x119: case 0x142: case 0x17C: case 0x17A: case 0x15B: case 0x107: case 0x144:
+        q[Q_PL] += 1; break;                                          /* ą ę ł ż ź ś ć ń */
+    case 0x159: case 0x11B: case 0x16F: q[Q_CS] += 1.5f; break;       /* ř ě ů */
+    case 0x10D: case 0x161: case 0x17E: case 0xFD: q[Q_CS] += .3f; break;
+    case 0x151: case 0x171: q[Q_HU] += 1.5f; break;                   /* ő ű */
+    case 0x219: case 0x21B: case 0x163: q[Q_RO] += 1; break;          /* ș ț ţ */
+    case 0x103: q[Q_RO] += .7f; q[Q_VI] += .5f; break;                /* ă */
+    case 0x1A1: case 0x1B0: case 0x111: q[Q_VI] += 1.5f; break;       /* ơ ư đ */
+    /* Arabic script */
+    case 0x67E: case 0x686: case 0x698: case 0x6AF: q[Q_FA] += 1; break; /* پ چ ژ گ (fa, ur) */
+    case 0x6CC: case 0x6A9: q[Q_FA_WEAK] += 1; break;                 /* ی ک */
+    case 0x629: q[Q_AR] += 1; break;                                  /* ة */
+    case 0x64A: case 0x649: case 0x643: q[Q_AR_WEAK] += 1; break;     /* ي ى ك */
+    case 0x679: case 0x688: case 0x691: case 0x6D2: case 0x6BA: case 0x6BE: case 0x6C1:
+        q[Q_UR] += 1; break;                                          /* ٹ ڈ ڑ ے ں ھ ہ */
+    /* Cyrillic */
+    case 0x456: case 0x457: case 0x454: case 0x491: q[Q_UK] += 1; break; /* і ї є ґ */
+    case 0x452: case 0x45B: case 0x45F: case 0x459: case 0x45A: case 0x458: q[Q_SR] += 1; break;
+    case 0x45E: q[Q_BE] += 1; break;                                  /* ў */
+    case 0x4D9: case 0x493: case 0x49B: case 0x4A3: case 0x4E9: case 0x4B1: case 0x4AF: case 0x4BB:
+        q[Q_KK] += 1; break;
+    case 0x44B: case 0x44D: case 0x451: case 0x44A: q[Q_RU] += .5f; break; /* ы э ё ъ */
+    case 0x9F0: case 0x9F1: q[Q_AS] += 1; break;                      /* ৰ ৱ (Assamese) */
+    default:
+        if (c >= 0x1EA0 && c <= 0x1EF9) q[Q_VI] += 1;                 /* Vietnamese tone letters */
+    }
+}
+
+/* Finish the current word: look it up in the stop-word table. */
+static void lid_word_end(const cx_langid *l, lid_scan *s, char *w, int *wlen, int *wcp, int *al, int *overflow) {
+    int n = *wlen;
+    while (n > 0 && w[n - 1] == '\'') n--;
+    if (n > 0 && !*overflow) {
+        s->words++;
+        if (*al && *wcp >= 4) s->al_words++;
+        const uint64_t *m = cx_hmap_get(l->words, w, (size_t)n);
+        for (uint64_t mask = m ? *m : 0; mask; mask &= mask - 1) s->hits[__builtin_ctzll(mask)]++;
+    }
+    *wlen = 0;
+    *wcp = 0;
+    *al = 0;
+    *overflow = 0;
+}
+
+static void lid_count_script_n(lid_scan *s, int sc, int n) {
+    if (sc == USCRIPT_HAN) s->han += n;
+    else if (sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA) s->kana += n;
+    else if (sc == USCRIPT_HANGUL) s->hangul += n;
+    if (sc == USCRIPT_HIRAGANA || sc == USCRIPT_KATAKANA || sc == USCRIPT_HANGUL) sc = USCRIPT_HAN; /* CJK */
+    for (int i = 0; i < s->nsc; i++)
+        if (s->sc_script[i] == sc) { s->sc_count[i] += n; return; }
+    if (s->nsc < 8) {
+        s->sc_script[s->nsc] = sc;
+        s->sc_count[s->nsc++] = n;
+    }
+}
+
+static void lid_count_script(lid_scan *s, int sc) { lid_count_script_n(s, sc, 1); }
+
+/* Best language among those written in script whose score is highest;
+ * *best and *second receive the two top scores. */
+static int lid_rank(const cx_langid *l, const lid_scan *s, int script, float *best, float *second) {
+    int bi = -1;
+    *best = *second = 0;
+    for (int i = 0; i < l->nlangs; i++) {
+        if (l->langs[i].script != script) continue;
+        float sc = (float)s->hits[i];
+        if (script == USCRIPT_LATIN && l->langs[i].cue >= 0) {
+            float q = s->cue[l->langs[i].cue];
+            sc += q > 3 ? 3 : q;
+        }
+        if (sc > *best) { *second = *best; *best = sc; bi = i; }
+        else if (sc > *second) *second = sc;
+    }
+    return bi;
+}
+
+/* Hits of the language with this code (0 when not in the table). */
+static float lid_hits(const cx_langid *l, const lid_scan *s, const char *code) {
+    for (int i = 0; i < l->nlangs; i++)
+        if (!strcmp(l->langs[i].code, code)) return (float)s->hits[i];
+    return 0;
+}
+
+/* The detector proper: one pass that gathers script counts, letter cues and
+ * stop-word hits, then a decision by dominant script (see langid.h). */
+/* URLs, e-mail addresses, mentions and hashtags say nothing about the
+ * language.  Returns the index after such a token starting at or around
+ * i (c is the code point before i), or -1 when there is none. */
+static int32_t lid_skip(const UChar *u, int32_t i, int32_t n, UChar32 c) {
+    int www = c == '.' && i >= 4 && (u[i - 4] | 32) == 'w' && (u[i - 3] | 32) == 'w' && (u[i - 2] | 32) == 'w' &&
+              (i == 4 || !u_isalnum(u[i - 5]));
+    if (c == '@' || c == '#' || (c == ':' && i + 1 < n && u[i] == '/' && u[i + 1] == '/') || www) {
+        while (i < n && !u_isUWhiteSpace(u[i])) i++;
+        return i;
+    }
+    return -1;
+}
+
+/* Enough evidence already: one language leads the stop-word count by 6. */
+static int lid_settled(const cx_langid *l, const lid_scan *s) {
+    int b = 0, sec = 0;
+    for (int i = 0; i < l->nlangs; i++) {
+        int h = s->hits[i];
+        if (h > b) { sec = b; b = h; }
+        else if (h > sec) sec = h;
+    }
+    return b - sec >= 6;
+}
+
+/* Pass 2: split the text into words, lower-case them and count stop-word
+ * hits per language (and Arabic words starting with ال).  Stops early once
+ * one language is clearly ahead. */
+static void lid_words(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n) {
+    char w[LID_MAX_WORD + 8];
+    int wlen = 0, wcp = 0, al = 0, overflow = 0;
+    UChar32 first = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT(u, i, n, c);
+        int32_t k = (c == '@' || c == '#' || c == ':' || c == '.') ? lid_skip(u, i, n, c) : -1;
+        if (k >= 0) {
+            wlen = wcp = al = overflow = 0;
+            i = k;
+            continue;
+        }
+        int letter = c < 0x80 ? ((c | 32) >= 'a' && (c | 32) <= 'z') : lid_script_of(c) != 0;
+        if (!letter) {
+            if ((c == '\'' || c == 0x2019) && wlen > 0 && wlen < LID_MAX_WORD) { w[wlen++] = '\''; continue; }
+            if (wlen) {
+                lid_word_end(l, s, w, &wlen, &wcp, &al, &overflow);
+                if ((s->words & 7) == 0 && lid_settled(l, s)) return;
+            }
+            continue;
+        }
+        UChar32 lc = lid_lower(c);
+        if (wcp == 0) first = lc;
+        else if (wcp == 1) al = (first == 0x627 && lc == 0x644);   /* ال */
+        wcp++;
+        if (wlen + U8_LENGTH(lc) < LID_MAX_WORD) U8_APPEND_UNSAFE(w, wlen, lc);
+        else overflow = 1;
+    }
+    if (wlen) lid_word_end(l, s, w, &wlen, &wcp, &al, &overflow);
+}
+
+/* The detector proper.  Pass 1 counts letters per script and letter cues;
+ * pass 2 (stop words) runs only when the dominant script is shared by
+ * several languages.  Then a decision by dominant script (see langid.h). */
+const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, float *conf) {
+    lid_scan s;
+    memset(&s, 0, sizeof s);
+    float cf = 0;
+    const char *res = "und";
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT(u, i, n, c);
+        int sc;
+        if (c < 0x80) {
+            if ((c | 32) >= 'a' && (c | 32) <= 'z') {
+                s.latin++;
+                continue;
+            }
+            if (c == '@' || c == '#' || c == ':' || c == '.') {
+                int32_t k = lid_skip(u, i, n, c);   /* "www"/"https" itself was counted: harmless */
+                if (k >= 0) i = k;
+            }
+            continue;
+        } else {
+            if (c < 0x0700 || (c >= 0x1EA0 && c <= 0x1EF9) || c == 0x9F0 || c == 0x9F1) lid_cue(&s, c);
+            sc = lid_script_of(c);
+            if (!sc) continue;
+        }
+        s.letters++;   /* combining marks count with the letter before */
+        if (sc != LID_INHERITED) lid_count_script(&s, sc - 1);
+    }
+    if (s.latin) {
+        s.letters += s.latin;
+        lid_count_script_n(&s, USCRIPT_LATIN, s.latin);
+    }
+    int dom = -1, domc = 0;
+    for (int i = 0; i < s.nsc; i++)
+        if (s.sc_count[i] > domc) { domc = s.sc_count[i]; dom = s.sc_script[i]; }
+    if (s.letters < 2 || dom < 0) goto out;
+    int need_words = dom == USCRIPT_LATIN || dom == USCRIPT_ARABIC || dom == USCRIPT_CYRILLIC;
+    const char *sdef = script_default(dom);
+    for (int i = 0; i < l->nlangs && !need_words; i++)   /* another language shares the script */
+        if (l->langs[i].script == dom && (!sdef || strcmp(l->langs[i].code, sdef))) need_words = 1;
+    if (need_words) lid_words(l, &s, u, n);
+    float share = (float)domc / (float)s.letters;
+    float lenf = s.letters >= 8 ? 1.0f : (float)s.letters / 8.0f;
+    float script_conf = share * (0.5f + 0.5f * lenf);
+
+    if (dom == USCRIPT_LATIN) {
+        float b, sec;
+        int bi = lid_rank(l, &s, USCRIPT_LATIN, &b, &sec);
+        if (bi < 0 || b < 1.0f || b - sec < 0.5f) { cf = 0.1f; goto out; }
+        res = l->langs[bi].code;
+        cf = (b - sec) / (b + 1.0f) * share;
+    } else if (dom == USCRIPT_HAN) {
+        /* Korean has Hangul; Japanese mixes kana into Han; kanji alone reads as Chinese. */
+        if (s.hangul && s.hangul >= s.kana) res = "ko";
+        else if (s.kana && s.kana * 20 >= s.han) res = "ja";
+        else res = "zh";
+        cf = script_conf;
+    } else if (dom == USCRIPT_ARABIC) {
+        float fa = 2 * s.cue[Q_FA] + s.cue[Q_FA_WEAK] + 1.5f * lid_hits(l, &s, "fa");
+        float ar = 2 * s.cue[Q_AR] + s.cue[Q_AR_WEAK] + s.al_words + 1.5f * lid_hits(l, &s, "ar");
+        float ur = 2 * s.cue[Q_UR] + 1.5f * lid_hits(l, &s, "ur");
+        if (ur > 0 && ur * 2 >= fa) fa = 0;   /* Urdu shares the Persian letters */
+        float b = fa > ar ? fa : ar;
+        b = ur > b ? ur : b;
+        if (b <= 0) {
+            if (s.letters < 4) goto out;
+            res = "ar";
+            cf = 0.3f * script_conf;
+        } else {
+            res = b == ur ? "ur" : b == fa ? "fa" : "ar";
+            float rest = (fa + ar + ur) - b;
+            cf = script_conf * (b - rest > 0 ? (b - rest) / (b + 1.0f) : 0.2f);
+            if (cf < 0.2f) cf = 0.2f;
+        }
+    } else if (dom == USCRIPT_CYRILLIC) {
+        float uk = 2 * s.cue[Q_UK] + lid_hits(l, &s, "uk"), ru = s.cue[Q_RU] + lid_hits(l, &s, "ru");
+        float sr = 2 * s.cue[Q_SR] + lid_hits(l, &s, "sr"), be = 2 * s.cue[Q_BE] + lid_hits(l, &s, "be");
+        float kk = 2 * s.cue[Q_KK] + lid_hits(l, &s, "kk");
+        res = "ru";
+        float b = ru;
+        if (uk > b) { b = uk; res = "uk"; }
+        if (sr > b) { b = sr; res = "sr"; }
+        if (be > b) { b = be; res = "be"; }
+        if (kk > b) { b = kk; res = "kk"; }
+        cf = script_conf;
+    } else {
+        const char *def = script_default(dom);
+        if (dom == USCRIPT_BENGALI && s.cue[Q_AS] > 0) def = "as";
+        if (!def) { cf = 0.1f; goto out; }
+        res = def;
+        /* languages sharing the script (hi / mr / ne) are settled by stop words */
+        float b, sec;
+        int bi = lid_rank(l, &s, dom, &b, &sec);
+        if (bi >= 0 && b >= 1 && b - sec >= 1 && b > lid_hits(l, &s, def)) res = l->langs[bi].code;
+        cf = script_conf;
+    }
+out:
+    if (cf > 1) cf = 1;
+    if (conf) *conf = cf;
+    return res;
+}

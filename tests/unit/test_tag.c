@@ -1,0 +1,514 @@
+/* test_tag.c - unit tests of the tag stage's tagger (stages/tag): lexicon
+ * loading and errors, the sentiment rules (negation scope, post-negators,
+ * contrast, intensifiers, exclamation, capitals, questions, requests),
+ * emoji, six languages, themes with aspect sentiment, signals, the
+ * explanation, and allocation failures.
+ *
+ * Envelopes are built by running the real tokenizer (cx_text_analyze) on a
+ * sentence with the small fixture lexicons in tests/data/tag/lexicons, so the
+ * tests do not depend on the shipped lexicons.  Run from the source root
+ * (ctest does).  Set CX_TAG_VERBOSE=1 to print every explanation. */
+#include "cx_alloc.h"
+#include "cx_env.h"
+#include "cx_tagger.h"
+#include "cx_test.h"
+#include "cx_text.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FIXTURE "tests/data/tag/lexicons"
+
+static cx_text *tx;
+static cx_tagger *tg;
+static int verbose;
+
+static cx_tagger *make_tagger(const char *dir, cx_text *text, char *err, size_t n) {
+    cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = 0.05, .negative_threshold = -0.05, .text = text};
+    return cx_tagger_new(&o, err, n);
+}
+
+/* Tokenize text (forced to lang) and tag it with the fixture tagger. */
+static cx_env *tag(const char *text, const char *lang) {
+    cx_env *e = cx_env_new();
+    if (!e) return NULL;
+    e->text = cx_env_strdup(e, text);
+    char err[512] = "";
+    if (cx_text_analyze(tx, e, lang, err, sizeof err) < 0) {
+        fprintf(stderr, "analyze '%s': %s\n", text, err);
+        cx_env_destroy(&e);
+        return NULL;
+    }
+    if (cx_tagger_apply(tg, e, err, sizeof err) < 0) {
+        fprintf(stderr, "apply '%s': %s\n", text, err);
+        cx_env_destroy(&e);
+        return NULL;
+    }
+    if (verbose)
+        printf("  [%s] %-50s %+.3f %-8s %s\n", lang ? lang : "?", text, e->sentiment, cx_label_name(e->label),
+               e->explain ? e->explain : "");
+    return e;
+}
+
+/* The compound score of text; NAN when tagging failed. */
+static double score(const char *text, const char *lang) {
+    cx_env *e = tag(text, lang);
+    if (!e) return NAN;
+    double s = e->sentiment;
+    cx_env_destroy(&e);
+    return s;
+}
+
+static int label(const char *text, const char *lang) {
+    cx_env *e = tag(text, lang);
+    if (!e) return -99;
+    int l = e->label;
+    cx_env_destroy(&e);
+    return l;
+}
+
+static const cx_theme_hit *theme(const cx_env *e, const char *id) {
+    for (uint32_t i = 0; e && i < e->n_themes; i++)
+        if (!strcmp(e->themes[i].id, id)) return &e->themes[i];
+    return NULL;
+}
+
+/* ---- tests ---- */
+
+static void test_basic_polarity(void) {
+    CX_CHECK(score("the food was good", "en") > 0.05);
+    CX_CHECK(score("the food was terrible", "en") < -0.05);
+    CX_CHECK(label("the food was good", "en") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("the food was terrible", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("the parcel arrived on tuesday", "en") == CX_LABEL_NEUTRAL);
+    /* stems: "problems" matches the lexicon's "problem" */
+    CX_CHECK(score("problems everywhere", "en") < 0);
+    cx_env *e = tag("good", "en");
+    CX_CHECK(e && e->tagged);
+    /* compound = sum / sqrt(sum^2 + 15) */
+    if (e) CX_CHECK_NEAR(e->sentiment, 1.9 / sqrt(1.9 * 1.9 + 15), 1e-4);
+    cx_env_destroy(&e);
+}
+
+/* Stems widen a lexicon word to its inflections, but a stem taken from an
+ * inflected lexicon word does not match the bare base form in text. */
+static void test_stem_matching(void) {
+    CX_CHECK(score("problems everywhere", "en") < 0);      /* problem -> problems */
+    CX_CHECK(label("I got refunded", "en") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("where is my refund", "en") == CX_LABEL_NEUTRAL); /* not "refunded" */
+    CX_CHECK(label("help me", "en") == CX_LABEL_NEUTRAL);           /* not "helpful" */
+    CX_CHECK(label("no me gusta", "es") == CX_LABEL_NEGATIVE);      /* gustar -> gusta */
+}
+
+static void test_negation_scope(void) {
+    double nb = score("not bad", "en"), ng = score("not good", "en");
+    CX_CHECK(nb > 0);
+    CX_CHECK(ng < 0);
+    CX_CHECK(nb > ng);
+    /* a negated positive is weaker than the positive, a negated negative weaker than the negative */
+    CX_CHECK(ng > score("bad", "en"));
+    CX_CHECK(nb < score("good", "en"));
+    CX_CHECK(label("no problems at all", "en") != CX_LABEL_NEGATIVE);
+    CX_CHECK(score("there was no problem", "en") >= 0);
+    /* scope: a negator reaches a few words ahead within its clause only */
+    CX_CHECK(score("not good, terrible", "en") < score("not good", "en"));
+    CX_CHECK(score("the food was not good", "en") < 0);
+    CX_CHECK(score("not the delivery, the food was good", "en") > 0);
+}
+
+static void test_contrast(void) {
+    CX_CHECK(score("the food was great but the delivery was terrible", "en") < -0.05);
+    CX_CHECK(score("the delivery was terrible but the food was great", "en") > 0.05);
+    CX_CHECK(label("the food was great. but the delivery was terrible", "en") == CX_LABEL_NEGATIVE);
+}
+
+static void test_intensity(void) {
+    double g = score("the staff was good", "en");
+    CX_CHECK(score("the staff was very good", "en") > g);
+    CX_CHECK(score("the staff was extremely good", "en") > score("the staff was very good", "en"));
+    CX_CHECK(score("the staff was slightly good", "en") < g);
+    CX_CHECK(score("the staff was slightly good", "en") > 0);
+    CX_CHECK(score("very rude", "en") < score("rude", "en"));
+    /* "not very good" is negative */
+    CX_CHECK(score("not very good", "en") < 0);
+}
+
+static void test_exclamation_caps(void) {
+    double g = score("good", "en");
+    CX_CHECK(score("good!", "en") > g);
+    CX_CHECK(score("good!!!", "en") > score("good!", "en"));
+    CX_CHECK(score("terrible!", "en") < score("terrible", "en"));
+    CX_CHECK(score("TERRIBLE service", "en") < score("terrible service", "en"));
+}
+
+static void test_question_request(void) {
+    CX_CHECK(score("is the app good?", "en") < score("the app is good", "en"));
+    CX_CHECK(score("is the app good?", "en") >= 0);
+    /* negatives are not damped by a question */
+    CX_CHECK(score("why is support so terrible?", "en") < -0.05);
+    /* request markers are not praise */
+    CX_CHECK(label("please refund my order", "en") != CX_LABEL_POSITIVE);
+    CX_CHECK(label("kindly refund my money. thank you.", "en") != CX_LABEL_POSITIVE);
+    CX_CHECK(label("thank you, the agent was great", "en") == CX_LABEL_POSITIVE);
+    cx_env *e = tag("can you please refund my order?", "en");
+    CX_CHECK(e && e->signals && strstr(e->signals, "question") && strstr(e->signals, "request"));
+    cx_env_destroy(&e);
+}
+
+static void test_emoji(void) {
+    CX_CHECK(label("😡", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("delivery 😡😡", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("thanks 😀", "en") == CX_LABEL_POSITIVE);
+    /* emoji work whatever the language */
+    CX_CHECK(label("😡", "de") == CX_LABEL_NEGATIVE);
+}
+
+static void test_persian(void) {
+    CX_CHECK(label("غذا خوب نبود", "fa") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("عالی بود", "fa") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("غذا خوب بود", "fa") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("مشکل نیست", "fa") != CX_LABEL_NEGATIVE);
+}
+
+static void test_bengali(void) {
+    CX_CHECK(label("খাবার ভালো না", "bn") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("খাবার ভালো", "bn") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("কোনো সমস্যা নেই", "bn") != CX_LABEL_NEGATIVE);
+}
+
+static void test_tamil(void) {
+    CX_CHECK(label("சாப்பாடு நல்லா இல்லை", "ta") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("சாப்பாடு நல்லா இருந்தது", "ta") == CX_LABEL_POSITIVE);
+}
+
+static void test_german_spanish(void) {
+    CX_CHECK(score("nicht schlecht", "de") > 0);
+    CX_CHECK(label("das essen war nicht gut", "de") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("kein Problem", "de") != CX_LABEL_NEGATIVE);
+    CX_CHECK(label("sehr gut aber die lieferung war schlecht", "de") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("no me gustó", "es") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("me gustó mucho", "es") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("la comida fue excelente", "es") == CX_LABEL_POSITIVE);
+}
+
+static void test_phrases(void) {
+    cx_env *e = tag("my refund not received after two weeks", "en");
+    CX_CHECK(e && e->label == CX_LABEL_NEGATIVE);
+    /* the phrase matched as one term: its "not" did not negate anything */
+    CX_CHECK(e && e->explain && strstr(e->explain, "refund not received -3.0"));
+    CX_CHECK(e && e->explain && !strstr(e->explain, "negated"));
+    CX_CHECK(theme(e, "refunds") != NULL);
+    cx_env_destroy(&e);
+    CX_CHECK(label("I was on hold for an hour", "en") == CX_LABEL_NEGATIVE);
+}
+
+static void test_themes(void) {
+    cx_env *e = tag("the food was great but the delivery was terrible", "en");
+    const cx_theme_hit *d = theme(e, "delivery"), *f = theme(e, "food_quality");
+    CX_CHECK(d && f);
+    if (d) CX_CHECK(d->sentiment < -0.05);
+    if (f) CX_CHECK(f->sentiment > 0.05);
+    if (d) CX_CHECK_NEAR(d->weight, 1, 1e-6);
+    cx_env_destroy(&e);
+    /* the most specific theme is stored (late delivery, not delivery) */
+    e = tag("late delivery again, the courier was rude", "en");
+    d = theme(e, "delivery.late"); /* "courier" (delivery) counts for its sub-theme */
+    CX_CHECK(d && d->weight == 2 && d->sentiment < 0);
+    CX_CHECK(theme(e, "delivery") == NULL);
+    cx_env_destroy(&e);
+    /* a longer phrase of an unrelated theme does not hide a shorter one */
+    e = tag("I was promised a refund two weeks ago", "en");
+    CX_CHECK(theme(e, "promises") && theme(e, "refunds"));
+    cx_env_destroy(&e);
+    /* a theme mentioned only in neutral sentences takes the record's score */
+    e = tag("The courier came at noon. Terrible experience.", "en");
+    d = theme(e, "delivery");
+    CX_CHECK(d && d->sentiment < -0.05);
+    cx_env_destroy(&e);
+    /* a theme and its sub-theme in one record: only the sub-theme is stored */
+    e = tag("the delivery was late delivery again", "en");
+    CX_CHECK(e && e->n_themes == 1 && theme(e, "delivery.late") && theme(e, "delivery.late")->weight == 2);
+    cx_env_destroy(&e);
+    /* two mentions */
+    e = tag("delivery was slow. the delivery guy was helpful.", "en");
+    d = theme(e, "delivery");
+    if (d) CX_CHECK_NEAR(d->weight, 2, 1e-6);
+    CX_CHECK(d != NULL);
+    cx_env_destroy(&e);
+    /* a neutral clause takes the sentiment of its contrast segment, not of
+     * the clause before the contrast word */
+    e = tag("the agent was great but the delivery took ages", "en");
+    d = theme(e, "delivery.late");
+    CX_CHECK(d && d->sentiment <= 0);
+    CX_CHECK(theme(e, "support") && theme(e, "support")->sentiment > 0);
+    cx_env_destroy(&e);
+    /* a neutral clause takes its sentence's sentiment */
+    e = tag("the courier came at noon, terrible", "en");
+    d = theme(e, "delivery");
+    CX_CHECK(d && d->sentiment < 0);
+    cx_env_destroy(&e);
+    /* other languages */
+    e = tag("غذا خوب نبود", "fa");
+    f = theme(e, "food_quality");
+    CX_CHECK(f && f->sentiment < 0);
+    cx_env_destroy(&e);
+    e = tag("la comida fue excelente", "es");
+    CX_CHECK(theme(e, "food_quality") != NULL);
+    cx_env_destroy(&e);
+}
+
+static void test_signals(void) {
+    cx_env *e = tag("how do I cancel my subscription?", "en");
+    CX_CHECK(e && e->signals && strstr(e->signals, "churn") && strstr(e->signals, "question"));
+    CX_CHECK(theme(e, "cancellation_churn") != NULL);
+    cx_env_destroy(&e);
+    e = tag("the food was good", "en");
+    CX_CHECK(e && e->signals == NULL);
+    cx_env_destroy(&e);
+}
+
+static void test_explanation(void) {
+    cx_env *e = tag("the food was not good", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "good +1.9") && strstr(e->explain, "negated (not)"));
+    cx_env_destroy(&e);
+    e = tag("the agent was very rude", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "rude -2.1") && strstr(e->explain, "(very)"));
+    cx_env_destroy(&e);
+    e = tag("the food was great but the delivery was terrible", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "after but") && strstr(e->explain, "before but"));
+    cx_env_destroy(&e);
+    e = tag("খাবার ভালো না", "bn");
+    CX_CHECK(e && e->explain && strstr(e->explain, "negated (না)"));
+    cx_env_destroy(&e);
+    e = tag("the parcel arrived", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "no sentiment"));
+    cx_env_destroy(&e);
+}
+
+static void test_sentence_scores(void) {
+    cx_env *e = tag("Great food. Terrible delivery.", "en");
+    CX_CHECK(e && e->n_sents == 2 && e->sent_scores);
+    if (e && e->n_sents == 2 && e->sent_scores) {
+        CX_CHECK(e->sent_scores[0] > 0);
+        CX_CHECK(e->sent_scores[1] < 0);
+    }
+    cx_env_destroy(&e);
+}
+
+static void test_und_fallback(void) {
+    /* a record whose language tokenize could not decide: the tagger tries
+     * every loaded language and keeps the one with most matches */
+    cx_env *e = cx_env_new();
+    e->text = cx_env_strdup(e, "the food was terrible");
+    char err[256];
+    CX_CHECK(cx_text_analyze(tx, e, "en", err, sizeof err) == 0);
+    memcpy(e->lang, "und", 4);
+    CX_CHECK(cx_tagger_apply(tg, e, err, sizeof err) == 0);
+    CX_CHECK(e->label == CX_LABEL_NEGATIVE);
+    CX_CHECK(e->explain && strstr(e->explain, "lexicon en"));
+    cx_env_destroy(&e);
+    /* a language without lexicons falls back the same way */
+    e = cx_env_new();
+    e->text = cx_env_strdup(e, "nicht schlecht");
+    CX_CHECK(cx_text_analyze(tx, e, "de", err, sizeof err) == 0);
+    memcpy(e->lang, "xx", 3);
+    CX_CHECK(cx_tagger_apply(tg, e, err, sizeof err) == 0);
+    CX_CHECK(e->sentiment > 0);
+    cx_env_destroy(&e);
+}
+
+static void test_empty(void) {
+    cx_env *e = cx_env_new();
+    char err[256];
+    CX_CHECK(cx_tagger_apply(tg, e, err, sizeof err) == 0);
+    CX_CHECK(e->tagged && e->label == CX_LABEL_NEUTRAL && e->sentiment == 0 && e->n_themes == 0);
+    cx_env_destroy(&e);
+}
+
+static void test_taxonomy(void) {
+    size_t n = cx_tagger_n_themes(tg);
+    CX_CHECK(n >= 6);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cx_tag_theme *x = cx_tagger_theme(tg, i);
+        if (!strcmp(x->id, "delivery.late")) {
+            found = 1;
+            CX_CHECK_STR(x->parent, "delivery");
+            CX_CHECK_STR(x->name, "Late delivery");
+        }
+        if (!strcmp(x->id, "delivery")) CX_CHECK(x->parent == NULL);
+    }
+    CX_CHECK(found);
+    CX_CHECK(cx_tagger_theme(tg, n) == NULL);
+    cx_tagger_stats st;
+    cx_tagger_get_stats(tg, &st);
+    CX_CHECK(st.n_langs == 6);
+    CX_CHECK(st.emoji_terms == 5);
+    CX_CHECK(st.warnings == 0);
+    CX_CHECK_STR(cx_tagger_lang(tg, 0), "bn");
+}
+
+/* Write a lexicon directory under /tmp with one file, return its path. */
+static const char *bad_dir(const char *sub, const char *file, const char *content) {
+    static char dir[256];
+    char path[512];
+    snprintf(dir, sizeof dir, "/tmp/cx_test_tag_%d", (int)getpid());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, file);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(content, f);
+        fclose(f);
+    }
+    return dir;
+}
+
+static void rm_dir(const char *dir) {
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void expect_error(const char *sub, const char *file, const char *content, const char *want) {
+    char err[512] = "";
+    const char *dir = bad_dir(sub, file, content);
+    cx_tagger *t = make_tagger(dir, tx, err, sizeof err);
+    CX_CHECK(t == NULL);
+    if (!strstr(err, want)) {
+        fprintf(stderr, "error '%s' does not contain '%s'\n", err, want);
+        cx_t_cur_failed = 1;
+    }
+    cx_tagger_destroy(&t);
+    rm_dir(dir);
+}
+
+static void test_malformed(void) {
+    expect_error("sentiment", "en.tsv", "# header\ngood\t2.0\nbad\tvery\n", "sentiment/en.tsv:3: bad valence");
+    expect_error("sentiment", "en.tsv", "good\t2.0\t1\n", "sentiment/en.tsv:1: expected 2");
+    expect_error("sentiment", "en.tsv", "good 2.0\n", "en.tsv:1: expected 2");
+    expect_error("sentiment", "de.tsv", "\n\ngut\t9\n", "de.tsv:3: valence 9 out of range");
+    expect_error("rules", "en.tsv", "intensifier\tvery\t-1\n", "rules/en.tsv:1: bad weight");
+    expect_error("themes", "taxonomy.tsv", "a\t-\tA\na\t-\tB\n", "taxonomy.tsv:2: duplicate theme id");
+    expect_error("themes", "en.tsv", "delivery\n", "themes/en.tsv:1: expected 2");
+    char err[256];
+    CX_CHECK(make_tagger("/nonexistent/cxflow", tx, err, sizeof err) == NULL);
+    CX_CHECK(strstr(err, "/nonexistent/cxflow") != NULL);
+    /* an unknown rule kind is a warning, not an error */
+    const char *dir = bad_dir("rules", "en.tsv", "shouting\tvery\n");
+    cx_tagger *t = make_tagger(dir, tx, err, sizeof err);
+    CX_CHECK(t != NULL);
+    if (t) {
+        cx_tagger_stats st;
+        cx_tagger_get_stats(t, &st);
+        CX_CHECK(st.warnings == 1 && strstr(st.first_warning, "en.tsv:1"));
+    }
+    cx_tagger_destroy(&t);
+    rm_dir(dir);
+}
+
+/* The shipped lexicons (whatever exists of them) load without error. */
+static void test_real_lexicons(void) {
+    struct stat st;
+    if (stat("lexicons", &st) < 0) {
+        printf("  (no lexicons/ directory: skipped)\n");
+        return;
+    }
+    char err[1024] = "";
+    cx_text_opts to = {.lexicon_dir = "lexicons", .default_lang = "und", .trust_hint = 1};
+    cx_text *rtx = cx_text_new(&to, err, sizeof err);
+    CX_CHECK(rtx != NULL);
+    if (!rtx) {
+        fprintf(stderr, "cx_text_new(lexicons): %s\n", err);
+        return;
+    }
+    cx_tagger *t = make_tagger("lexicons", rtx, err, sizeof err);
+    if (!t) fprintf(stderr, "real lexicons: %s\n", err);
+    CX_CHECK(t != NULL);
+    if (t) {
+        cx_tagger_stats s;
+        cx_tagger_get_stats(t, &s);
+        printf("  real lexicons: %zu languages, %zu sentiment terms, %zu rules, %zu theme terms, %zu themes, "
+               "%zu duplicates, %zu warnings%s%s\n",
+               s.n_langs, s.sentiment_terms, s.rule_terms, s.theme_terms, cx_tagger_n_themes(t), s.duplicates,
+               s.warnings, s.warnings ? ": " : "", s.first_warning);
+    }
+    cx_tagger_destroy(&t);
+    cx_text_destroy(&rtx);
+}
+
+/* Every allocation of building and applying may fail: no crash, no leak
+ * (checked under ASan), and a clean error. */
+static void test_alloc_failures(void) {
+    char err[512];
+    int built = 0;
+    for (long n = 1; n < 200000 && !built; n += n < 200 ? 1 : n / 8) {
+        cx_alloc_fail_at(n, 0);
+        cx_tagger *t = make_tagger(FIXTURE, tx, err, sizeof err);
+        cx_alloc_fail_at(0, 0);
+        if (t) built = 1;
+        cx_tagger_destroy(&t);
+    }
+    CX_CHECK(built);
+    int ok = 0;
+    for (long n = 1; n < 64 && !ok; n++) {
+        cx_env *e = cx_env_new();
+        e->text = cx_env_strdup(e, "the food was great but the delivery was terrible! please refund 😡");
+        if (cx_text_analyze(tx, e, "en", err, sizeof err) < 0) {
+            cx_env_destroy(&e);
+            continue;
+        }
+        cx_alloc_fail_at(n, 1);
+        int r = cx_tagger_apply(tg, e, err, sizeof err);
+        cx_alloc_fail_at(0, 0);
+        if (r < 0) CX_CHECK(strstr(err, "out of memory") != NULL);
+        else ok = 1;
+        cx_env_destroy(&e);
+    }
+    CX_CHECK(ok);
+}
+
+int main(void) {
+    verbose = getenv("CX_TAG_VERBOSE") != NULL;
+    char err[1024] = "";
+    cx_text_opts to = {.lexicon_dir = FIXTURE, .default_lang = "und", .trust_hint = 1};
+    tx = cx_text_new(&to, err, sizeof err);
+    if (!tx) {
+        fprintf(stderr, "cx_text_new(%s): %s\n", FIXTURE, err);
+        return 1;
+    }
+    tg = make_tagger(FIXTURE, tx, err, sizeof err);
+    if (!tg) {
+        fprintf(stderr, "cx_tagger_new(%s): %s\n", FIXTURE, err);
+        return 1;
+    }
+    CX_RUN(test_basic_polarity);
+    CX_RUN(test_stem_matching);
+    CX_RUN(test_negation_scope);
+    CX_RUN(test_contrast);
+    CX_RUN(test_intensity);
+    CX_RUN(test_exclamation_caps);
+    CX_RUN(test_question_request);
+    CX_RUN(test_emoji);
+    CX_RUN(test_persian);
+    CX_RUN(test_bengali);
+    CX_RUN(test_tamil);
+    CX_RUN(test_german_spanish);
+    CX_RUN(test_phrases);
+    CX_RUN(test_themes);
+    CX_RUN(test_signals);
+    CX_RUN(test_explanation);
+    CX_RUN(test_sentence_scores);
+    CX_RUN(test_und_fallback);
+    CX_RUN(test_empty);
+    CX_RUN(test_taxonomy);
+    CX_RUN(test_malformed);
+    CX_RUN(test_real_lexicons);
+    CX_RUN(test_alloc_failures);
+    cx_tagger_destroy(&tg);
+    cx_text_destroy(&tx);
+    CX_DONE();
+}
