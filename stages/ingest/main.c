@@ -43,9 +43,11 @@ typedef struct ingest {
     size_t max_inflight;
     int64_t ack_timeout_ms;
     cx_buf enc;
+    int64_t *next_offset;    /* per partition: the offset expected next, -1 unknown */
+    size_t n_next;
     cx_metrics *m;
     double *m_consumed, *m_sent, *m_resent, *m_acked, *m_dlq, *m_inflight, *m_paused, *m_stored,
-        *m_commit_err, *m_revoked, *m_kafka_up, *m_assigned;
+        *m_commit_err, *m_revoked, *m_kafka_up, *m_assigned, *m_gaps;
 } ingest;
 
 /* ---- dead letters ---- */
@@ -131,8 +133,32 @@ static void dead_letter(ingest *g, const rd_kafka_message_t *m, const char *reas
 
 /* ---- records ---- */
 
+/* Offsets of a partition normally follow each other.  A jump means records
+ * this consumer never saw: a compacted topic or transaction markers (fine),
+ * or records the broker dropped before we read them (retention, or the
+ * embedded broker's 5 MB per partition when a producer runs far ahead). */
+static void check_gap(ingest *g, int32_t p, int64_t off) {
+    if (p < 0) return;
+    if ((size_t)p >= g->n_next) {
+        size_t nn = (size_t)p + 1;
+        int64_t *nv = cx_realloc(g->next_offset, nn * sizeof *nv);
+        if (!nv) return;
+        for (size_t i = g->n_next; i < nn; i++) nv[i] = -1;
+        g->next_offset = nv;
+        g->n_next = nn;
+    }
+    int64_t want = g->next_offset[p];
+    if (want >= 0 && off > want) {
+        *g->m_gaps += (double)(off - want);
+        cx_warn("partition %d: offsets %lld..%lld were never received (compaction, transactions, or records "
+                "dropped by the broker before they were read)", (int)p, (long long)want, (long long)off - 1);
+    }
+    g->next_offset[p] = off + 1;
+}
+
 static void handle_message(ingest *g, rd_kafka_message_t *m) {
     (*g->m_consumed)++;
+    check_gap(g, m->partition, m->offset);
     cx_env *env = cx_env_new();
     if (!env) { cx_error("out of memory"); return; }
     env->topic = rd_kafka_topic_name(m->rkt);
@@ -244,7 +270,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     ingest *g = opaque;
     int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        for (int i = 0; i < parts->cnt; i++) cx_info("assigned partition %s[%d]", parts->elems[i].topic, (int)parts->elems[i].partition);
+        for (int i = 0; i < parts->cnt; i++) {
+            cx_info("assigned partition %s[%d]", parts->elems[i].topic, (int)parts->elems[i].partition);
+            int32_t p = parts->elems[i].partition;
+            if (p >= 0 && (size_t)p < g->n_next) g->next_offset[p] = -1;
+        }
         rd_kafka_error_t *e = NULL;
         if (coop) e = rd_kafka_incremental_assign(rk, parts);
         else rd_kafka_assign(rk, parts);
@@ -394,6 +424,7 @@ int main(int argc, char **argv) {
     g.m_revoked = cx_metric(g.m, "partitions_revoked_total", "partitions revoked by rebalances", 0);
     g.m_kafka_up = cx_metric(g.m, "kafka_up", "0 while all brokers are down", 1);
     g.m_assigned = cx_metric(g.m, "partitions_assigned", "partitions currently assigned", 1);
+    g.m_gaps = cx_metric(g.m, "offsets_skipped_total", "offsets never received (gaps in a partition)", 0);
     *g.m_kafka_up = 1;
     if (setup(&g, err, sizeof err) < 0) { cx_error("start-up failed: %s", err); goto done; }
     cx_pidfile_write(c, "ingest");
@@ -470,6 +501,7 @@ done:
     cx_link_close(&g.ack);
     if (g.zctx) zmq_ctx_term(g.zctx);
     cx_inflight_destroy(&g.inflight);
+    cx_free(g.next_offset);
     cx_buf_free(&g.enc);
     cx_metrics_destroy(&g.m);
     cx_pidfile_remove(c, "ingest");

@@ -131,9 +131,8 @@ static int cmd_wait(const cx_conf *c, long long want, double timeout_s) {
         }
         if (now - last >= (tty ? 250 : 5000)) {
             last = now;
-            double rate = n > 0 ? n / ((now - start) / 1000.0) : 0;
-            fprintf(stderr, tty ? "\rwaiting for the sink: %lld / %lld records (%.0f/s)  " : "waiting for the sink: %lld / %lld records (%.0f/s)\n",
-                    n < 0 ? 0 : n, want, rate);
+            fprintf(stderr, tty ? "\rwaiting for the sink: %lld / %lld records  " : "waiting for the sink: %lld / %lld records\n",
+                    n < 0 ? 0 : n, want);
         }
         usleep(100 * 1000);
     }

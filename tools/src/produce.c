@@ -40,10 +40,11 @@ typedef struct prod {
     cx_buf b;
 } prod;
 
-/* Messages ingest has consumed, from its metrics file; -1 when unknown. */
+/* Messages ingest has consumed, from its metrics file; 0 while ingest has
+ * not written it yet (it is starting). */
 static double ingest_consumed(const prod *p) {
     FILE *f = fopen(p->ingest_metrics, "r");
-    if (!f) return -1;
+    if (!f) return 0;
     char line[512];
     double v = -1;
     while (fgets(line, sizeof line, f))
@@ -61,9 +62,13 @@ static void pace(prod *p) {
     int64_t since = cx_mono_ms();
     for (;;) {
         double c = ingest_consumed(p);
-        if (c < 0 || p->sent - (long long)c <= p->max_ahead || cx_stop) return;
+        if (p->sent - (long long)c <= p->max_ahead || cx_stop) return;
         if (c != last) { last = c; since = cx_mono_ms(); }
-        if (cx_mono_ms() - since > 30000) return;
+        if (cx_mono_ms() - since > 30000) {
+            fprintf(stderr, "produce: ingest has not consumed anything for 30 s; no longer pacing\n");
+            p->max_ahead = 0;
+            return;
+        }
         rd_kafka_poll(p->rk, 20);
     }
 }
