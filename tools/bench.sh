@@ -60,7 +60,7 @@ sleep 1   # let every stage bind and connect
 now_ms() { date +%s%3N; }
 echo "bench: $N records through broker -> ingest -> tokenize -> tag -> cluster -> sink ($PARTS partitions)" >&2
 T0=$(now_ms)
-"$BIN/cxflow-produce" -c "$T/bench.conf" --count "$N" --max-ahead 20000 "$ROOT/tools/sample/feedback.jsonl"
+"$BIN/cxflow-produce" -c "$T/bench.conf" --count "$N" --max-ahead 8000 "$ROOT/tools/sample/feedback.jsonl"
 if ! "$BIN/cxflow-ctl" wait -c "$T/bench.conf" --records "$N" --timeout $((N / 500 + 120)); then
     echo "bench: not every record reached the sink; ingest skipped $(sed -n 's/^cxflow_offsets_skipped_total{[^}]*} //p' "$T/run/metrics/ingest.prom") offsets (see $T/run/ingest.log)" >&2
     KEEP=1

@@ -44,10 +44,12 @@ typedef struct ingest {
     int64_t ack_timeout_ms;
     cx_buf enc;
     int64_t *next_offset;    /* per partition: the offset expected next, -1 unknown */
+    int64_t *last_msg_ms;    /* per partition: when a message last arrived (watchdog) */
+    uint8_t *kicked;         /* per partition: resumed by the watchdog, not moving since */
     size_t n_next;
     cx_metrics *m;
     double *m_consumed, *m_sent, *m_resent, *m_acked, *m_dlq, *m_inflight, *m_paused, *m_stored,
-        *m_commit_err, *m_revoked, *m_kafka_up, *m_assigned, *m_gaps;
+        *m_commit_err, *m_revoked, *m_kafka_up, *m_assigned, *m_gaps, *m_kicks;
 } ingest;
 
 /* ---- dead letters ---- */
@@ -137,16 +139,29 @@ static void dead_letter(ingest *g, const rd_kafka_message_t *m, const char *reas
  * this consumer never saw: a compacted topic or transaction markers (fine),
  * or records the broker dropped before we read them (retention, or the
  * embedded broker's 5 MB per partition when a producer runs far ahead). */
+/* Grow the per-partition arrays to hold partition p.  0 / -1. */
+static int track_partition(ingest *g, int32_t p) {
+    if (p < 0) return -1;
+    if ((size_t)p < g->n_next) return 0;
+    size_t nn = (size_t)p + 1;
+    int64_t *nv = cx_realloc(g->next_offset, nn * sizeof *nv);
+    if (!nv) return -1;
+    g->next_offset = nv;
+    int64_t *lv = cx_realloc(g->last_msg_ms, nn * sizeof *lv);
+    if (!lv) return -1;
+    g->last_msg_ms = lv;
+    uint8_t *kv = cx_realloc(g->kicked, nn);
+    if (!kv) return -1;
+    g->kicked = kv;
+    for (size_t i = g->n_next; i < nn; i++) { nv[i] = -1; lv[i] = cx_mono_ms(); kv[i] = 0; }
+    g->n_next = nn;
+    return 0;
+}
+
 static void check_gap(ingest *g, int32_t p, int64_t off) {
-    if (p < 0) return;
-    if ((size_t)p >= g->n_next) {
-        size_t nn = (size_t)p + 1;
-        int64_t *nv = cx_realloc(g->next_offset, nn * sizeof *nv);
-        if (!nv) return;
-        for (size_t i = g->n_next; i < nn; i++) nv[i] = -1;
-        g->next_offset = nv;
-        g->n_next = nn;
-    }
+    if (track_partition(g, p) < 0) return;
+    g->last_msg_ms[p] = cx_mono_ms();
+    g->kicked[p] = 0;
     int64_t want = g->next_offset[p];
     if (want >= 0 && off > want) {
         *g->m_gaps += (double)(off - want);
@@ -249,18 +264,79 @@ static void store_offsets(ingest *g) {
     }
 }
 
+/* Pause or resume every assigned partition.  On resume each partition is
+ * also seeked to where ingest left it: the offset after the last message it
+ * received, or the committed offset when it received none.  This does not
+ * depend on where librdkafka thinks the application was: resume positions
+ * after pause have been reported wrong when a partition was paused before
+ * anything was consumed from it (librdkafka issues #1307, #5591, and the
+ * .NET client's #672). */
 static void set_paused(ingest *g, int pause) {
     rd_kafka_topic_partition_list_t *parts = NULL;
     if (rd_kafka_assignment(g->rk, &parts) || !parts) return;
     if (parts->cnt) {
-        if (pause) rd_kafka_pause_partitions(g->rk, parts);
-        else rd_kafka_resume_partitions(g->rk, parts);
+        if (pause) {
+            rd_kafka_pause_partitions(g->rk, parts);
+        } else {
+            rd_kafka_resume_partitions(g->rk, parts);
+            for (int i = 0; i < parts->cnt; i++) {
+                int32_t p = parts->elems[i].partition;
+                parts->elems[i].offset = p >= 0 && (size_t)p < g->n_next && g->next_offset[p] >= 0
+                                             ? g->next_offset[p] : RD_KAFKA_OFFSET_STORED;
+            }
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(g->rk, parts, 2000);
+            if (e) { cx_warn("seek on resume: %s", rd_kafka_error_string(e)); rd_kafka_error_destroy(e); }
+            for (int i = 0; i < parts->cnt; i++)
+                if (parts->elems[i].err)
+                    cx_warn("seek partition %d on resume: %s", (int)parts->elems[i].partition,
+                            rd_kafka_err2str(parts->elems[i].err));
+        }
     }
     rd_kafka_topic_partition_list_destroy(parts);
     g->paused = pause;
     *g->m_paused = pause;
     cx_info("%s consumption: %zu records in flight (limit %zu)", pause ? "pausing" : "resuming",
             cx_inflight_count(g->inflight), g->max_inflight);
+}
+
+/* The watchdog.  Pausing and resuming partitions many times (backpressure)
+ * can leave a partition paused inside librdkafka 2.0 with no error (a resume
+ * op discarded as stale; librdkafka issue #5591).  While we are not paused,
+ * a partition that has records to read (cached high watermark above its
+ * position) but delivered nothing for 2 s is resumed again; if it is still
+ * stuck at the next check it is seeked to its position, which restarts its
+ * fetcher.  Both are logged and counted (partition_kicks_total). */
+static void watchdog(ingest *g) {
+    if (g->paused) return;
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (rd_kafka_assignment(g->rk, &parts) || !parts) return;
+    rd_kafka_position(g->rk, parts);
+    int64_t now = cx_mono_ms();
+    for (int i = 0; i < parts->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        int64_t lo, hi, pos = tp->offset;
+        if (track_partition(g, tp->partition) < 0) continue;
+        if (rd_kafka_get_watermark_offsets(g->rk, tp->topic, tp->partition, &lo, &hi) || pos < 0 || hi <= pos)
+            continue;
+        if (now - g->last_msg_ms[tp->partition] < 2000) continue;
+        rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(one, tp->topic, tp->partition)->offset = pos;
+        (*g->m_kicks)++;
+        if (!g->kicked[tp->partition]) {
+            cx_warn("partition %d stalled at offset %lld with %lld records to read: resuming it again",
+                    (int)tp->partition, (long long)pos, (long long)(hi - pos));
+            rd_kafka_resume_partitions(g->rk, one);
+            g->kicked[tp->partition] = 1;
+        } else {
+            cx_warn("partition %d still stalled at offset %lld: seeking to restart its fetcher", (int)tp->partition,
+                    (long long)pos);
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(g->rk, one, 5000);
+            if (e) { cx_warn("seek: %s", rd_kafka_error_string(e)); rd_kafka_error_destroy(e); }
+        }
+        g->last_msg_ms[tp->partition] = now;
+        rd_kafka_topic_partition_list_destroy(one);
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
 }
 
 /* ---- librdkafka callbacks ---- */
@@ -270,11 +346,24 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     ingest *g = opaque;
     int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        /* Where each partition should start: its committed offset, or 0 for a
+         * group that never committed (auto.offset.reset = earliest).  A first
+         * message beyond it means records that are no longer on the broker
+         * (retention), which check_gap reports instead of losing silently. */
+        rd_kafka_topic_partition_list_t *start = rd_kafka_topic_partition_list_copy(parts);
+        int have_start = rd_kafka_committed(rk, start, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR;
         for (int i = 0; i < parts->cnt; i++) {
-            cx_info("assigned partition %s[%d]", parts->elems[i].topic, (int)parts->elems[i].partition);
             int32_t p = parts->elems[i].partition;
-            if (p >= 0 && (size_t)p < g->n_next) g->next_offset[p] = -1;
+            int64_t from = have_start && start->elems[i].err == 0 ? start->elems[i].offset : -1;
+            cx_info("assigned partition %s[%d], starting at %s%lld", parts->elems[i].topic, (int)p,
+                    from >= 0 ? "committed offset " : "the beginning", from >= 0 ? (long long)from : 0LL);
+            if (track_partition(g, p) == 0) {
+                g->next_offset[p] = !have_start ? -1 : from >= 0 ? from : 0;
+                g->last_msg_ms[p] = cx_mono_ms();
+                g->kicked[p] = 0;
+            }
         }
+        rd_kafka_topic_partition_list_destroy(start);
         rd_kafka_error_t *e = NULL;
         if (coop) e = rd_kafka_incremental_assign(rk, parts);
         else rd_kafka_assign(rk, parts);
@@ -425,12 +514,13 @@ int main(int argc, char **argv) {
     g.m_kafka_up = cx_metric(g.m, "kafka_up", "0 while all brokers are down", 1);
     g.m_assigned = cx_metric(g.m, "partitions_assigned", "partitions currently assigned", 1);
     g.m_gaps = cx_metric(g.m, "offsets_skipped_total", "offsets never received (gaps in a partition)", 0);
+    g.m_kicks = cx_metric(g.m, "partition_kicks_total", "stalled partitions resumed or seeked by the watchdog", 0);
     *g.m_kafka_up = 1;
     if (setup(&g, err, sizeof err) < 0) { cx_error("start-up failed: %s", err); goto done; }
     cx_pidfile_write(c, "ingest");
     cx_info("ingest started: topic %s, group %s, sending to %s, acks on %s", g.topic, cx_conf_str(c, "kafka.group"),
             cx_conf_str(c, "link.tokenize"), cx_conf_str(c, "link.ack"));
-    int64_t last_scan = cx_mono_ms();
+    int64_t last_scan = cx_mono_ms(), last_watch = last_scan;
     while (!cx_stop) {
         drain_acks(&g);
         store_offsets(&g);
@@ -458,6 +548,10 @@ int main(int argc, char **argv) {
             size_t n = cx_inflight_expire(g.inflight, now, g.ack_timeout_ms);
             if (n) cx_info("sending %zu unacknowledged records again", n);
             last_scan = now;
+        }
+        if (now - last_watch >= 1000) {
+            watchdog(&g);
+            last_watch = now;
         }
         *g.m_inflight = (double)cx_inflight_count(g.inflight);
         cx_metrics_tick(g.m, 0);
@@ -502,6 +596,8 @@ done:
     if (g.zctx) zmq_ctx_term(g.zctx);
     cx_inflight_destroy(&g.inflight);
     cx_free(g.next_offset);
+    cx_free(g.last_msg_ms);
+    cx_free(g.kicked);
     cx_buf_free(&g.enc);
     cx_metrics_destroy(&g.m);
     cx_pidfile_remove(c, "ingest");

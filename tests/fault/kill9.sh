@@ -12,7 +12,7 @@ N=${CXFLOW_KILL9_RECORDS:-20000}
 write_conf "ingest.ack_timeout_ms = 2000" "sink.jsonl = \"\""
 start_pipeline
 note "producing $N records; will kill -9 $STAGE once a third is stored"
-produce --count "$N" --max-ahead 30000 "$ROOT/tests/data/pipeline/mixed.jsonl" &
+produce --count "$N" --max-ahead 8000 "$ROOT/tests/data/pipeline/mixed.jsonl" &
 PROD=$!
 i=0
 while [ "$(sql 'SELECT count(*) FROM records' 2>/dev/null || echo 0)" -lt $((N / 3)) ]; do
