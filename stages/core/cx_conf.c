@@ -137,7 +137,7 @@ static int add_extra(cx_conf *c, const char *key, const char *value, int line) {
 }
 
 static int is_extra_key(const char *key) {
-    return !strncmp(key, "kafka.", 6) && key[6];
+    return (!strncmp(key, "kafka.", 6) && key[6]) || (!strncmp(key, "pii.pattern.", 12) && key[12]);
 }
 
 /* Set key at line (line 0 means command line). */
@@ -356,7 +356,8 @@ void cx_conf_template(FILE *out) {
                  "#\n"
                  "# Any other kafka.* key is passed to librdkafka without the prefix, e.g.\n"
                  "#   kafka.security.protocol = SASL_SSL\n"
-                 "#   kafka.sasl.mechanism = SCRAM-SHA-512\n");
+                 "#   kafka.sasl.mechanism = SCRAM-SHA-512\n"
+                 "# pii.pattern.NAME = REGEX (PCRE2) adds a redaction pattern: matches become [NAME].\n");
     const char *section = "";
     for (size_t i = 0; i < cx_conf_nkeys; i++) {
         const cx_conf_key *k = &cx_conf_keys[i];
@@ -380,5 +381,6 @@ void cx_conf_markdown(FILE *out) {
         char tb[128];
         fprintf(out, "| `%s` | %s | `%s` | %s |\n", k->name, type_name(k, tb, sizeof tb), k->def, k->help);
     }
-    fprintf(out, "| `kafka.<property>` | string | | passed to librdkafka as `<property>` |\n");
+    fprintf(out, "| `kafka.<property>` | string | | passed to librdkafka as `<property>` |\n"
+                 "| `pii.pattern.<NAME>` | PCRE2 regex | | extra redaction pattern; matches become `[NAME]` |\n");
 }

@@ -10,7 +10,8 @@
  * key, a duplicate key, a bad value or an unbalanced quote stops start-up with
  * "file:line: reason".  Keys starting with `kafka.` other than the ones in the
  * table are passed through untouched to librdkafka (without the prefix), e.g.
- * `kafka.security.protocol = SASL_SSL`.  Relative paths are resolved against the directory of the
+ * `kafka.security.protocol = SASL_SSL`; `pii.pattern.NAME = REGEX` adds a
+ * redaction pattern (tokenize stage).  Relative paths are resolved against the directory of the
  * configuration file. */
 #ifndef CX_CONF_H
 #define CX_CONF_H

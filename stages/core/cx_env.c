@@ -14,7 +14,7 @@ struct cx_pool_chunk {
 enum {
     T_TOPIC = 1, T_PARTITION, T_OFFSET, T_ID, T_TS, T_INGEST_US, T_CHANNEL, T_PRODUCT, T_REGION,
     T_LANG_HINT, T_SCORE, T_META, T_TEXT, T_ERROR, T_KAFKA_TS,
-    T_LANG = 20, T_TOKENS, T_COUNTS,
+    T_LANG = 20, T_TOKENS, T_COUNTS, T_SENT_LANG,
     T_SENTIMENT = 30, T_SENT_SCORES, T_THEMES, T_SIGNALS, T_EXPLAIN,
     T_CLUSTER = 40,
 };
@@ -253,6 +253,15 @@ int cx_env_encode(const cx_env *e, cx_buf *b) {
         put_u32(b, e->pii_count);
         end_field(b, at);
     }
+    if (e->sent_lang && e->n_sents) {   /* u8 length + code per sentence */
+        at = begin_field(b, T_SENT_LANG);
+        for (uint32_t i = 0; i < e->n_sents; i++) {
+            unsigned char n = (unsigned char)strnlen(e->sent_lang[i], sizeof e->sent_lang[i] - 1);
+            cx_buf_append(b, &n, 1);
+            cx_buf_append(b, e->sent_lang[i], n);
+        }
+        end_field(b, at);
+    }
     if (e->tagged) {
         at = begin_field(b, T_SENTIMENT);
         put_f32(b, e->sentiment);
@@ -310,6 +319,7 @@ cx_env *cx_env_decode(const void *data, size_t len, char *err, size_t errlen) {
     if (p[3] != CX_MSG_RECORD) { snprintf(err, errlen, "frame kind %u is not a record", p[3]); return NULL; }
     cx_env *e = cx_env_new();
     if (!e) { snprintf(err, errlen, "out of memory"); return NULL; }
+    uint32_t sent_lang_n = 0;
     p += 4;
     while (p < end) {
         if (end - p < 5) { snprintf(err, errlen, "truncated field header"); goto fail; }
@@ -388,6 +398,19 @@ cx_env *cx_env_decode(const void *data, size_t len, char *err, size_t errlen) {
             e->n_tokens = cnt;
             break;
         }
+        case T_SENT_LANG: {
+            uint32_t cnt = 0;
+            for (uint32_t o = 0; o < n; o += 1u + f[o], cnt++)
+                if (f[o] >= sizeof *e->sent_lang || o + 1u + f[o] > n) goto badlen;
+            e->sent_lang = cx_env_alloc(e, (cnt ? cnt : 1) * sizeof *e->sent_lang);
+            if (!e->sent_lang) goto oom;
+            for (uint32_t o = 0, i = 0; o < n; o += 1u + f[o], i++) {
+                memcpy(e->sent_lang[i], f + o + 1, f[o]);
+                e->sent_lang[i][f[o]] = '\0';
+            }
+            sent_lang_n = cnt;
+            break;
+        }
         case T_SENTIMENT:
             if (n != 5) goto badlen;
             e->sentiment = get_f32(f);
@@ -434,6 +457,7 @@ cx_env *cx_env_decode(const void *data, size_t len, char *err, size_t errlen) {
         goto fail;
     }
     if (e->sent_scores && !e->n_sents) e->sent_scores = NULL;
+    if (e->sent_lang && sent_lang_n != e->n_sents) e->sent_lang = NULL;   /* must match the sentences */
     return e;
 oom:
     snprintf(err, errlen, "out of memory");

@@ -90,6 +90,7 @@ typedef struct cx_env {
     uint32_t n_tokens;
     cx_token *tokens;
     uint32_t n_sents;
+    char (*sent_lang)[8];   /* n_sents language codes when the sentences differ in language, else NULL */
     uint32_t pii_count;
     /* tag */
     float sentiment;        /* compound, [-1, 1] */

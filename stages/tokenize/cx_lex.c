@@ -1,7 +1,9 @@
 /* cx_lex.c - loading lexicons/stopwords/<lang>.txt and lexicons/rules/<lang>.tsv
  * into per-language hash tables (formats: docs/LEXICONS.md).  The terms of
  * lexicons/sentiment/<lang>.tsv are loaded too, without flags, as known
- * words for resolving letter stretches ("baaad" -> "bad").
+ * words for resolving letter stretches ("baaad" -> "bad"), and so are the
+ * light-stemmer suffixes of lexicons/stemming/<lang>.tsv for languages
+ * without a Snowball stemmer (applied by cx_text.c).
  *
  * Every term is normalised by the same analysis the text goes through (so
  * "Nicht", "NICHT" and "nicht" all match), with the language forced to the
@@ -34,8 +36,10 @@ static void lexlang_free(cx_lexlang *l) {
     cx_hmap_destroy(&l->phrases);
     for (int i = 0; i < l->nprefix; i++) cx_free(l->prefixes[i].s);
     for (int i = 0; i < l->nsuffix; i++) cx_free(l->suffixes[i].s);
+    for (int i = 0; i < l->nstemsuf; i++) cx_free(l->stemsuf[i].s);
     cx_free(l->prefixes);
     cx_free(l->suffixes);
+    cx_free(l->stemsuf);
 }
 
 void cx_lex_free(cx_lexicons **lxp) {
@@ -168,7 +172,45 @@ static char *trim(char *s) {
 }
 
 /* What a file holds. */
-enum { LX_STOP, LX_RULES, LX_VOCAB };
+enum { LX_STOP, LX_RULES, LX_VOCAB, LX_STEM };
+
+/* One line of stemming/<lang>.tsv: "suffix [<TAB> minimum stem]".  The
+ * suffix is normalised like text; the minimum is in code points (default
+ * 2).  Returns 1 added (or a duplicate), 0 bad line, -1 out of memory. */
+static int add_stem_suffix(cx_text *t, cx_lexlang *l, char *s) {
+    char *tab = strchr(s, '\t');
+    long min = 2;
+    if (tab) {
+        *tab++ = '\0';
+        char *end;
+        tab = trim(tab);
+        if (*tab) {
+            min = strtol(tab, &end, 10);
+            if (*end || min < 1 || min > 32) return 0;
+        }
+    }
+    char norm[CX_TEXT_MAX_WORD];
+    s = trim(s);
+    if (cx_text__norm_term(t, l->lang, s, strlen(s), norm, sizeof norm) <= 0 || strchr(norm, ' ')) return 0;
+    for (int i = 0; i < l->nstemsuf; i++)
+        if (!strcmp(l->stemsuf[i].s, norm)) return 1;
+    if (l->nstemsuf == l->cstemsuf) {
+        int nc = l->cstemsuf ? l->cstemsuf * 2 : 32;
+        cx_stemsuf *na = cx_realloc(l->stemsuf, (size_t)nc * sizeof *na);
+        if (!na) return -1;
+        l->stemsuf = na;
+        l->cstemsuf = nc;
+    }
+    /* keep the array sorted longest first (stable: file order among equals) */
+    int at = l->nstemsuf, len = (int)strlen(norm);
+    while (at > 0 && l->stemsuf[at - 1].len < len) at--;
+    char *d = cx_strdup(norm);
+    if (!d) return -1;
+    memmove(&l->stemsuf[at + 1], &l->stemsuf[at], (size_t)(l->nstemsuf - at) * sizeof *l->stemsuf);
+    l->stemsuf[at] = (cx_stemsuf){d, len, (int)min};
+    l->nstemsuf++;
+    return 1;
+}
 
 /* Load one file into l: stop words, rules, or vocabulary (the terms of a
  * sentiment lexicon, used only to resolve stretched words: "baaad" is
@@ -192,6 +234,12 @@ static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, cha
             cx_env_destroy(&env);
             since = 0;
             if (!(env = cx_env_new())) { rc = -1; break; }
+        }
+        if (rules == LX_STEM) {
+            int r = add_stem_suffix(t, l, s);
+            if (r < 0) { rc = -1; break; }
+            if (!r && !bad++) first_bad = lineno;
+            continue;
         }
         if (rules != LX_RULES) {
             char *tab = strchr(s, '\t');
@@ -258,6 +306,10 @@ static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *su
         if (!file_lang(de->d_name, ext, code)) continue;
         char fpath[4400];
         snprintf(fpath, sizeof fpath, "%s/%s", path, de->d_name);
+        if (rules == LX_STEM && cx_text_has_stemmer(code)) {   /* Snowball wins */
+            cx_warn("lexicon %s/%s: ignored, %s has a Snowball stemmer", path, de->d_name, code);
+            continue;
+        }
         cx_lexlang *l = lex_lang(lx, code);
         if (!l) {
             snprintf(err, errlen, "lexicons: out of memory");
@@ -285,7 +337,9 @@ cx_lexicons *cx_lex_load(cx_text *t, const char *dir, char *err, size_t errlen) 
         snprintf(err, errlen, "lexicons: out of memory");
         return NULL;
     }
-    if (load_dir(t, lx, dir, "stopwords", ".txt", LX_STOP, err, errlen) < 0 ||
+    /* light-stemmer suffixes first: the terms of the other files are stemmed with them */
+    if (load_dir(t, lx, dir, "stemming", ".tsv", LX_STEM, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "stopwords", ".txt", LX_STOP, err, errlen) < 0 ||
         load_dir(t, lx, dir, "rules", ".tsv", LX_RULES, err, errlen) < 0 ||
         load_dir(t, lx, dir, "sentiment", ".tsv", LX_VOCAB, err, errlen) < 0) {
         cx_lex_free(&lx);

@@ -3,6 +3,9 @@
  *
  * One call of cx_text_analyze does, in order:
  *
+ *  0. when a redactor is attached (cx_text_set_pii), replace PII in
+ *     env->text by placeholders ("[EMAIL]"), so that nothing below - and
+ *     nothing downstream - sees the original;
  *  1. decode the UTF-8 text into a reused UTF-16 buffer, remembering the
  *     byte offset of every unit (for surface forms) and mapping Unicode
  *     spaces to ' ' and the Bengali ৷ to the danda ।;
@@ -12,7 +15,9 @@
  *  4. walk ICU's word boundaries, typing each segment by its rule status
  *     (word / number / other) and by code point properties (emoji,
  *     punctuation), normalising words (NFKC, case folding, script fixes,
- *     letter-stretch collapse) and stemming them with Snowball;
+ *     letter-stretch collapse), joining Persian affixes typed apart, and
+ *     stemming them with Snowball (or the light stemmer of
+ *     lexicons/stemming/<lang>.tsv);
  *  5. assign sentences from ICU's sentence boundaries and derive structural
  *     flags (sentence end, clause end, question, exclamation);
  *  6. apply lexicon flags (stop words, negators, contrast ...), including
@@ -24,6 +29,7 @@
  * grown to the size of the largest record seen. */
 #include "cx_text.h"
 #include "cx_alloc.h"
+#include "cx_pii.h"
 #include "cx_text_int.h"
 #include "langid.h"
 #include <libstemmer.h>
@@ -140,6 +146,9 @@ struct cx_text {
     char *lexdir;
     char default_lang[8];
     int trust_hint;
+    float min_conf;             /* langid.min_confidence */
+    int per_sentence;           /* langid.per_sentence */
+    int lid_method;             /* cx_langid_method */
     UBreakIterator *wbi, *sbi;
     const UNormalizer2 *nfkc;
     cx_lexicons *lex;
@@ -158,6 +167,8 @@ struct cx_text {
     int ntok;
     char *arena;
     size_t alen, acap;
+    cx_pii *pii;          /* borrowed redactor, or NULL */
+    cx_buf pbuf;          /* redacted text, reused */
 };
 
 /* Per-call language settings. */
@@ -182,6 +193,8 @@ typedef struct an_state {
     int need_sbi;         /* more than one sentence is possible */
     int32_t sent_lim;     /* end of the current ICU sentence */
     int icu_sent, last_icu, cur_sent, pending_sent;
+    int32_t lastw_p, lastw_e;   /* source range of the last word token ... */
+    int lastw_tok;              /* ... and its index (-1: none) */
     const char *why;      /* failure reason when not out of memory */
 } an_state;
 
@@ -250,11 +263,30 @@ static struct sb_stemmer *get_stemmer(cx_text *t, const char *lang) {
     return t->stemmers[i];
 }
 
-/* Stem of norm (len bytes) in the call's language, through the cache.
- * Returns NULL when there is no stemmer; *slen receives the length. */
+/* Light stem for a language without Snowball (lexicons/stemming/<lang>.tsv):
+ * cut the longest listed suffix (and a ZWNJ before it) that leaves at least
+ * the suffix's minimum number of code points.  The stem is a prefix of
+ * norm: returns norm with *slen set, or NULL when nothing is cut. */
+static const char *light_stem(const cx_lexlang *lx, const char *norm, int32_t len, int32_t *slen) {
+    for (int i = 0; i < lx->nstemsuf; i++) {
+        const cx_stemsuf *f = &lx->stemsuf[i];
+        if (f->len >= len || memcmp(norm + len - f->len, f->s, (size_t)f->len)) continue;
+        int32_t r = len - f->len, cps = 0;
+        if (r >= 3 && !memcmp(norm + r - 3, "\xe2\x80\x8c", 3)) r -= 3;
+        for (int32_t k = 0; k < r; k++) cps += ((uint8_t)norm[k] & 0xC0) != 0x80;
+        if (cps < f->min) continue;
+        *slen = r;
+        return norm;
+    }
+    return NULL;
+}
+
+/* Stem of norm (len bytes) in the call's language, through the cache (a
+ * light stem when there is no Snowball stemmer).  Returns NULL when there
+ * is no stemmer; *slen receives the length. */
 static const char *stem_word(cx_text *t, const lctx *lc, const char *norm, int32_t len, uint32_t hash,
                              int32_t *slen) {
-    if (!lc->stem) return NULL;
+    if (!lc->stem) return lc->lx && lc->lx->nstemsuf ? light_stem(lc->lx, norm, len, slen) : NULL;
     stem_slot *sl = NULL;
     if (len < STEMC_LEN) {
         uint32_t h = hash ^ ((uint32_t)lc->stem_id * 0x9E3779B1u);
@@ -313,10 +345,36 @@ static int32_t u16_to_u8(const UChar *s, int32_t n, char *out, int32_t cap) {
 /* ------------------------------------------------------------------ */
 /* normalisation                                                        */
 
+/* Arabic-script letters (Arabic, Supplement, presentation forms), where a
+ * ZWNJ separates the parts of one word (Persian می‌خواهم, کتاب‌ها). */
+static int is_arabic_script(UChar c) {
+    return (c >= 0x0620 && c <= 0x06FF) || (c >= 0x0750 && c <= 0x077F) || (c >= 0xFB50 && c <= 0xFDFF) ||
+           (c >= 0xFE70 && c <= 0xFEFC);
+}
+
+/* Greek vowels with tonos or dialytika -> the bare vowel (lower case, after
+ * folding), or 0.  Capitals are written without accents, so "ΚΑΚΗ" and
+ * "κακή" must meet. */
+static UChar greek_bare(UChar c) {
+    switch (c) {
+    case 0x03AC: return 0x03B1;
+    case 0x03AD: return 0x03B5;
+    case 0x03AE: return 0x03B7;
+    case 0x03AF: case 0x03CA: case 0x0390: return 0x03B9;
+    case 0x03CC: return 0x03BF;
+    case 0x03CD: case 0x03CB: case 0x03B0: return 0x03C5;
+    case 0x03CE: return 0x03C9;
+    default: return 0;
+    }
+}
+
 /* Character-level fixes applied after NFKC and case folding, in place:
- * drop tatweel, harakat and invisible format characters; keep ZWNJ only
- * between letters; unify apostrophes; turn decimal digits of any script
- * into ASCII; Persian letter forms for fa/ur.  Returns the new length. */
+ * drop tatweel, harakat and invisible format characters (ZWJ included);
+ * keep ZWNJ only after an Arabic-script letter (elsewhere it only steers
+ * rendering); drop the dot above that folding "İ" leaves outside Turkish;
+ * remove Greek accents; unify apostrophes; turn decimal digits of any
+ * script into ASCII; Persian letter forms for fa/ur.  Returns the new
+ * length. */
 static int32_t script_fixes(UChar *b, int32_t n, const lctx *lc) {
     int32_t o = 0;
     for (int32_t i = 0; i < n; i++) {
@@ -326,10 +384,17 @@ static int32_t script_fixes(UChar *b, int32_t n, const lctx *lc) {
             continue;
         }
         switch (c) {
-        case 0x0640: case 0x00AD: case 0x200B: case 0x200E: case 0x200F: case 0x2060: case 0xFEFF:
+        case 0x0640: case 0x00AD: case 0x200B: case 0x200D: case 0x200E: case 0x200F: case 0x2060: case 0xFEFF:
             continue;
         case 0x200C:
-            if (o > 0 && b[o - 1] != 0x200C) b[o++] = c;
+            if (o > 0 && is_arabic_script(b[o - 1])) b[o++] = c;
+            continue;
+        case 0x0307:
+            if (o > 0 && b[o - 1] == 'i') continue;
+            break;
+        case 0x0390: case 0x03AC: case 0x03AD: case 0x03AE: case 0x03AF: case 0x03B0: case 0x03CA: case 0x03CB:
+        case 0x03CC: case 0x03CD: case 0x03CE:
+            b[o++] = greek_bare(c);
             continue;
         case 0x2019: case 0x2018: case 0x02BC: case 0x00B4:
             b[o++] = '\'';
@@ -340,7 +405,11 @@ static int32_t script_fixes(UChar *b, int32_t n, const lctx *lc) {
         case 0x0643: b[o++] = lc->persian ? 0x06A9 : c; continue;
         default: break;
         }
-        if ((c >= 0x064B && c <= 0x0652) || (c >= 0x202A && c <= 0x202E)) continue;
+        if ((c >= 0x064B && c <= 0x0652) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+            c == 0x061C)
+            continue;
+        /* Hebrew points and cantillation (not in Yiddish, where they spell) */
+        if (c >= 0x0591 && c <= 0x05C7 && (cprop[c] & P_LM) && strcmp(lc->lang, "yi")) continue;
         if (cprop[c] & P_ND) {
             int32_t d = u_charDigitValue(c);
             if (d >= 0 && d <= 9) { b[o++] = (UChar)('0' + d); continue; }
@@ -728,12 +797,24 @@ static int32_t scan_emoticon(const UChar *u, int32_t i, int32_t n, const char **
 
 /* ASCII characters that may start a span: 1 URL, 2 '@', 3 '#', 4 an
  * emoticon, 5 a letter that starts an emoticon (xD, T_T, o_O, d:) when the
- * next character fits. */
+ * next character fits, 6 a redaction placeholder "[EMAIL]". */
 static const uint8_t span_start[128] = {
     ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1, ['@'] = 2, ['#'] = 3, [':'] = 4, [';'] = 4, ['='] = 4,
     ['<'] = 4, ['>'] = 4, ['^'] = 4, ['-'] = 4, ['.'] = 4, ['('] = 4, [')'] = 4, ['\\'] = 4,
     ['x'] = 5, ['X'] = 5, ['T'] = 5, ['t'] = 5, ['o'] = 5, ['O'] = 5, ['d'] = 5, ['D'] = 5,
+    ['['] = 6,
 };
+
+/* A redaction placeholder "[NAME]" at i, NAME being a built-in one (EMAIL,
+ * PHONE, CARD, IBAN) or a user pattern's of the attached redactor: its
+ * end, or -1. */
+static int32_t scan_placeholder(const cx_text *t, const UChar *u, int32_t i, int32_t n) {
+    char name[40];
+    int32_t j = i + 1, k = 0;
+    while (j < n && k < 33 && u[j] < 0x80 && (is_ascii_alnum(u[j]) || u[j] == '_')) name[k++] = (char)u[j++];
+    if (!k || k > 32 || j >= n || u[j] != ']') return -1;
+    return cx_pii_is_placeholder(t->pii, name, (size_t)k) ? j + 1 : -1;
+}
 
 /* Find URL, e-mail, mention, hashtag and emoticon spans in text order,
  * before ICU (which would split them).  0 / -1 (out of memory). */
@@ -762,6 +843,9 @@ static int prescan(cx_text *t, const UChar *u, int32_t n) {
             break;
         case '#':
             if (before_ok && (e = scan_tag(u, i, n, 1)) > 0) type = CX_TOK_HASHTAG;
+            break;
+        case '[':
+            if ((e = scan_placeholder(t, u, i, n)) > 0) type = CX_TOK_PII;
             break;
         default:
             if (c < 0x80 && (e = scan_emoticon(u, i, n, &norm, &stretched)) > 0) type = CX_TOK_EMOTICON;
@@ -892,25 +976,25 @@ static int en_negation(const char *s, int32_t n) {
     return 0;
 }
 
-/* Emit a word (or number) token for segment [p, e): normalise, look up the
- * lexicon (falling back to the one-letter collapse of a stretched word),
- * stem, mark negated forms.  0 / -1. */
-static int emit_word(an_state *a, int32_t p, int32_t e, int type) {
+/* Emit a word (or number) token for source range [p, e) whose text is
+ * src[0..seg) (normally the source itself): normalise, look up the lexicon
+ * (falling back to the one-letter collapse of a stretched word), stem, mark
+ * negated forms.  0 / -1. */
+static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UChar *src, int32_t seg) {
     cx_text *t = a->t;
     const lctx *lc = a->lc;
-    int32_t seg = e - p;
     if (seg > MAX_SEG16) {
         seg = MAX_SEG16;
-        if (U16_IS_LEAD(t->u[p + seg - 1])) seg--;
+        if (U16_IS_LEAD(src[seg - 1])) seg--;
     }
     char norm[CX_TEXT_MAX_WORD], norm1[CX_TEXT_MAX_WORD];
     int32_t len1;
     int stretched;
-    int32_t len = norm_word(t, lc, t->u + p, seg, norm, norm1, &len1, &stretched);
+    int32_t len = norm_word(t, lc, src, seg, norm, norm1, &len1, &stretched);
     if (len <= 0) return 0;
     uint32_t flags = 0;
     if (stretched) flags |= CX_TF_STRETCHED;
-    if (is_allcaps(t->u + p, seg)) flags |= CX_TF_ALLCAPS;
+    if (is_allcaps(src, seg)) flags |= CX_TF_ALLCAPS;
     if (type != CX_TOK_WORD) return store_token(a, p, e, type, norm, len, NULL, 0, flags);
 
     const cx_lexlang *lx = lc->lx;
@@ -945,8 +1029,82 @@ static int emit_word(an_state *a, int32_t p, int32_t e, int type) {
     if (lc->english && en_negation(norm, len)) flags |= CX_TF_NEGATOR;
     int before = t->ntok;
     if (store_token(a, p, e, type, norm, len, stem, slen, flags) < 0) return -1;
-    if (t->ntok > before) t->toks[before].phrase_start = (uint8_t)pstart;   /* not when capped */
+    if (t->ntok > before) {   /* not when capped */
+        t->toks[before].phrase_start = (uint8_t)pstart;
+        a->lastw_p = p;
+        a->lastw_e = e;
+        a->lastw_tok = before;
+    }
     return 0;
+}
+
+/* Does the UTF-16 text s[0..n) spell the (already normal) UTF-8 word w?
+ * Arabic yeh and alef maksura count as Persian yeh. */
+static int fa_is(const UChar *s, int32_t n, const char *w) {
+    UChar buf[8];
+    int32_t wl = 0;
+    UErrorCode st = U_ZERO_ERROR;
+    u_strFromUTF8(buf, 8, &wl, w, -1, &st);
+    if (U_FAILURE(st) || wl != n) return 0;
+    for (int32_t i = 0; i < n; i++) {
+        UChar c = (s[i] == 0x064A || s[i] == 0x0649) ? 0x06CC : s[i];
+        if (c != buf[i]) return 0;
+    }
+    return 1;
+}
+
+/* Persian affixes typed as separate words: a standalone «می» / «نمی» is
+ * joined with the word after it («می خواهم» -> می‌خواهم), and «های» /
+ * «هایی», or «ها» followed by another word, with the word before it
+ * («کتاب ها را» -> کتاب‌ها); a clause-final «ها» is the colloquial emphatic
+ * particle («خوب بود ها») and stays alone.  Only blanks may separate the
+ * two words.  The joined token's norm has a ZWNJ where the blanks were; its
+ * surface is the source with the blanks.  Returns 1 when [p, e) was
+ * emitted joined, 0 when not, -1 out of memory. */
+static int fa_join(an_state *a, int32_t p, int32_t e) {
+    cx_text *t = a->t;
+    const UChar *u = t->u;
+    int k = t->ntok - 1;
+    if (k < 0 || a->lastw_tok != k || t->toks[k].type != CX_TOK_WORD || e - p > 60 || !is_arabic_script(u[p]))
+        return 0;
+    int32_t pp = a->lastw_p, pe = a->lastw_e;
+    if (pe >= p || p - pe > 4 || pe - pp > 60 || !is_arabic_script(u[pp])) return 0;
+    for (int32_t i = pp; i < p; i++)   /* blanks between, none inside (not joined already) */
+        if ((i < pe) == (u[i] == ' ' || u[i] == '\t')) return 0;
+    const char *prev = t->arena + t->toks[k].norm;
+    int pre = !strcmp(prev, "می") || !strcmp(prev, "نمی");
+    int32_t n = e - p;
+    int post = 0;
+    if (!pre && !fa_is(u + p, n, "می") && !fa_is(u + p, n, "نمی")) {
+        if (fa_is(u + p, n, "های") || fa_is(u + p, n, "هایی")) post = 1;
+        else if (fa_is(u + p, n, "ها")) {
+            int32_t j = e;
+            while (j < a->n && (u[j] == ' ' || u[j] == '\t')) j++;
+            post = j < a->n && (cprop_of(u[j]) & P_LM);
+        }
+    }
+    if (!pre && !post) return 0;
+    UChar buf[128];
+    int32_t o = 0;
+    for (int32_t i = pp; i < pe; i++) buf[o++] = u[i];
+    buf[o++] = 0x200C;
+    for (int32_t i = p; i < e; i++) buf[o++] = u[i];
+    t->alen = t->toks[k].norm;   /* the previous token's strings are the last in the arena */
+    t->ntok = k;
+    a->lastw_tok = -1;
+    return emit_word_src(a, pp, e, CX_TOK_WORD, buf, o) < 0 ? -1 : 1;
+}
+
+/* Emit a word (or number) token for segment [p, e) of the text. */
+static int emit_emoji(an_state *a, int32_t p, int32_t e);
+static int emit_word(an_state *a, int32_t p, int32_t e, int type) {
+    if (type == CX_TOK_NUMBER && e - p >= 2 && a->t->u[e - 1] == 0x20E3)
+        return emit_emoji(a, p, e);   /* a keycap: "1️⃣" */
+    if (a->lc->persian && !strcmp(a->lc->lang, "fa") && type == CX_TOK_WORD) {
+        int r = fa_join(a, p, e);
+        if (r) return r < 0 ? -1 : 0;
+    }
+    return emit_word_src(a, p, e, type, a->t->u + p, e - p);
 }
 
 /* Emit a span found by the pre-scan, with a type-specific normal form. */
@@ -975,6 +1133,10 @@ static int emit_span(an_state *a, const span *sp) {
         len = u16_to_u8(u, n, buf, CX_TEXT_MAX_WORD);
         for (int32_t i = 0; i < len; i++)
             if (buf[i] >= 'A' && buf[i] <= 'Z') buf[i] += 32;
+        break;
+    case CX_TOK_PII:   /* "[EMAIL]" -> "[email]" (n <= 34) */
+        for (int32_t i = 0; i < n; i++) buf[len++] = (char)lower_ascii(u[i]);
+        buf[len] = '\0';
         break;
     case CX_TOK_URL: {
         /* lower-case the scheme and the host; the path is case-sensitive */
@@ -1229,12 +1391,85 @@ static void choose_lang(cx_text *t, cx_env *env, const char *forced, const UChar
         lang_canon(env->lang_hint, l);
         if (!t->trust_hint || !env->lang_hint || !strcmp(l, "und")) {
             const char *d = t->lid ? cx_langid_detect(t->lid, u, n, &conf) : "und";
+            if (conf < t->min_conf) d = "und";
             lang_canon(d, l);
             if (!strcmp(l, "und")) memcpy(l, t->default_lang, sizeof l);
         }
     }
     memcpy(env->lang, l, sizeof env->lang);
     env->lang_conf = conf;
+}
+
+/* Redaction placeholders ("[PHONE]") look like English words and would
+ * sway the language identifier on short texts: blank them (in t->u) for
+ * the detection only.  Returns 1 when something was blanked. */
+static int mask_placeholders(cx_text *t, const an_state *a) {
+    if (!memchr(a->text, '[', a->blen)) return 0;
+    int any = 0;
+    for (int32_t i = 0; i < a->n; i++) {
+        if (t->u[i] != '[') continue;
+        int32_t e = scan_placeholder(t, t->u, i, a->n);
+        if (e < 0) continue;
+        for (; i < e; i++) t->u[i] = ' ';
+        i--;
+        any = 1;
+    }
+    return any;
+}
+
+/* Undo mask_placeholders: a ' ' that was an ASCII character other than a
+ * space in the source was blanked (placeholders are ASCII). */
+static void unmask_placeholders(cx_text *t, const an_state *a) {
+    for (int32_t i = 0; i < a->n; i++) {
+        if (t->u[i] != ' ') continue;
+        uint8_t b = (uint8_t)a->text[t->uoff[i]];
+        if (b < 0x80 && b != ' ') t->u[i] = b;
+    }
+}
+
+/* Per-sentence languages (langid.per_sentence, docs/LANGID.md): each
+ * sentence of a record with several is identified on its own, from the
+ * surfaces of its word tokens, without the n-gram ranking (a sentence is
+ * short: only clear stop-word evidence counts, and the cost stays at a few
+ * microseconds a sentence).  env->sent_lang is set only when two
+ * sentences get different languages; an undetermined sentence then takes
+ * the record's language (when that is "und" too: the first determined
+ * sentence's).  0 / -1 (out of memory). */
+static int sentence_langs(cx_text *t, cx_env *env) {
+    if (!t->per_sentence || !t->lid || env->n_sents < 2) return 0;
+    char(*sl)[8] = cx_env_alloc(env, env->n_sents * sizeof *sl);
+    if (!sl) return -1;
+    UChar buf[2048];
+    const int32_t cap = (int32_t)(sizeof buf / sizeof buf[0]);
+    uint32_t k = 0, first = UINT32_MAX;
+    int differ = 0;
+    for (uint32_t s = 0; s < env->n_sents; s++) {
+        int32_t len = 0;
+        for (; k < env->n_tokens && env->tokens[k].sent <= s; k++) {
+            const cx_token *tk = &env->tokens[k];
+            if (tk->type != CX_TOK_WORD || len >= cap - 1) continue;
+            UErrorCode st = U_ZERO_ERROR;
+            int32_t w = 0;
+            u_strFromUTF8(buf + len, cap - 1 - len, &w, tk->surface, -1, &st);
+            if (U_FAILURE(st) || st == U_STRING_NOT_TERMINATED_WARNING) continue;
+            len += w;
+            buf[len++] = ' ';
+        }
+        float conf = 0;
+        const char *d = len ? cx_langid_detect_quick(t->lid, buf, len, &conf) : "und";
+        if (conf < t->min_conf) d = "und";
+        lang_canon(d, sl[s]);
+        if (strcmp(sl[s], "und")) {
+            if (first == UINT32_MAX) first = s;
+            else if (strcmp(sl[s], sl[first])) differ = 1;
+        }
+    }
+    if (!differ) return 0;
+    const char *fill = strcmp(env->lang, "und") ? env->lang : sl[first];
+    for (uint32_t s = 0; s < env->n_sents; s++)
+        if (!strcmp(sl[s], "und")) memcpy(sl[s], fill, sizeof sl[s]);
+    env->sent_lang = sl;
+    return 0;
 }
 
 /* The segmentation loop: spans from the pre-scan win; everything else is
@@ -1319,9 +1554,11 @@ int cx_text__analyze(cx_text *t, cx_env *env, const char *lang, const cx_lexicon
     env->n_tokens = 0;
     env->tokens = NULL;
     env->n_sents = 0;
+    env->sent_lang = NULL;
     an_state a;
     memset(&a, 0, sizeof a);
     a.t = t;
+    a.lastw_tok = -1;
     a.text = env->text ? env->text : "";
     a.blen = strlen(a.text);
     if (a.blen > CX_TEXT_MAX_INPUT) {
@@ -1331,7 +1568,9 @@ int cx_text__analyze(cx_text *t, cx_env *env, const char *lang, const cx_lexicon
     t->ntok = 0;
     t->alen = 0;
     if (decode(t, &a) < 0) goto oom;
+    int masked = mask_placeholders(t, &a);
     choose_lang(t, env, lang, t->u, a.n);
+    if (masked) unmask_placeholders(t, &a);
 
     lctx lc;
     memset(&lc, 0, sizeof lc);
@@ -1355,6 +1594,7 @@ int cx_text__analyze(cx_text *t, cx_env *env, const char *lang, const cx_lexicon
     apply_phrases(t, lc.lx);
     apply_structure(t);
     if (materialize(t, env) < 0) goto oom;
+    if (!lang && sentence_langs(t, env) < 0) goto oom;
     return 0;
 oom:
     if (a.why) snprintf(err, errlen, "text analysis: ICU error %s", a.why);
@@ -1363,8 +1603,58 @@ oom:
     return -1;
 }
 
+/* Replace env->text by its redacted copy (in env's pool) and set
+ * env->pii_count.  On failure the text is dropped (env->text = "") rather
+ * than left unredacted, and -1 is returned with the reason. */
+static int redact_env(cx_text *t, cx_env *env, char *err, size_t errlen) {
+    env->pii_count = 0;
+    if (!env->text) return 0;
+    int n = cx_pii_redact(t->pii, env->text, strlen(env->text), &t->pbuf, NULL);
+    const char *why = n < 0 ? cx_pii_error(t->pii) : NULL;
+    if (n > 0) {
+        char *s = cx_env_strndup(env, t->pbuf.data, t->pbuf.len);
+        if (s) env->text = s;
+        else why = "pii redaction: out of memory";
+    }
+    if (why) {
+        snprintf(err, errlen, "%s", why);
+        env->text = "";
+        return -1;
+    }
+    env->pii_count = (uint32_t)n;
+    return 0;
+}
+
 int cx_text_analyze(cx_text *t, cx_env *env, const char *lang, char *err, size_t errlen) {
+    if (t->pii && redact_env(t, env, err, errlen) < 0) {
+        env->n_tokens = 0;
+        env->tokens = NULL;
+        env->n_sents = 0;
+        return -1;
+    }
     return cx_text__analyze(t, env, lang, t->lex, err, errlen);
+}
+
+void cx_text_set_pii(cx_text *t, cx_pii *pii) { t->pii = pii; }
+
+int cx_text_identify(cx_text *t, cx_env *env, char *err, size_t errlen) {
+    an_state a;
+    memset(&a, 0, sizeof a);
+    a.t = t;
+    a.text = env->text ? env->text : "";
+    a.blen = strlen(a.text);
+    if (a.blen > CX_TEXT_MAX_INPUT) {
+        a.blen = CX_TEXT_MAX_INPUT;
+        while (a.blen && ((uint8_t)a.text[a.blen] & 0xC0) == 0x80) a.blen--;
+    }
+    if (decode(t, &a) < 0) {
+        snprintf(err, errlen, "text analysis: out of memory");
+        return -1;
+    }
+    int masked = mask_placeholders(t, &a);   /* as cx_text__analyze does */
+    choose_lang(t, env, NULL, t->u, a.n);
+    if (masked) unmask_placeholders(t, &a);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1378,6 +1668,9 @@ cx_text *cx_text_new(const cx_text_opts *opts, char *err, size_t errlen) {
     cx_text *t = cx_calloc(1, sizeof *t);
     if (!t) goto oom;
     t->trust_hint = opts->trust_hint;
+    t->min_conf = opts->min_confidence == 0 ? 0.5f : opts->min_confidence;
+    t->per_sentence = opts->per_sentence;
+    t->lid_method = opts->langid_method;
     lang_canon(opts->default_lang ? opts->default_lang : "und", t->default_lang);
     if (!(t->lexdir = cx_strdup(opts->lexicon_dir))) goto oom;
     call_once(&cprop_once, cprop_build);
@@ -1418,6 +1711,7 @@ void cx_text_destroy(cx_text **tp) {
     cx_free(t->toks);
     cx_free(t->stemc);
     cx_free(t->arena);
+    cx_buf_free(&t->pbuf);
     cx_free(t->lexdir);
     cx_free(t);
     *tp = NULL;
@@ -1428,7 +1722,7 @@ void cx_text_destroy(cx_text **tp) {
 int cx_text_reload(cx_text *t, char *err, size_t errlen) {
     cx_lexicons *lx = cx_lex_load(t, t->lexdir, err, errlen);
     if (!lx) return -1;
-    cx_langid *lid = cx_langid_new(t->lexdir, err, errlen);
+    cx_langid *lid = cx_langid_new(t->lexdir, (cx_langid_method)t->lid_method, err, errlen);
     if (!lid) {
         cx_lex_free(&lx);
         return -1;

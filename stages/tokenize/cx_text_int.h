@@ -27,6 +27,10 @@ static inline float cx_lx_weight(uint64_t v) {
 
 typedef struct cx_affix { char *s; int len; } cx_affix;
 
+/* A suffix of a light stemmer (lexicons/stemming/<lang>.tsv): normalised
+ * form, its length in bytes, and the minimum stem left, in code points. */
+typedef struct cx_stemsuf { char *s; int len; int min; } cx_stemsuf;
+
 /* Everything known about one language from stopwords/<l>.txt and rules/<l>.tsv. */
 typedef struct cx_lexlang {
     char lang[8];
@@ -37,6 +41,8 @@ typedef struct cx_lexlang {
     cx_affix *prefixes, *suffixes; /* negator_prefix / negator_suffix, normalised */
     int nprefix, nsuffix, cprefix, csuffix;
     int nstop, nrules, nvocab;     /* entries loaded (for logs and tests) */
+    cx_stemsuf *stemsuf;           /* light-stemmer suffixes, longest first */
+    int nstemsuf, cstemsuf;
 } cx_lexlang;
 
 typedef struct cx_lexicons {

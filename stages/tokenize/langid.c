@@ -1,17 +1,26 @@
-/* langid.c - script-first language identification with stop-word scoring
- * for Latin script (see langid.h for the method). */
+/* langid.c - script-first language identification: ICU scripts, stop words
+ * and letter cues, and libexttextcat n-gram ranking restricted to the
+ * languages of a shared script (see langid.h for the method, docs/LANGID.md
+ * for the measurements). */
 #include "langid.h"
 #include "cx_alloc.h"
 #include "cx_hmap.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <threads.h>
+#include <unistd.h>
+#include <fingerprint.h>
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/utf16.h>
 #include <unicode/utf8.h>
+
+#ifndef CX_TEXTCAT_DIR
+#define CX_TEXTCAT_DIR "/usr/share/libexttextcat"
+#endif
 
 #define LID_MAX_LANGS 64
 #define LID_MAX_WORD 64
@@ -35,7 +44,8 @@ static const lid_builtin builtins[] = {
     {"en", "the and is was are were to of in it that this not with for have has had but you my me we "
            "they be been very no your our at on from an would will can could there what when i it's "
            "don't didn't or if as by about after still again do does did he she them their us am its "
-           "than then only also just so out how why who which"},
+           "than then only also just so out how why who which want wanna need help please thanks thank get got "
+           "cannot can't won't doesn't isn't wasn't haven't i'm"},
     {"de", "der die das und ist nicht ich ein eine mit sich auf für den dem des zu es sie wir war sehr "
            "aber auch noch nur kein keine wie bei mein meine bin habe hat wurde schon"},
     {"fr", "le la les et est pas je une des du que qui il elle nous vous mais très avec pour dans sur "
@@ -72,10 +82,54 @@ typedef struct lid_lang {
     int cue;         /* Q_* index or -1 */
 } lid_lang;
 
+/* Scripts shared by several of the supported languages: their candidates,
+ * which libexttextcat ranks ("no" is Bokmål, model nb.lm), and extra codes
+ * that only the stop-word and letter-cue evidence knows. */
+typedef struct lid_group_def { int script; const char *langs, *extra; } lid_group_def;
+static const lid_group_def group_defs[] = {
+    {USCRIPT_LATIN, "en de fr es it pt nl sv da no fi pl cs tr vi id ms sw tl", ""},
+    {USCRIPT_CYRILLIC, "ru uk", "sr be kk"},
+    {USCRIPT_ARABIC, "ar fa ur", ""},
+    {USCRIPT_DEVANAGARI, "hi mr", ""},
+};
+#define LID_NGROUPS (int)(sizeof group_defs / sizeof group_defs[0])
+#define LID_GROUP_MAX 24      /* languages per group */
+/* Bytes of text libexttextcat sees at most: its cost grows with the length,
+ * its accuracy hardly beyond 100 bytes (docs/LANGID.md). */
+#define LID_TEXTCAT_MAX 100
+/* Shortest text (bytes) given to libexttextcat (its own default is 25). */
+#define LID_TEXTCAT_MIN 12
+/* n-grams in a profile (libexttextcat's MAXNGRAMS) */
+#define LID_NGRAMS 400
+
+/* How the stop-word points of a candidate are computed (lid_sw_score). */
+enum { SW_PLAIN, SW_CUE, SW_FA, SW_AR, SW_UR, SW_UK, SW_RU, SW_SR, SW_BE, SW_KK };
+
+/* One candidate language of a shared script, resolved once at start-up. */
+typedef struct lid_cdef {
+    const char *code;   /* owned by the cx_langid */
+    int lang;           /* index in langs (stop words), or -1 */
+    int fp;             /* index in the group's profiles, or -1 */
+    int kind, cue;      /* SW_*, and the Q_* letter cue for SW_CUE */
+} lid_cdef;
+
+#define LID_GROUP_CANDS (LID_MAX_LANGS + LID_GROUP_MAX)
+typedef struct lid_group {
+    int script;
+    void *fp[LID_GROUP_MAX];  /* libexttextcat n-gram profile of each language, or NULL */
+    int n, nextra;
+    char codes[LID_GROUP_MAX][4];   /* scored by libexttextcat */
+    char extra[4][4];               /* stop words and cues only */
+    lid_cdef cand[LID_GROUP_CANDS]; /* codes, extra, then the stop-word languages of the script */
+    int ncand, ifa, iur;            /* ifa / iur: candidates fa and ur, or -1 */
+} lid_group;
+
 struct cx_langid {
     lid_lang langs[LID_MAX_LANGS];
     int nlangs;
     cx_hmap *words;  /* lower-cased word -> bit mask of languages */
+    cx_langid_method method;
+    lid_group groups[LID_NGROUPS];
 };
 
 /* Scripts whose language follows from the script alone (in practice). */
@@ -227,10 +281,105 @@ static int lid_script_of(UChar32 c) {
     return sc == USCRIPT_INHERITED ? LID_INHERITED : sc + 1;
 }
 
-cx_langid *cx_langid_new(const char *lexicon_dir, char *err, size_t errlen) {
+/* Directory of the libexttextcat models: $CXFLOW_TEXTCAT_DIR or the one
+ * found at build time. */
+static const char *lid_model_dir(void) {
+    const char *d = getenv("CXFLOW_TEXTCAT_DIR");
+    return d && *d ? d : CX_TEXTCAT_DIR;
+}
+
+/* Load the libexttextcat profile (<code>.lm, the LID_NGRAMS most frequent
+ * character 1-5-grams) of every language of group g.  0 / -1 with a reason
+ * in err. */
+static int lid_group_load(lid_group *g, char *err, size_t errlen) {
+    const char *dir = lid_model_dir();
+    for (int i = 0; i < g->n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.lm", dir, !strcmp(g->codes[i], "no") ? "nb" : g->codes[i]);
+        if (access(path, R_OK) != 0 || !(g->fp[i] = fp_Init(g->codes[i])) || !fp_Read(g->fp[i], path, LID_NGRAMS)) {
+            snprintf(err, errlen,
+                     "language identifier: cannot read the libexttextcat model %s (install libexttextcat-data, "
+                     "or set CXFLOW_TEXTCAT_DIR)", path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Split a space-separated list of 2-3 letter codes into out.  Returns the count. */
+static int lid_split_codes(const char *p, char out[][4], int cap) {
+    int n = 0;
+    while (*p && n < cap) {
+        size_t k = strcspn(p, " ");
+        if (k && k < 4) {
+            memcpy(out[n], p, k);
+            out[n++][k] = '\0';
+        }
+        p += k;
+        while (*p == ' ') p++;
+    }
+    return n;
+}
+
+/* Add code to g's candidates unless it is there (fp: its profile index). */
+static void lid_cand_def(const cx_langid *l, lid_group *g, const char *code, int fp) {
+    for (int i = 0; i < g->ncand; i++)
+        if (!strcmp(g->cand[i].code, code)) return;
+    if (g->ncand >= LID_GROUP_CANDS) return;
+    static const struct { const char *code; int kind; } kinds[] = {
+        {"fa", SW_FA}, {"ar", SW_AR}, {"ur", SW_UR}, {"uk", SW_UK}, {"ru", SW_RU},
+        {"sr", SW_SR}, {"be", SW_BE}, {"kk", SW_KK},
+    };
+    lid_cdef *c = &g->cand[g->ncand];
+    c->code = code;
+    c->fp = fp;
+    c->lang = -1;
+    for (int i = 0; i < l->nlangs; i++)
+        if (!strcmp(l->langs[i].code, code)) c->lang = i;
+    c->kind = SW_PLAIN;
+    c->cue = -1;
+    if (g->script == USCRIPT_LATIN) {
+        for (int q = 0; q < Q__LATIN; q++)
+            if (!strcmp(cue_codes[q], code)) { c->kind = SW_CUE; c->cue = q; }
+    } else {
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            if (!strcmp(kinds[k].code, code)) c->kind = kinds[k].kind;
+    }
+    if (c->kind == SW_FA) g->ifa = g->ncand;
+    if (c->kind == SW_UR) g->iur = g->ncand;
+    g->ncand++;
+}
+
+/* The candidates of group g: its libexttextcat languages, its extra codes
+ * and every stop-word language written in its script. */
+static void lid_group_cands(const cx_langid *l, lid_group *g) {
+    g->ncand = 0;
+    g->ifa = g->iur = -1;
+    for (int i = 0; i < g->n; i++) lid_cand_def(l, g, g->codes[i], i);
+    for (int i = 0; i < g->nextra; i++) lid_cand_def(l, g, g->extra[i], -1);
+    for (int i = 0; i < l->nlangs; i++)
+        if (l->langs[i].script == g->script) lid_cand_def(l, g, l->langs[i].code, -1);
+}
+
+/* Fill the candidate groups from group_defs and, unless only stop words
+ * are used, load the libexttextcat models.  0 / -1. */
+static int lid_groups_init(cx_langid *l, char *err, size_t errlen) {
+    for (int gi = 0; gi < LID_NGROUPS; gi++) {
+        lid_group *g = &l->groups[gi];
+        g->script = group_defs[gi].script;
+        g->n = lid_split_codes(group_defs[gi].langs, g->codes, LID_GROUP_MAX);
+        g->nextra = lid_split_codes(group_defs[gi].extra, g->extra, 4);
+        lid_group_cands(l, g);
+        if (l->method != CX_LANGID_STOPWORDS && lid_group_load(g, err, errlen) < 0) return -1;
+    }
+    return 0;
+}
+
+cx_langid *cx_langid_new(const char *lexicon_dir, cx_langid_method method, char *err, size_t errlen) {
     call_once(&lid_once, lid_build);
     cx_langid *l = cx_calloc(1, sizeof *l);
     if (!l || !(l->words = cx_hmap_new())) goto oom;
+    l->method = method;
     for (size_t b = 0; b < sizeof builtins / sizeof builtins[0]; b++) {
         int script = (!strcmp(builtins[b].code, "ru") || !strcmp(builtins[b].code, "uk")) ? USCRIPT_CYRILLIC
                                                                                           : USCRIPT_LATIN;
@@ -245,6 +394,10 @@ cx_langid *cx_langid_new(const char *lexicon_dir, char *err, size_t errlen) {
         }
     }
     if (lexicon_dir && lid_load_dir(l, lexicon_dir) < 0) goto oom;
+    if (lid_groups_init(l, err, errlen) < 0) {
+        cx_langid_destroy(&l);
+        return NULL;
+    }
     return l;
 oom:
     snprintf(err, errlen, "language identifier: out of memory");
@@ -254,6 +407,9 @@ oom:
 
 void cx_langid_destroy(cx_langid **lp) {
     if (!lp || !*lp) return;
+    for (int i = 0; i < LID_NGROUPS; i++)
+        for (int k = 0; k < LID_GROUP_MAX; k++)
+            if ((*lp)->groups[i].fp[k]) fp_Done((*lp)->groups[i].fp[k]);
     cx_hmap_destroy(&(*lp)->words);
     cx_free(*lp);
     *lp = NULL;
@@ -267,7 +423,10 @@ typedef struct lid_scan {
     int letters, latin, han, kana, hangul;
     float cue[Q__COUNT];
     int hits[LID_MAX_LANGS];
+    float whits[LID_MAX_LANGS];   /* hits weighted 1/k for a word in k languages' lists */
     int words, al_words;
+    int hashtags;                 /* words of hashtags count (not for CX_LANGID_STOPWORDS) */
+    int words_done;               /* lid_words ran */
 } lid_scan;
 
 /* Letter cues: bump the languages a code point points at. */
@@ -326,7 +485,11 @@ static void lid_word_end(const cx_langid *l, lid_scan *s, char *w, int *wlen, in
         s->words++;
         if (*al && *wcp >= 4) s->al_words++;
         const uint64_t *m = cx_hmap_get(l->words, w, (size_t)n);
-        for (uint64_t mask = m ? *m : 0; mask; mask &= mask - 1) s->hits[__builtin_ctzll(mask)]++;
+        float wt = m ? 1.0f / (float)__builtin_popcountll(*m) : 0;
+        for (uint64_t mask = m ? *m : 0; mask; mask &= mask - 1) {
+            s->hits[__builtin_ctzll(mask)]++;
+            s->whits[__builtin_ctzll(mask)] += wt;
+        }
     }
     *wlen = 0;
     *wcp = 0;
@@ -374,8 +537,6 @@ static float lid_hits(const cx_langid *l, const lid_scan *s, const char *code) {
     return 0;
 }
 
-/* The detector proper: one pass that gathers script counts, letter cues and
- * stop-word hits, then a decision by dominant script (see langid.h). */
 /* URLs, e-mail addresses, mentions and hashtags say nothing about the
  * language.  Returns the index after such a token starting at or around
  * i (c is the code point before i), or -1 when there is none. */
@@ -404,13 +565,15 @@ static int lid_settled(const cx_langid *l, const lid_scan *s) {
  * hits per language (and Arabic words starting with ال).  Stops early once
  * one language is clearly ahead. */
 static void lid_words(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n) {
+    if (s->words_done) return;
+    s->words_done = 1;
     char w[LID_MAX_WORD + 8];
     int wlen = 0, wcp = 0, al = 0, overflow = 0;
     UChar32 first = 0;
     for (int32_t i = 0; i < n;) {
         UChar32 c;
         U16_NEXT(u, i, n, c);
-        int32_t k = (c == '@' || c == '#' || c == ':' || c == '.') ? lid_skip(u, i, n, c) : -1;
+        int32_t k = (c == '@' || (c == '#' && !s->hashtags) || c == ':' || c == '.') ? lid_skip(u, i, n, c) : -1;
         if (k >= 0) {
             wlen = wcp = al = overflow = 0;
             i = k;
@@ -435,12 +598,194 @@ static void lid_words(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n
     if (wlen) lid_word_end(l, s, w, &wlen, &wcp, &al, &overflow);
 }
 
+/* ---- libexttextcat ranking and the combined decision ---- */
+
+/* Weight of libexttextcat's first choice against stop-word points, reached
+ * when it saw TC_FULL_LEN bytes or more (proportionally less below: its
+ * profiles of short texts are unreliable). */
+#define W_TEXTCAT 3.0f
+#define TC_FULL_LEN 60
+/* Stop-word evidence is decisive (libexttextcat is not asked) when the
+ * leader has at least DEC_MIN points and leads by at least DEC_MARGIN. */
+#define DEC_MIN 2.0f
+#define DEC_MARGIN 1.5f
+/* After the vote, a lead of CONF_MARGIN points or more is full confidence. */
+#define CONF_MARGIN 1.0f
+
+/* Relative distance at which a language's n-gram vote reaches 0
+ * (libexttextcat itself reports the languages within 3% of the best). */
+#define TC_SPREAD 0.03f
+
+/* Stop-word and letter-cue points of candidate c (the weights of the first
+ * detector; hits weighted by how many languages list the word). */
+static float lid_sw_score(const lid_scan *s, const lid_cdef *c) {
+    float h = c->lang >= 0 ? s->whits[c->lang] : 0;
+    const float *q = s->cue;
+    switch (c->kind) {
+    case SW_CUE: return h + (q[c->cue] > 3 ? 3 : q[c->cue]);
+    case SW_FA: return 2 * q[Q_FA] + q[Q_FA_WEAK] + 1.5f * h;
+    case SW_AR: return 2 * q[Q_AR] + q[Q_AR_WEAK] + (float)s->al_words + 1.5f * h;
+    case SW_UR: return 2 * q[Q_UR] + 1.5f * h;
+    case SW_UK: return h + 2 * q[Q_UK];
+    case SW_RU: return h + q[Q_RU];
+    case SW_SR: return h + 2 * q[Q_SR];
+    case SW_BE: return h + 2 * q[Q_BE];
+    case SW_KK: return h + 2 * q[Q_KK];
+    default: return h;
+    }
+}
+
+/* The text libexttextcat sees: UTF-8, letters of the dominant script (and
+ * combining marks) plus a little punctuation, everything else (digits,
+ * other scripts, emoji, URLs, addresses, mentions) a single space; at most
+ * LID_TEXTCAT_MAX bytes, cut at a word boundary.  Returns the length. */
+static int lid_textcat_text(const UChar *u, int32_t n, int script, char *out, int cap) {
+    int o = 0, space = 1, last_space = 0;
+    for (int32_t i = 0; i < n;) {
+        UChar32 c;
+        U16_NEXT(u, i, n, c);
+        if (c == '@' || c == ':' || c == '.') {   /* hashtags stay: their words are language */
+            int32_t k = lid_skip(u, i, n, c);
+            if (k >= 0) {   /* drop the scheme or host part already copied */
+                while (o > 0 && out[o - 1] != ' ') o--;
+                i = k;
+                c = ' ';
+            }
+        }
+        int keep;
+        if (c < 0x80) keep = ((c | 32) >= 'a' && (c | 32) <= 'z') ? script == USCRIPT_LATIN
+                             : (c == ',' || c == '.' || c == '!' || c == '?' || c == '\'' || c == '-');
+        else {
+            int sc = lid_script_of(c);
+            keep = sc == LID_INHERITED ? !space : sc == script + 1;
+            if (!sc && (c == 0x2019 || c == 0x60C || c == 0x61F || c == 0x964)) keep = 1;   /* ’ ، ؟ । */
+        }
+        if (!keep) {
+            if (!space && o < cap) { last_space = o; out[o++] = ' '; }
+            space = 1;
+            continue;
+        }
+        if (o + U8_LENGTH(c) > cap) {
+            if (last_space > cap / 2) o = last_space;
+            break;
+        }
+        U8_APPEND_UNSAFE(out, o, c);
+        space = 0;
+    }
+    while (o > 0 && out[o - 1] == ' ') o--;
+    return o;
+}
+
+/* Decision for a script shared by several languages (group g): stop words
+ * and cues, and libexttextcat's ranking of the group's languages when the
+ * stop words do not settle it (or alone, for CX_LANGID_TEXTCAT). */
+static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_group *g, const UChar *u,
+                                     int32_t n, float share, int ngrams, float *cf) {
+    float sw[LID_GROUP_CANDS] = {0}, tc[LID_GROUP_CANDS] = {0};
+    const int nc = g->ncand;
+    int method = l->method;
+    for (int i = 0; i < nc && method != CX_LANGID_TEXTCAT; i++) sw[i] = lid_sw_score(s, &g->cand[i]);
+    if (g->ifa >= 0 && g->iur >= 0 && sw[g->iur] > 0 && sw[g->iur] * 2 >= sw[g->ifa])
+        sw[g->ifa] = 0;   /* Urdu shares the Persian letters */
+    float b = 0, sec = 0;
+    int bi = -1;
+    for (int i = 0; i < nc; i++) {
+        if (sw[i] > b) { sec = b; b = sw[i]; bi = i; }
+        else if (sw[i] > sec) sec = sw[i];
+    }
+    if (method == CX_LANGID_COMBINED && bi >= 0 && b >= DEC_MIN && b - sec >= DEC_MARGIN) {
+        float m = (b - sec) / (b + 1.0f);
+        *cf = share * (m > 0.5f ? 1.0f : 0.5f + m);
+        return g->cand[bi].code;
+    }
+    int ran = 0;
+    float wtc = 0;   /* weight of libexttextcat's vote: grows with the text it saw */
+    if (g->fp[0] && ngrams) {
+        char buf[LID_TEXTCAT_MAX + 8];
+        int len = lid_textcat_text(u, n, g->script, buf, LID_TEXTCAT_MAX);
+        void *fpu = len >= LID_TEXTCAT_MIN ? fp_Init(NULL) : NULL;
+        if (fpu) {
+            fp_SetProperty(fpu, TCPROP_UTF8AWARE, TC_TRUE);
+            fp_SetProperty(fpu, TCPROP_MINIMUM_DOCUMENT_SIZE, LID_TEXTCAT_MIN);
+        }
+        if (fpu && fp_Create(fpu, buf, (uint4)len, LID_NGRAMS)) {
+            /* Out-of-place distance of the text's profile to each language's.
+             * The stop-word leader goes first; the others stop counting once
+             * they are TC_SPREAD farther than the best so far (their vote
+             * would be 0), as libexttextcat does with its 3% threshold. */
+            int dist[LID_GROUP_MAX], best = -1;
+            int first = bi >= 0 && g->cand[bi].fp >= 0 ? g->cand[bi].fp : 0;
+            for (int j = 0; j < g->n; j++) {
+                int k = j == 0 ? first : (j <= first ? j - 1 : j);
+                int cut = best < 0 ? INT32_MAX : (int)((float)dist[best] * (1.0f + TC_SPREAD)) + 1;
+                dist[k] = fp_Compare(g->fp[k], fpu, cut);
+                if (best < 0 || dist[k] < dist[best]) best = k;
+            }
+            wtc = W_TEXTCAT * (len >= TC_FULL_LEN ? 1.0f : (float)len / (float)TC_FULL_LEN);
+            for (int i = 0; i < nc && dist[best] > 0; i++) {
+                /* vote 1 for the nearest, falling linearly to 0 at TC_SPREAD farther */
+                int k = g->cand[i].fp;
+                float v = k < 0 ? 0 : 1.0f - ((float)dist[k] / (float)dist[best] - 1.0f) / TC_SPREAD;
+                tc[i] = v > 0 ? v : 0;
+            }
+            ran = 1;
+        }
+        if (fpu) fp_Done(fpu);
+    }
+    b = sec = 0;
+    bi = -1;
+    for (int i = 0; i < nc; i++) {
+        float t = sw[i] + wtc * tc[i];
+        if (t > b) { sec = b; b = t; bi = i; }
+        else if (t > sec) sec = t;
+    }
+    if (!ran) {   /* too short for n-grams, or not asked for: the stop words alone */
+        if (bi < 0 || b < 1.0f || b - sec < 0.5f) { *cf = 0.1f; return "und"; }
+        *cf = (b - sec) / (b + 1.0f) * share * (ngrams ? 1.0f : 0.5f);   /* quick: a hint, not a decision */
+        return g->cand[bi].code;
+    }
+    if (bi < 0) { *cf = 0.1f; return "und"; }
+    float m = (b - sec) / CONF_MARGIN;
+    *cf = share * (m > 1 ? 1 : m);
+    return g->cand[bi].code;
+}
+
+/* Latin letters dominate, but another script has a good part of them:
+ * feedback in Tamil, Japanese or Russian often carries English product and
+ * technical words, while the reverse is rare, so the other script marks the
+ * language unless the Latin words are clearly a language of their own (the
+ * stop words decide).  Han, kana and Hangul count double: one of them holds
+ * a syllable or a word.  Returns 1 and switches *dom and *domc to the other
+ * script, or 0. */
+static int lid_marked(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n, int *dom, int *domc) {
+    int alt = -1, altc = 0;
+    for (int i = 0; i < s->nsc; i++)
+        if (s->sc_script[i] != USCRIPT_LATIN && s->sc_count[i] > altc) { altc = s->sc_count[i]; alt = s->sc_script[i]; }
+    int altw = alt == USCRIPT_HAN ? 2 * altc : altc;
+    if (alt < 0 || altc < 3 || altw * 4 < *domc) return 0;
+    if (l->method == CX_LANGID_TEXTCAT) goto marked;
+    lid_words(l, s, u, n);
+    float b = 0, sec = 0;
+    for (int i = 0; i < l->nlangs; i++) {
+        if (l->langs[i].script != USCRIPT_LATIN) continue;
+        float h = s->whits[i];
+        if (h > b) { sec = b; b = h; }
+        else if (h > sec) sec = h;
+    }
+    if (b >= DEC_MIN && b - sec >= DEC_MARGIN) return 0;
+marked:
+    *dom = alt;
+    *domc = altc;
+    return 1;
+}
+
 /* The detector proper.  Pass 1 counts letters per script and letter cues;
  * pass 2 (stop words) runs only when the dominant script is shared by
- * several languages.  Then a decision by dominant script (see langid.h). */
-const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, float *conf) {
+ * several languages; libexttextcat only when that is not decisive. */
+static const char *lid_detect(const cx_langid *l, const UChar *u, int32_t n, int ngrams, float *conf) {
     lid_scan s;
     memset(&s, 0, sizeof s);
+    s.hashtags = l->method != CX_LANGID_STOPWORDS;
     float cf = 0;
     const char *res = "und";
     for (int32_t i = 0; i < n;) {
@@ -452,7 +797,7 @@ const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, floa
                 s.latin++;
                 continue;
             }
-            if (c == '@' || c == '#' || c == ':' || c == '.') {
+            if (c == '@' || (c == '#' && !s.hashtags) || c == ':' || c == '.') {
                 int32_t k = lid_skip(u, i, n, c);   /* "www"/"https" itself was counted: harmless */
                 if (k >= 0) i = k;
             }
@@ -473,13 +818,26 @@ const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, floa
     for (int i = 0; i < s.nsc; i++)
         if (s.sc_count[i] > domc) { domc = s.sc_count[i]; dom = s.sc_script[i]; }
     if (s.letters < 2 || dom < 0) goto out;
+    float share = (float)domc / (float)s.letters;
+    int nlen = s.letters;   /* letters that speak for the language (length factor) */
+    if (l->method != CX_LANGID_STOPWORDS && dom == USCRIPT_LATIN && lid_marked(l, &s, u, n, &dom, &domc)) {
+        share = 1.0f;
+        nlen = domc;
+    }
+    if (l->method != CX_LANGID_STOPWORDS) {
+        for (int gi = 0; gi < LID_NGROUPS; gi++) {
+            if (l->groups[gi].script != dom) continue;
+            if (l->method == CX_LANGID_COMBINED) lid_words(l, &s, u, n);
+            res = lid_decide_shared(l, &s, &l->groups[gi], u, n, share, ngrams, &cf);
+            goto out;
+        }
+    }
     int need_words = dom == USCRIPT_LATIN || dom == USCRIPT_ARABIC || dom == USCRIPT_CYRILLIC;
     const char *sdef = script_default(dom);
     for (int i = 0; i < l->nlangs && !need_words; i++)   /* another language shares the script */
         if (l->langs[i].script == dom && (!sdef || strcmp(l->langs[i].code, sdef))) need_words = 1;
     if (need_words) lid_words(l, &s, u, n);
-    float share = (float)domc / (float)s.letters;
-    float lenf = s.letters >= 8 ? 1.0f : (float)s.letters / 8.0f;
+    float lenf = nlen >= 8 ? 1.0f : (float)nlen / 8.0f;
     float script_conf = share * (0.5f + 0.5f * lenf);
 
     if (dom == USCRIPT_LATIN) {
@@ -537,4 +895,24 @@ out:
     if (cf > 1) cf = 1;
     if (conf) *conf = cf;
     return res;
+}
+
+const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, float *conf) {
+    return lid_detect(l, u, n, 1, conf);
+}
+
+const char *cx_langid_detect_quick(const cx_langid *l, const UChar *u, int32_t n, float *conf) {
+    return lid_detect(l, u, n, l->method == CX_LANGID_TEXTCAT, conf);
+}
+
+const char *cx_langid_method_name(cx_langid_method m) {
+    return m == CX_LANGID_STOPWORDS ? "stopwords" : m == CX_LANGID_TEXTCAT ? "textcat" : "combined";
+}
+
+int cx_langid_method_parse(const char *name) {
+    if (!name) return -1;
+    if (!strcmp(name, "combined")) return CX_LANGID_COMBINED;
+    if (!strcmp(name, "stopwords")) return CX_LANGID_STOPWORDS;
+    if (!strcmp(name, "textcat")) return CX_LANGID_TEXTCAT;
+    return -1;
 }

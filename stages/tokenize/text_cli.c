@@ -3,11 +3,14 @@
  * the sentences and every token (type, flags, normalised form, stem).
  *
  *   cxflow-text [--lexicons DIR] [--lang X] [--hint X] [--default-lang X]
- *               [--json] [--bench N]
+ *               [--json] [--bench N] [--no-redact]
  *
- * --bench N analyses all input lines N times and prints records/s instead. */
+ * --bench N analyses all input lines N times and prints records/s instead.
+ * PII (e-mails, phones, cards, IBANs) is redacted first, as in the
+ * tokenize stage with pii.redact = true, unless --no-redact is given. */
 #include "cx_alloc.h"
 #include "cx_env.h"
+#include "cx_pii.h"
 #include "cx_text.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +20,21 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cxflow-text [--lexicons DIR] [--lang X] [--hint X] [--default-lang X] [--json] [--bench N]\n"
+            "                   [--no-redact]\n"
             "  reads UTF-8 lines from stdin; prints language, sentences and tokens per line\n"
             "  --lexicons DIR   lexicon directory (default $CXFLOW_LEXICONS or ./lexicons)\n"
             "  --lang X         force the language (no detection)\n"
             "  --hint X         pass X as the record's language hint (trusted)\n"
             "  --default-lang X language used when detection fails (default und)\n"
             "  --json           one JSON object per line\n"
-            "  --bench N        analyse all lines N times, print records/s\n");
+            "  --bench N        analyse all lines N times, print records/s\n"
+            "  --no-redact      keep e-mails, phones, cards and IBANs (default: redact them first)\n");
 }
 
 static void print_text(const cx_env *e) {
-    printf("lang=%s conf=%.2f sentences=%u tokens=%u\n", e->lang, (double)e->lang_conf, e->n_sents, e->n_tokens);
+    printf("lang=%s conf=%.2f sentences=%u tokens=%u", e->lang, (double)e->lang_conf, e->n_sents, e->n_tokens);
+    if (e->pii_count) printf(" pii=%u\n  redacted: %s", e->pii_count, e->text);
+    printf("\n");
     char fl[256];
     for (uint32_t s = 0, i = 0; s < e->n_sents; s++) {
         printf("  sentence %u:", s);
@@ -46,7 +53,13 @@ static void print_json(const cx_env *e) {
     cx_buf_init(&b);
     cx_buf_printf(&b, "{\"lang\":");
     cx_buf_json_str(&b, e->lang);
-    cx_buf_printf(&b, ",\"conf\":%.3f,\"sentences\":%u,\"tokens\":[", (double)e->lang_conf, e->n_sents);
+    cx_buf_printf(&b, ",\"conf\":%.3f,\"sentences\":%u,\"pii\":%u,", (double)e->lang_conf, e->n_sents, e->pii_count);
+    if (e->pii_count) {
+        cx_buf_printf(&b, "\"redacted\":");
+        cx_buf_json_str(&b, e->text);
+        cx_buf_printf(&b, ",");
+    }
+    cx_buf_printf(&b, "\"tokens\":[");
     char fl[256];
     for (uint32_t i = 0; i < e->n_tokens; i++) {
         const cx_token *t = &e->tokens[i];
@@ -92,13 +105,14 @@ static char **read_lines(size_t *count, size_t *bytes) {
 
 int main(int argc, char **argv) {
     const char *lexdir = getenv("CXFLOW_LEXICONS"), *lang = NULL, *hint = NULL, *deflang = "und";
-    int json = 0;
+    int json = 0, redact = 1;
     long bench = 0;
     if (!lexdir) lexdir = "lexicons";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
         if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--no-redact")) redact = 0;
         else if (!strcmp(a, "--lang") && more) lang = argv[++i];
         else if (!strcmp(a, "--hint") && more) hint = argv[++i];
         else if (!strcmp(a, "--default-lang") && more) deflang = argv[++i];
@@ -114,6 +128,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cxflow-text: %s\n", err);
         return 1;
     }
+    cx_pii *pii = NULL;
+    if (redact) {
+        cx_pii_opts po = {.email = 1, .phone = 1, .card = 1, .iban = 1};
+        if (!(pii = cx_pii_new(&po, err, sizeof err))) {
+            fprintf(stderr, "cxflow-text: %s\n", err);
+            cx_text_destroy(&t);
+            return 1;
+        }
+        cx_text_set_pii(t, pii);
+    }
     int rc = 0;
     if (bench > 0) {
         size_t nl, bytes;
@@ -121,6 +145,7 @@ int main(int argc, char **argv) {
         if (!lines || !nl) {
             fprintf(stderr, "cxflow-text: no input\n");
             cx_text_destroy(&t);
+            cx_pii_destroy(&pii);
             return 1;
         }
         unsigned long long toks = 0;
@@ -171,5 +196,6 @@ int main(int argc, char **argv) {
         free(line);
     }
     cx_text_destroy(&t);
+    cx_pii_destroy(&pii);
     return rc;
 }

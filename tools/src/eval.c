@@ -1,0 +1,401 @@
+/* eval.c - cxflow-eval: measure the analysis against labelled data.
+ *
+ *   cxflow-eval langid FILE.jsonl [--lexicons DIR] [-c FILE] [-o key=value]...
+ *                      [--method combined|stopwords|textcat] [--errors N] [--mixed N]
+ *                      [--dump FILE]
+ *
+ * Each kind of evaluation is a subcommand with its own entry in `cmds`
+ * (sentiment, themes and cluster are meant to join langid); they share the
+ * argument parsing, the configuration and the JSONL reader below.
+ *
+ * langid reads JSON lines with the text in "text" and the gold language in
+ * "lang", runs exactly the language identification of the tokenize stage
+ * (cx_text_analyze, no language hint, langid.min_confidence from the
+ * configuration) and prints per gold language the count, the correct ones,
+ * the accuracy and the most common confusions, then
+ *
+ *   langid n=N accuracy=A docs_per_s=R
+ *
+ * where "und" counts as wrong and R is the rate of language identification
+ * alone (cx_text_identify, the same decision without tokenisation) per
+ * CPU-second, measured in a second pass that repeats the file for at least
+ * a second.  The line before gives the full analysis' rate (per CPU-second,
+ * per-sentence languages included when langid.per_sentence is on)
+ * and the identification rate by the wall clock.  Exit status 0, or 2 on
+ * bad usage or unreadable input. */
+#include "cx_alloc.h"
+#include "cx_conf.h"
+#include "cx_env.h"
+#include "cx_text.h"
+#include "langid.h"
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- shared by every evaluation ---- */
+
+/* Options common to the subcommands. */
+typedef struct ev_args {
+    const char *file;        /* the JSONL input */
+    const char *lexicons;    /* --lexicons DIR, or NULL: lexicons.dir of the configuration */
+    const char *method;      /* --method (langid) */
+    int errors;              /* --errors N: print up to N wrong records */
+    int mixed;               /* --mixed N: print up to N records with per-sentence languages */
+    const char *dump;        /* --dump FILE: every record's result as TSV (gold, got, conf, text) */
+    cx_conf *conf;           /* -c FILE plus -o overrides (defaults without -c) */
+} ev_args;
+
+/* One labelled record: owned copies of the text and the gold label. */
+typedef struct ev_rec {
+    char *text;
+    char *gold;
+} ev_rec;
+
+typedef struct ev_data {
+    ev_rec *r;
+    size_t n, cap;
+    size_t skipped;          /* lines without a usable text or label */
+} ev_data;
+
+static double ev_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of this process: rates per CPU-second do not depend on what
+ * else runs on the machine. */
+static double ev_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void ev_data_free(ev_data *d) {
+    for (size_t i = 0; i < d->n; i++) {
+        cx_free(d->r[i].text);
+        cx_free(d->r[i].gold);
+    }
+    cx_free(d->r);
+    memset(d, 0, sizeof *d);
+}
+
+/* Read JSON lines: the string fields text_key and gold_key of each object.
+ * Lines that are not objects with both strings are counted in skipped.
+ * 0 / -1 with a reason in err. */
+static int ev_read_jsonl(const char *path, const char *text_key, const char *gold_key, ev_data *d, char *err,
+                         size_t errlen) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open", path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    int rc = 0;
+    while ((len = getline(&line, &lcap, f)) >= 0) {
+        json_error_t je;
+        json_t *o = json_loadb(line, (size_t)len, 0, &je);
+        const char *t = o ? json_string_value(json_object_get(o, text_key)) : NULL;
+        const char *g = o ? json_string_value(json_object_get(o, gold_key)) : NULL;
+        if (!t || !g) {
+            if (len > 1) d->skipped++;
+            json_decref(o);
+            continue;
+        }
+        if (d->n == d->cap) {
+            size_t nc = d->cap ? d->cap * 2 : 1024;
+            ev_rec *nr = cx_realloc(d->r, nc * sizeof *nr);
+            if (!nr) { rc = -1; json_decref(o); break; }
+            d->r = nr;
+            d->cap = nc;
+        }
+        ev_rec *r = &d->r[d->n];
+        r->text = cx_strdup(t);
+        r->gold = cx_strdup(g);
+        json_decref(o);
+        if (!r->text || !r->gold) {
+            cx_free(r->text);
+            cx_free(r->gold);
+            rc = -1;
+            break;
+        }
+        d->n++;
+    }
+    free(line);
+    fclose(f);
+    if (rc < 0) snprintf(err, errlen, "%s: out of memory", path);
+    return rc;
+}
+
+/* ---- langid ---- */
+
+#define EV_MAX_LANGS 128
+#define EV_MAX_CONF 16
+
+typedef struct ev_count { char code[8]; size_t n; } ev_count;
+
+/* Per gold language: totals and what it was taken for. */
+typedef struct ev_lang {
+    char gold[8];
+    size_t n, correct;
+    ev_count conf[EV_MAX_CONF];
+    int nconf;
+} ev_lang;
+
+static ev_lang *ev_lang_of(ev_lang *t, int *n, const char *gold) {
+    for (int i = 0; i < *n; i++)
+        if (!strcmp(t[i].gold, gold)) return &t[i];
+    if (*n >= EV_MAX_LANGS) return NULL;
+    ev_lang *l = &t[(*n)++];
+    memset(l, 0, sizeof *l);
+    snprintf(l->gold, sizeof l->gold, "%s", gold);
+    return l;
+}
+
+static void ev_confuse(ev_lang *l, const char *got) {
+    for (int i = 0; i < l->nconf; i++)
+        if (!strcmp(l->conf[i].code, got)) { l->conf[i].n++; return; }
+    if (l->nconf < EV_MAX_CONF) {
+        snprintf(l->conf[l->nconf].code, sizeof l->conf[l->nconf].code, "%s", got);
+        l->conf[l->nconf++].n = 1;
+    }
+}
+
+static int ev_cmp_lang(const void *a, const void *b) {
+    return strcmp(((const ev_lang *)a)->gold, ((const ev_lang *)b)->gold);
+}
+static int ev_cmp_count(const void *a, const void *b) {
+    const ev_count *x = a, *y = b;
+    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->code, y->code);
+}
+
+/* Canonical form of a gold label: lower case, region dropped ("pt-BR" -> "pt"). */
+static void ev_canon(const char *in, char out[8]) {
+    size_t i = 0;
+    for (; in[i] && in[i] != '-' && in[i] != '_' && i < 7; i++) out[i] = (char)(in[i] | 32);
+    out[i] = '\0';
+}
+
+static int ev_langid(const ev_args *a) {
+    char err[512], dir[4096];
+    int method = cx_langid_method_parse(a->method ? a->method : "combined");
+    if (method < 0) {
+        fprintf(stderr, "cxflow-eval: unknown --method %s (combined, stopwords, textcat)\n", a->method);
+        return 2;
+    }
+    ev_data d = {0};
+    if (ev_read_jsonl(a->file, "text", "lang", &d, err, sizeof err) < 0) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        ev_data_free(&d);
+        return 2;
+    }
+    if (!d.n) {
+        fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and \"lang\"\n", a->file);
+        ev_data_free(&d);
+        return 2;
+    }
+    cx_text_opts o = {0};
+    o.lexicon_dir = a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir);
+    o.default_lang = "und";   /* "und" must stay visible: it counts as wrong */
+    o.trust_hint = 0;
+    o.min_confidence = (float)cx_conf_dbl(a->conf, "langid.min_confidence");
+    if (o.min_confidence <= 0) o.min_confidence = -1;
+    o.per_sentence = cx_conf_bool(a->conf, "langid.per_sentence");
+    o.langid_method = method;
+    cx_text *t = cx_text_new(&o, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        ev_data_free(&d);
+        return 2;
+    }
+    char(*got)[8] = cx_calloc(d.n, sizeof *got);
+    float *gconf = cx_calloc(d.n, sizeof *gconf);
+    if (!got || !gconf) {
+        cx_free(got);
+        cx_free(gconf);
+        fprintf(stderr, "cxflow-eval: out of memory\n");
+        cx_text_destroy(&t);
+        ev_data_free(&d);
+        return 2;
+    }
+
+    /* pass 1: the full analysis, as in the tokenize stage */
+    double t0 = ev_cpu(), analysis_s = 0;
+    size_t failed = 0, mixed = 0, analysed = 0;
+    for (int rep = 0; (rep == 0 || analysis_s < 1.0) && rep < 50; rep++) {   /* repeated for a stable rate */
+    for (size_t i = 0; i < d.n; i++) {
+        cx_env *e = cx_env_new();
+        if (!e) { failed += rep == 0; continue; }
+        e->text = d.r[i].text;
+        if (cx_text_analyze(t, e, NULL, err, sizeof err) < 0) failed += rep == 0;
+        if (rep) { cx_env_destroy(&e); continue; }
+        memcpy(got[i], e->lang, sizeof got[i]);
+        gconf[i] = e->lang_conf;
+        if (e->sent_lang && (int)mixed < a->mixed) {
+            printf("mixed lang=%s sentences=", e->lang);
+            for (uint32_t k = 0; k < e->n_sents; k++) printf("%s%s", k ? "," : "", e->sent_lang[k]);
+            printf(" text=%.200s\n", d.r[i].text);
+        }
+        mixed += e->sent_lang != NULL;
+        cx_env_destroy(&e);
+    }
+    analysed += d.n;
+    analysis_s = ev_cpu() - t0;
+    }
+
+    /* pass 2: language identification alone, repeated for a stable rate */
+    size_t done = 0, differ = 0;
+    cx_env *e = cx_env_new();
+    t0 = ev_cpu();
+    double w0 = ev_now(), el = 0;
+    for (int rep = 0; e && (rep == 0 || el < 1.0) && rep < 50; rep++) {
+        for (size_t i = 0; i < d.n; i++) {
+            e->text = d.r[i].text;
+            if (cx_text_identify(t, e, err, sizeof err) == 0 && rep == 0 && strcmp(e->lang, got[i])) differ++;
+        }
+        done += d.n;
+        el = ev_cpu() - t0;
+    }
+    double wall = ev_now() - w0;
+    cx_env_destroy(&e);
+    double rate = el > 0 ? (double)done / el : 0;
+
+    FILE *df = a->dump ? fopen(a->dump, "w") : NULL;
+    if (a->dump && !df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
+    ev_lang langs[EV_MAX_LANGS];
+    int nl = 0, shown = 0;
+    size_t correct = 0, und = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        char gold[8];
+        ev_canon(d.r[i].gold, gold);
+        ev_lang *l = ev_lang_of(langs, &nl, gold);
+        int ok = !strcmp(gold, got[i]);
+        correct += ok;
+        und += !strcmp(got[i], "und");
+        if (df) {
+            fprintf(df, "%s\t%s\t%.3f\t", gold, got[i], (double)gconf[i]);
+            for (const char *p = d.r[i].text; *p; p++) fputc(*p == '\t' || *p == '\n' ? ' ' : *p, df);
+            fputc('\n', df);
+        }
+        if (!l) continue;
+        l->n++;
+        if (ok) l->correct++;
+        else ev_confuse(l, got[i]);
+        if (!ok && shown < a->errors) {
+            shown++;
+            printf("miss gold=%s got=%s text=%.160s\n", gold, got[i], d.r[i].text);
+        }
+    }
+    qsort(langs, (size_t)nl, sizeof langs[0], ev_cmp_lang);
+    printf("method=%s file=%s lexicons=%s min_confidence=%.2f\n", cx_langid_method_name((cx_langid_method)method),
+           a->file, o.lexicon_dir, (double)(o.min_confidence < 0 ? 0 : o.min_confidence));
+    printf("%-5s %6s %7s %8s  %s\n", "lang", "n", "correct", "accuracy", "confused with");
+    for (int i = 0; i < nl; i++) {
+        ev_lang *l = &langs[i];
+        qsort(l->conf, (size_t)l->nconf, sizeof l->conf[0], ev_cmp_count);
+        printf("%-5s %6zu %7zu %8.4f ", l->gold, l->n, l->correct, l->n ? (double)l->correct / (double)l->n : 0.0);
+        for (int k = 0; k < l->nconf && k < 5; k++) printf(" %s:%zu", l->conf[k].code, l->conf[k].n);
+        printf("\n");
+    }
+    if (d.skipped) printf("skipped %zu lines without \"text\" and \"lang\"\n", d.skipped);
+    if (failed) printf("analysis failed on %zu records\n", failed);
+    if (differ) printf("warning: identification alone differs from the analysis on %zu records\n", differ);
+    printf("und=%zu mixed_records=%zu analysis_docs_per_s=%.0f langid_wall_docs_per_s=%.0f\n", und, mixed,
+           analysis_s > 0 ? (double)analysed / analysis_s : 0.0, wall > 0 ? (double)done / wall : 0.0);
+    printf("langid n=%zu accuracy=%.4f docs_per_s=%.0f\n", d.n, (double)correct / (double)d.n, rate);
+    if (df) fclose(df);
+    cx_free(got);
+    cx_free(gconf);
+    cx_text_destroy(&t);
+    ev_data_free(&d);
+    return 0;
+}
+
+/* ---- command table and argument parsing ---- */
+
+typedef struct ev_cmd {
+    const char *name;
+    int (*run)(const ev_args *a);
+    const char *usage;
+} ev_cmd;
+
+static const ev_cmd cmds[] = {
+    {"langid", ev_langid,
+     "langid FILE.jsonl [--lexicons DIR] [--method combined|stopwords|textcat] [--errors N] [--mixed N]\n"
+     "        [--dump FILE]\n"
+     "        language identification against \"lang\"; ends with `langid n=N accuracy=A docs_per_s=R`"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: cxflow-eval KIND ... [-c FILE] [-o key=value]...\n\nkinds:\n");
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) fprintf(out, "  %s\n", cmds[i].usage);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const ev_cmd *cmd = NULL;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+        if (!strcmp(argv[1], cmds[i].name)) cmd = &cmds[i];
+    if (!cmd) {
+        fprintf(stderr, "cxflow-eval: unknown kind '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    ev_args a = {0};
+    const char *conf_path = NULL;
+    const char *over[64];
+    int nover = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *s = argv[i];
+        int more = i + 1 < argc;
+        if (!strcmp(s, "-c") && more) conf_path = argv[++i];
+        else if (!strcmp(s, "-o") && more && nover < 64) over[nover++] = argv[++i];
+        else if (!strcmp(s, "--lexicons") && more) a.lexicons = argv[++i];
+        else if (!strcmp(s, "--method") && more) a.method = argv[++i];
+        else if (!strcmp(s, "--errors") && more) a.errors = atoi(argv[++i]);
+        else if (!strcmp(s, "--dump") && more) a.dump = argv[++i];
+        else if (!strcmp(s, "--mixed") && more) a.mixed = atoi(argv[++i]);
+        else if (s[0] != '-' && !a.file) a.file = s;
+        else {
+            fprintf(stderr, "cxflow-eval: unexpected argument '%s'\n", s);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!a.file) {
+        fprintf(stderr, "cxflow-eval: %s needs an input file\n", cmd->name);
+        return 2;
+    }
+    char err[512];
+    a.conf = cx_conf_load(conf_path, err, sizeof err);
+    if (!a.conf) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < nover; i++) {
+        char kv[1024];
+        snprintf(kv, sizeof kv, "%s", over[i]);
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            fprintf(stderr, "cxflow-eval: -o %s: expected key=value\n", over[i]);
+            cx_conf_destroy(&a.conf);
+            return 2;
+        }
+        *eq = '\0';
+        if (cx_conf_set(a.conf, kv, eq + 1, err, sizeof err) < 0) {
+            fprintf(stderr, "cxflow-eval: %s\n", err);
+            cx_conf_destroy(&a.conf);
+            return 2;
+        }
+    }
+    int rc = cmd->run(&a);
+    cx_conf_destroy(&a.conf);
+    return rc;
+}
