@@ -60,23 +60,23 @@ static int pass_one(const char *name, const char *value, int line, void *arg) {
 
 rd_kafka_conf_t *cx_kafka_conf(const cx_conf *c, int wait_ms, const char *const *defaults, char *err,
                                size_t errlen) {
-    char boot[1024];
-    if (cx_kafka_bootstrap(c, boot, sizeof boot, wait_ms, err, errlen) < 0) return NULL;
     rd_kafka_conf_t *kc = rd_kafka_conf_new();
-    if (cx_kafka_set(kc, "bootstrap.servers", boot, err, errlen) < 0 ||
-        cx_kafka_set(kc, "client.id", "cxflow", err, errlen) < 0) {
-        rd_kafka_conf_destroy(kc);
-        return NULL;
-    }
+    if (cx_kafka_set(kc, "client.id", "cxflow", err, errlen) < 0) goto fail;
     for (size_t i = 0; defaults && defaults[i]; i += 2)
-        if (cx_kafka_set(kc, defaults[i], defaults[i + 1], err, errlen) < 0) {
-            rd_kafka_conf_destroy(kc);
-            return NULL;
-        }
+        if (cx_kafka_set(kc, defaults[i], defaults[i + 1], err, errlen) < 0) goto fail;
+    /* pass-through keys first: a bad one is reported with file:line at once,
+     * not after waiting for a broker */
     pass_arg a = {kc, c, err, errlen};
-    if (cx_conf_each(c, "kafka.", pass_one, &a) != 0) {
-        rd_kafka_conf_destroy(kc);
-        return NULL;
-    }
+    if (cx_conf_each(c, "kafka.", pass_one, &a) != 0) goto fail;
+    char boot[1024];
+    size_t bl = sizeof boot;
+    if (rd_kafka_conf_get(kc, "bootstrap.servers", boot, &bl) == RD_KAFKA_CONF_OK && boot[0])
+        return kc; /* kafka.bootstrap.servers given explicitly: it wins over kafka.brokers */
+    if (cx_kafka_bootstrap(c, boot, sizeof boot, wait_ms, err, errlen) < 0 ||
+        cx_kafka_set(kc, "bootstrap.servers", boot, err, errlen) < 0)
+        goto fail;
     return kc;
+fail:
+    rd_kafka_conf_destroy(kc);
+    return NULL;
 }

@@ -3,6 +3,7 @@
 #include "cx_alloc.h"
 #include "cx_conf.h"
 #include "cx_env.h"
+#include "cx_kafka.h"
 #include "cx_test.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,31 @@ static void test_conf_template_roundtrip(void) {
     if (!c) { fprintf(stderr, "%s\n", err); return; }
     for (size_t i = 0; i < cx_conf_nkeys; i++)
         CX_CHECK_STR(cx_conf_str(c, cx_conf_keys[i].name), cx_conf_keys[i].def);
+    cx_conf_destroy(&c);
+}
+
+/* Pass-through kafka.* keys are checked before anything waits for a broker,
+ * and an explicit kafka.bootstrap.servers wins over kafka.brokers. */
+static void test_kafka_conf(void) {
+    char err[512] = "";
+    cx_conf *c = load_text("run.dir = nowhere\nkafka.security.protocol = BOGUS\n", err, sizeof err);
+    CX_CHECK(c != NULL);
+    rd_kafka_conf_t *kc = cx_kafka_conf(c, 0, NULL, err, sizeof err);
+    CX_CHECK(kc == NULL && strstr(err, "p.conf:2: kafka.security.protocol"));
+    cx_conf_destroy(&c);
+    c = load_text("run.dir = nowhere\n", err, sizeof err);
+    kc = cx_kafka_conf(c, 0, NULL, err, sizeof err);
+    CX_CHECK(kc == NULL && strstr(err, "embedded broker is not running"));
+    cx_conf_destroy(&c);
+    c = load_text("run.dir = nowhere\nkafka.bootstrap.servers = 10.1.2.3:9092\n", err, sizeof err);
+    kc = cx_kafka_conf(c, 0, NULL, err, sizeof err);
+    CX_CHECK(kc != NULL);
+    if (kc) {
+        char v[128];
+        size_t n = sizeof v;
+        CX_CHECK(rd_kafka_conf_get(kc, "bootstrap.servers", v, &n) == RD_KAFKA_CONF_OK && !strcmp(v, "10.1.2.3:9092"));
+        rd_kafka_conf_destroy(kc);
+    }
     cx_conf_destroy(&c);
 }
 
@@ -289,6 +315,7 @@ int main(void) {
     CX_RUN(test_conf_passthrough);
     CX_RUN(test_conf_errors);
     CX_RUN(test_conf_template_roundtrip);
+    CX_RUN(test_kafka_conf);
     CX_RUN(test_env_roundtrip);
     CX_RUN(test_env_hostile);
     CX_RUN(test_event_and_ack);
