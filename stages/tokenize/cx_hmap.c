@@ -31,8 +31,24 @@ uint32_t cx_hmap_hash(const char *s, size_t n) {
         n -= 8;
     }
     if (n) {
+        /* the last 1-7 bytes as a little-endian number, zero-extended (the
+         * value of memcpy(&k, s, n) into a zeroed k on a little-endian
+         * machine), built from fixed-size loads: a memcpy of variable
+         * length is a library call */
         uint64_t k = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (n >= 4) {
+            uint32_t lo, hi;   /* overlapping when n < 8: the shared bytes land on the same positions */
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            k = (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
+        } else {
+            k = (uint64_t)(uint8_t)s[0] | ((uint64_t)(uint8_t)s[n / 2] << (8 * (n / 2))) |
+                ((uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1)));
+        }
+#else
         memcpy(&k, s, n);
+#endif
         h ^= k * 0xBF58476D1CE4E5B9ull;
     }
     h ^= h >> 31;

@@ -270,7 +270,10 @@ static struct sb_stemmer *get_stemmer(cx_text *t, const char *lang) {
 static const char *light_stem(const cx_lexlang *lx, const char *norm, int32_t len, int32_t *slen) {
     for (int i = 0; i < lx->nstemsuf; i++) {
         const cx_stemsuf *f = &lx->stemsuf[i];
-        if (f->len >= len || memcmp(norm + len - f->len, f->s, (size_t)f->len)) continue;
+        /* the last byte first: it rules out most suffixes without memcmp */
+        if (f->len >= len || (f->len > 0 && norm[len - 1] != f->s[f->len - 1]) ||
+            memcmp(norm + len - f->len, f->s, (size_t)f->len))
+            continue;
         int32_t r = len - f->len, cps = 0;
         if (r >= 3 && !memcmp(norm + r - 3, "\xe2\x80\x8c", 3)) r -= 3;
         for (int32_t k = 0; k < r; k++) cps += ((uint8_t)norm[k] & 0xC0) != 0x80;
@@ -484,28 +487,33 @@ static int32_t collapse_encode(const UChar *s, int32_t n, int stretch_min, char 
  * Returns the length of out (0: nothing left). */
 static int32_t norm_word(cx_text *t, const lctx *lc, const UChar *s, int32_t n, char *out, char *out1,
                          int32_t *len1, int *stretched) {
-    int ascii = 1;
-    for (int32_t i = 0; i < n; i++)
-        if (s[i] >= 0x80 || (s[i] == 'I' && lc->turkish)) { ascii = 0; break; }
-    if (ascii) {
-        /* lower-case byte by byte; words without a stretch (nearly all)
-         * take the first loop only */
-        int32_t o = 0, o1 = 0;
-        *stretched = 0;
-        if (n >= CX_TEXT_MAX_WORD) n = CX_TEXT_MAX_WORD - 1;
+    /* ASCII path (not for a Turkic capital I): lower-case byte by byte,
+     * testing for ASCII in the same pass; a word without a stretch (nearly
+     * all) takes that first loop only.  A non-ASCII unit, even past the
+     * cut at CX_TEXT_MAX_WORD or after a stretch, sends the whole word to
+     * the Unicode path below (what is in out by then is overwritten). */
+    {
+        int32_t o = 0, o1 = 0, m = 0;
+        int32_t cut = n >= CX_TEXT_MAX_WORD ? CX_TEXT_MAX_WORD - 1 : n;
         int run = 1;
-        for (int32_t i = 0; i < n; i++) {
-            char c = (char)s[i];
+        for (; m < cut; m++) {
+            UChar u = s[m];
+            if (u >= 0x80 || (u == 'I' && lc->turkish)) goto unicode;
+            char c = (char)u;
             c = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c == '`' ? '\'' : c;
             run = (o && out[o - 1] == c && c >= 'a' && c <= 'z') ? run + 1 : 1;
             if (run >= lc->stretch_min) break;
             out[o++] = c;
         }
+        for (int32_t k = m; k < n; k++)   /* the rest: a stretch or past the cut */
+            if (s[k] >= 0x80 || (s[k] == 'I' && lc->turkish)) goto unicode;
+        *stretched = 0;
         if (run < lc->stretch_min) {
             out[o] = '\0';
             *len1 = 0;
             return o;
         }
+        n = cut;
         o = 0;
         for (int32_t i = 0; i < n;) {
             char c = (char)s[i];
@@ -528,6 +536,7 @@ static int32_t norm_word(cx_text *t, const lctx *lc, const UChar *s, int32_t n, 
         *len1 = o1;
         return o;
     }
+unicode:;
     /* NFKC: skipped when the whole text already passed the quick check
      * (the common case), since a word cut at an ICU word boundary of an
      * NFKC text is itself NFKC. */
@@ -624,11 +633,14 @@ static int decode(cx_text *t, an_state *a) {
     while (i < blen) {
         uint8_t b = s[i];
         if (b < 0x80) {
-            off[n] = i++;
-            u[n++] = b;
-            int k = ascii_sb[b];
-            if (k == 1) seen_term = 1;
-            else if (!k) need |= seen_term;
+            /* a run of ASCII in a tight, branch-free loop */
+            do {
+                int k = ascii_sb[b];
+                need |= (k == 0) & seen_term;
+                seen_term |= (k == 1);
+                off[n] = i++;
+                u[n++] = b;
+            } while (i < blen && (b = s[i]) < 0x80);
             continue;
         }
         int32_t start = i;
@@ -759,6 +771,17 @@ static const struct { const char *pat, *norm; } emoticons[] = {
     {"x(", "x("}, {"d:", "d:"}, {"^^", "^^"},
 };
 
+#define N_EMOTICONS (sizeof emoticons / sizeof emoticons[0])
+
+/* First character of each pattern, in table order, so that scan_emoticon
+ * can jump to the candidates with memchr instead of testing every pattern.
+ * Built once (emo_build, from cx_text_new). */
+static char emo_first[N_EMOTICONS];
+static once_flag emo_once = ONCE_FLAG_INIT;
+static void emo_build(void) {
+    for (size_t k = 0; k < N_EMOTICONS; k++) emo_first[k] = emoticons[k].pat[0];
+}
+
 static UChar lower_ascii(UChar c) { return (c >= 'A' && c <= 'Z') ? (UChar)(c + 32) : c; }
 
 /* Emoticon at i: its end (a repeated mouth as in ":)))", "xDD" or "<33" is
@@ -770,9 +793,12 @@ static UChar lower_ascii(UChar c) { return (c >= 'A' && c <= 'Z') ? (UChar)(c + 
 static int32_t scan_emoticon(const UChar *u, int32_t i, int32_t n, const char **norm, int *stretched) {
     UChar c = lower_ascii(u[i]);
     UChar prev = i > 0 ? u[i - 1] : ' ';
-    for (size_t k = 0; k < sizeof emoticons / sizeof emoticons[0]; k++) {
+    if (c >= 0x80 || c == 0) return -1;   /* no pattern starts with either */
+    for (size_t k = 0; k < N_EMOTICONS; k++) {
+        const char *hit = memchr(emo_first + k, (int)c, N_EMOTICONS - k);
+        if (!hit) break;
+        k = (size_t)(hit - emo_first);
         const char *p = emoticons[k].pat;
-        if ((UChar)p[0] != c) continue;
         size_t L = strlen(p);
         int32_t j = i;
         size_t m = 0;
@@ -816,6 +842,15 @@ static int32_t scan_placeholder(const cx_text *t, const UChar *u, int32_t i, int
     return cx_pii_is_placeholder(t->pii, name, (size_t)k) ? j + 1 : -1;
 }
 
+/* Can c follow a letter that starts an emoticon (span_start 5)?  One of
+ * "dDpP(_:" (a switch rather than strchr: this runs for many letters). */
+static int emo_second(UChar c) {
+    switch (c) {
+    case 'd': case 'D': case 'p': case 'P': case '(': case '_': case ':': return 1;
+    default: return 0;
+    }
+}
+
 /* Find URL, e-mail, mention, hashtag and emoticon spans in text order,
  * before ICU (which would split them).  0 / -1 (out of memory). */
 static int prescan(cx_text *t, const UChar *u, int32_t n) {
@@ -824,7 +859,7 @@ static int prescan(cx_text *t, const UChar *u, int32_t n) {
     for (int32_t i = 0; i < n;) {
         UChar c = u[i];
         if (c >= 0x80 || !span_start[c]) { i++; continue; }
-        if (span_start[c] == 5 && !(i + 1 < n && u[i + 1] < 0x80 && strchr("dDpP(_:", (char)u[i + 1]) && u[i + 1])) {
+        if (span_start[c] == 5 && !(i + 1 < n && emo_second(u[i + 1]))) {
             i++;
             continue;
         }
@@ -1017,13 +1052,22 @@ static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UCha
         if (sv) flags |= (uint32_t)*sv & CX_LX_RULE_MASK;
     }
     if (lx) {
+        /* the first (last) byte is compared inline before memcmp: most
+         * words share it with none of the language's affixes */
         for (int i = 0; i < lx->nprefix; i++) {
             const cx_affix *f = &lx->prefixes[i];
-            if (len > f->len && !memcmp(norm, f->s, (size_t)f->len)) { flags |= CX_TF_NEGATED_FORM; break; }
+            if (len > f->len && (f->len == 0 || norm[0] == f->s[0]) && !memcmp(norm, f->s, (size_t)f->len)) {
+                flags |= CX_TF_NEGATED_FORM;
+                break;
+            }
         }
         for (int i = 0; i < lx->nsuffix; i++) {
             const cx_affix *f = &lx->suffixes[i];
-            if (len > f->len && !memcmp(norm + len - f->len, f->s, (size_t)f->len)) { flags |= CX_TF_NEGATED_FORM; break; }
+            if (len > f->len && (f->len == 0 || norm[len - 1] == f->s[f->len - 1]) &&
+                !memcmp(norm + len - f->len, f->s, (size_t)f->len)) {
+                flags |= CX_TF_NEGATED_FORM;
+                break;
+            }
         }
     }
     if (lc->english && en_negation(norm, len)) flags |= CX_TF_NEGATOR;
@@ -1041,16 +1085,28 @@ static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UCha
 /* Does the UTF-16 text s[0..n) spell the (already normal) UTF-8 word w?
  * Arabic yeh and alef maksura count as Persian yeh. */
 static int fa_is(const UChar *s, int32_t n, const char *w) {
-    UChar buf[8];
-    int32_t wl = 0;
-    UErrorCode st = U_ZERO_ERROR;
-    u_strFromUTF8(buf, 8, &wl, w, -1, &st);
-    if (U_FAILURE(st) || wl != n) return 0;
-    for (int32_t i = 0; i < n; i++) {
-        UChar c = (s[i] == 0x064A || s[i] == 0x0649) ? 0x06CC : s[i];
-        if (c != buf[i]) return 0;
+    /* w is decoded on the fly (it used to be converted with u_strFromUTF8
+     * on every test); like that conversion into an 8-unit buffer, a w of
+     * more than 8 UTF-16 units or with invalid UTF-8 never matches. */
+    int32_t wlen = (int32_t)strlen(w), j = 0, i = 0;
+    while (j < wlen) {
+        UChar32 c;
+        U8_NEXT(w, j, wlen, c);
+        if (c < 0) return 0;
+        UChar unit[2] = {(UChar)c, 0};
+        int nu = 1;
+        if (c > 0xFFFF) {
+            unit[0] = U16_LEAD(c);
+            unit[1] = U16_TRAIL(c);
+            nu = 2;
+        }
+        for (int k = 0; k < nu; k++, i++) {
+            if (i >= n) return 0;
+            UChar x = (s[i] == 0x064A || s[i] == 0x0649) ? 0x06CC : s[i];
+            if (x != unit[k]) return 0;
+        }
     }
-    return 1;
+    return i == n && i <= 8;
 }
 
 /* Persian affixes typed as separate words: a standalone «می» / «نمی» is
@@ -1674,6 +1730,7 @@ cx_text *cx_text_new(const cx_text_opts *opts, char *err, size_t errlen) {
     lang_canon(opts->default_lang ? opts->default_lang : "und", t->default_lang);
     if (!(t->lexdir = cx_strdup(opts->lexicon_dir))) goto oom;
     call_once(&cprop_once, cprop_build);
+    call_once(&emo_once, emo_build);
     if (!(t->toks = cx_malloc(CX_TEXT_MAX_TOKENS * sizeof *t->toks))) goto oom;
     if (!(t->stemc = cx_calloc(STEMC_SLOTS, sizeof *t->stemc))) goto oom;
     UErrorCode st = U_ZERO_ERROR;
