@@ -74,6 +74,50 @@ static const lid_builtin builtins[] = {
     {"ca", "el la els les i és no que de en un una molt però per amb em va"},
     {"ru", "и в не на я что с это он как но очень мне у был уже"},
     {"uk", "і в не на я що з це він як але дуже мені у був вже"},
+    /* Distinctive words of close pairs (no/da, ms/id, uk/ru, en): spelling
+     * and vocabulary that differ between the twins, including the common
+     * words of software and support messages.  Written for cxflow. */
+    {"no", "hva noe noen mye etter nå ut uten feil bruk bruker brukes kjør kjøre kjører lag legge vindu "
+           "vinduer bli blir ble gjør gjøre opp enn finnes lese les ukjent annen annet kjent slik mellom "
+           "tilkobling tilgang gjeldende nåværende innstillinger inn inndata utdata lagre søk åpne åpen "
+           "lukk hjelp melding feilet skjerm klarte støttet tjeneren tjener mangler"},
+    {"da", "hvad noget nogle meget efter nu ud uden fejl brug bruger bruges kør køre kører lav lægge vindue "
+           "vinduer bliver blive blev gør gøre findes læse læs ukendt anden andet kendt sådan mellem "
+           "forbindelse adgang gældende nuværende indstillinger ind inddata uddata gemme søg åbne åben "
+           "luk hjælp meddelelse skærm mislykkedes understøttet understøttes"},
+    {"ms", "tidak tak boleh sahaja awak sila cuba percuma fail muat turun laluan tetapan ralat padam "
+           "tetingkap disokong ditemui daripada semasa hendak guna pautan bilangan kekunci pelayan mengufuk "
+           "menegak lajur skrin imej butang rangkaian selepas mesti mestilah ialah iaitu sebarang baharu "
+           "semula paparan papar memaparkan dialih kini ia sampai hingga perisian peranti "
+           "akaun emel mesej lalai piawai automatik maklumat nombor kolum kandungan mengandungi benarkan "
+           "pengurus ingatan penimbal kelihatan mencukupi medan jidar fizikal persediaan terjana samada mahu "
+           "tiada tajuk saiz enjin dihantar hantar rosak dibenarkan milisaat perenggan dieksport eksport aksara "
+           "ungkapan rujukan pengesahan kebenaran carian"},
+    {"id", "tidak bisa silakan coba unduh hapus galat kesalahan pengaturan setelan sandi jendela didukung "
+           "ditemukan tautan layar tombol jaringan koneksi setelah sesudah yaitu kolom tampilan tampilkan "
+           "menampilkan berkas nggak gak enggak aja banget udah gratis mulai ulang perlu bila informasi "
+           "memiliki berisi konten izinkan pengelola terlihat nomor fisik persiapan perangkat akun "
+           "surel pesan otomatis standar bawaan baku kustom kueri lunak mau judul ukuran dikirim kirim rusak "
+           "elemen paragraf diekspor ekspor tak setel bilah karakter ekspresi referensi otentikasi izin spasi "
+           "pencarian perkakas"},
+    {"uk", "та або цей ця ще буде можна треба зараз тому коли якщо його вона вони ми ви вдалося зберегти "
+           "видалити показати файлу помилка помилки повідомлення користувача користувач розмір даних дані "
+           "було бути чи налаштування неможливо неправильний програми каталогу запустити"},
+    {"ru", "или если когда его она они мы вы быть было будет можно нельзя ошибка ошибки файла сообщение "
+           "пользователя пользователь размер данных данные удалось сохранить удалить показать невозможно "
+           "неверный программы каталога запустить ещё"},
+    {"en", "unable failed invalid reading writing unknown specified supported allowed enabled disabled "
+           "value window directory using show create delete open save whether should must file bad new found "
+           "missing closed connection denied unexpected skipped expects arguments remove values number creating "
+           "already exist exists does"},
+    {"fr", "fichier fichiers répertoire inconnu inconnue valable supprimer manquant manquante trop sans "
+           "aucun aucune erreur ligne lignes chaîne caractères où peut être"},
+    {"it", "errore sconosciuto sconosciuta impossibile cartella utente valido valida questa nessun nessuna "
+           "delle degli dei sul impostazioni"},
+    {"es", "archivo archivos desconocido desconocida carpeta usuario esta este ningún ninguna configuración "
+           "puede"},
+    {"pt", "arquivo arquivos ficheiro desconhecido desconhecida pasta usuário utilizador erro nenhum nenhuma "
+           "configuração pode"},
 };
 
 typedef struct lid_lang {
@@ -122,6 +166,9 @@ typedef struct lid_group {
     char extra[4][4];               /* stop words and cues only */
     lid_cdef cand[LID_GROUP_CANDS]; /* codes, extra, then the stop-word languages of the script */
     int ncand, ifa, iur;            /* ifa / iur: candidates fa and ur, or -1 */
+    signed char twin[LID_GROUP_CANDS];      /* candidate index of the twin, or -1 */
+    signed char twin_pair[LID_GROUP_CANDS]; /* its lid_twins pair */
+    signed char twin_sign[LID_GROUP_CANDS]; /* +1 / -1: sign of the pair's evidence */
 } lid_group;
 
 struct cx_langid {
@@ -352,6 +399,27 @@ static void lid_cand_def(const cx_langid *l, lid_group *g, const char *code, int
 
 /* The candidates of group g: its libexttextcat languages, its extra codes
  * and every stop-word language written in its script. */
+/* Close pairs ("twins") whose libexttextcat profiles hardly differ; the
+ * per-word spelling evidence of each pair (lid_scan.twin_ev) is + for the
+ * first, - for the second. */
+static const char *const lid_twins[][2] = {{"no", "da"}, {"ms", "id"}, {"uk", "ru"}, {"es", "pt"}};
+#define LID_NTWINS (int)(sizeof lid_twins / sizeof lid_twins[0])
+
+/* Candidate index of candidate i's twin in group g (or -1); *pair and
+ * *sign receive the pair and the sign of its evidence for i. */
+static int lid_twin_of(const lid_group *g, int i, int *pair, int *sign) {
+    for (int t = 0; t < LID_NTWINS; t++)
+        for (int a = 0; a < 2; a++)
+            if (!strcmp(g->cand[i].code, lid_twins[t][a]))
+                for (int j = 0; j < g->ncand; j++)
+                    if (j != i && !strcmp(g->cand[j].code, lid_twins[t][1 - a])) {
+                        *pair = t;
+                        *sign = a ? -1 : 1;
+                        return j;
+                    }
+    return -1;
+}
+
 static void lid_group_cands(const cx_langid *l, lid_group *g) {
     g->ncand = 0;
     g->ifa = g->iur = -1;
@@ -359,6 +427,12 @@ static void lid_group_cands(const cx_langid *l, lid_group *g) {
     for (int i = 0; i < g->nextra; i++) lid_cand_def(l, g, g->extra[i], -1);
     for (int i = 0; i < l->nlangs; i++)
         if (l->langs[i].script == g->script) lid_cand_def(l, g, l->langs[i].code, -1);
+    for (int i = 0; i < g->ncand; i++) {
+        int pair = 0, sign = 0;
+        g->twin[i] = (signed char)lid_twin_of(g, i, &pair, &sign);
+        g->twin_pair[i] = (signed char)pair;
+        g->twin_sign[i] = (signed char)sign;
+    }
 }
 
 /* Fill the candidate groups from group_defs and, unless only stop words
@@ -427,6 +501,7 @@ typedef struct lid_scan {
     int words, al_words;
     int hashtags;                 /* words of hashtags count (not for CX_LANGID_STOPWORDS) */
     int words_done;               /* lid_words ran */
+    float twin_ev[4];             /* spelling evidence per lid_twins pair: no/da ms/id uk/ru es/pt */
 } lid_scan;
 
 /* Letter cues: bump the languages a code point points at. */
@@ -477,6 +552,69 @@ static void lid_cue(lid_scan *s, UChar32 c) {
     }
 }
 
+static int lid_ends(const char *w, size_t n, const char *suf) {
+    size_t k = strlen(suf);
+    return n >= k + 2 && !memcmp(w + n - k, suf, k);
+}
+
+/* Spelling that tells Bokmål from Danish in any word: -sjon / -tion,
+ * kj- skj- gj- (Danish k- sk- g-), -het / -hed, -ert / -eret, øy / øj,
+ * ei / ej, -ig / -igt, ut- opp- / ud- op-, æ.  +1 Bokmål, -1 Danish. */
+static float lid_nb_da(const char *w, size_t n) {
+    float v = 0;
+    if (memmem(w, n, "sjon", 4)) v += 1;
+    if (!memcmp(w, "kj", 2) || !memcmp(w, "gj", 2) || (n >= 5 && !memcmp(w, "skj", 3))) v += 1;
+    if (lid_ends(w, n, "het")) v += 1;
+    if (lid_ends(w, n, "hed")) v -= 1;
+    if (lid_ends(w, n, "eret")) v -= 1;
+    else if (lid_ends(w, n, "ert")) v += 1;
+    if (memmem(w, n, "\xC3\xB8y", 3)) v += 1;          /* øy */
+    if (memmem(w, n, "\xC3\xB8j", 3)) v -= 1;          /* øj */
+    if (memmem(w, n, "ei", 2)) v += .5f;
+    if (memmem(w, n, "ej", 2)) v -= .5f;
+    if (lid_ends(w, n, "igt")) v -= 1;
+    if (!memcmp(w, "ut", 2) || !memcmp(w, "opp", 3)) v += 1;     /* ut-, opp- (Danish ud-, op-) */
+    if (!memcmp(w, "ud", 2) || (w[0] == 'o' && w[1] == 'p' && strchr("dlrsh", w[2]))) v -= 1;
+    if (memmem(w, n, "\xC3\xA6", 2)) v -= .5f;                 /* æ: frequent in Danish only */
+    return v;
+}
+
+/* The same for Ukrainian (+) and Russian (-): infinitives -ти / -ть,
+ * nouns -ння / -ние -ния. */
+static float lid_uk_ru(const char *w, size_t n) {
+    float v = 0;
+    if (lid_ends(w, n, "ти")) v += 1;
+    if (lid_ends(w, n, "ть")) v -= .5f;
+    if (lid_ends(w, n, "ння")) v += 1;
+    if (lid_ends(w, n, "ние") || lid_ends(w, n, "ния")) v -= 1;
+    return v;
+}
+
+/* The same for Spanish (+) and Portuguese (-): -ción / -ção, ll / lh nh,
+ * -ble / -vel, word-final -m (Portuguese um em sem bem, Spanish -n). */
+static float lid_es_pt(const char *w, size_t n) {
+    float v = 0;
+    if (memmem(w, n, "ci\xC3\xB3n", 5)) v += 1;             /* ción */
+    if (memmem(w, n, "ll", 2)) v += .5f;
+    if (memmem(w, n, "lh", 2) || memmem(w, n, "nh", 2)) v -= .5f;
+    if (lid_ends(w, n, "ble")) v += .5f;
+    if (lid_ends(w, n, "vel")) v -= .5f;
+    if (w[n - 1] == 'm') v -= .5f;
+    return v;
+}
+
+/* The same for Malay (+) and Indonesian (-): -iti / -itas, nyah-. */
+static float lid_ms_id(const char *w, size_t n) {
+    float v = 0;
+    if (lid_ends(w, n, "iti")) v += 1;
+    if (lid_ends(w, n, "itas")) v -= 1;
+    if (n >= 7 && !memcmp(w, "nyah", 4)) v += 1;
+    return v;
+}
+
+/* Letter-cue points of one word spelt the Bokmål way (-sjon kj- gj- øy). */
+#define NB_SPELL 1.0f
+
 /* Finish the current word: look it up in the stop-word table. */
 static void lid_word_end(const cx_langid *l, lid_scan *s, char *w, int *wlen, int *wcp, int *al, int *overflow) {
     int n = *wlen;
@@ -484,6 +622,19 @@ static void lid_word_end(const cx_langid *l, lid_scan *s, char *w, int *wlen, in
     if (n > 0 && !*overflow) {
         s->words++;
         if (*al && *wcp >= 4) s->al_words++;
+        /* spelling of close pairs: Latin words (ASCII or Latin-1 first
+         * letter) and Cyrillic ones only */
+        const unsigned char c0 = (unsigned char)w[0];
+        if (n >= 4 && (c0 < 0x80 || c0 == 0xC3)) {
+            s->twin_ev[0] += lid_nb_da(w, (size_t)n);
+            if (memmem(w, (size_t)n, "sjon", 4) || !memcmp(w, "kj", 2) || !memcmp(w, "gj", 2) ||
+                memmem(w, (size_t)n, "\xC3\xB8y", 3))
+                s->cue[Q_NO] += NB_SPELL;   /* Bokmål spelling, rare in Swedish and Danish */
+            s->twin_ev[1] += lid_ms_id(w, (size_t)n);
+            s->twin_ev[3] += lid_es_pt(w, (size_t)n);
+        } else if (n >= 4 && (c0 == 0xD0 || c0 == 0xD1)) {
+            s->twin_ev[2] += lid_uk_ru(w, (size_t)n);
+        }
         const uint64_t *m = cx_hmap_get(l->words, w, (size_t)n);
         float wt = m ? 1.0f / (float)__builtin_popcountll(*m) : 0;
         for (uint64_t mask = m ? *m : 0; mask; mask &= mask - 1) {
@@ -676,6 +827,11 @@ static int lid_textcat_text(const UChar *u, int32_t n, int script, char *out, in
     return o;
 }
 
+/* Weight of the n-gram vote between twins, relative to W_TEXTCAT. */
+#define TWIN_TC 0.3f
+/* Weight of one spelling cue between no and da (lid_nb_da). */
+#define TWIN_SPELL 1.0f
+
 /* Decision for a script shared by several languages (group g): stop words
  * and cues, and libexttextcat's ranking of the group's languages when the
  * stop words do not settle it (or alone, for CX_LANGID_TEXTCAT). */
@@ -734,8 +890,25 @@ static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_
     }
     b = sec = 0;
     bi = -1;
+    float tot[LID_GROUP_CANDS];
+    for (int i = 0; i < nc; i++) tot[i] = sw[i] + wtc * tc[i];
+    /* Twins (no/da, ms/id, uk/ru, es/pt): libexttextcat's profiles hardly
+     * separate them and its vote would drown their distinctive words.  The
+     * pair competes with the others on the better of its two n-gram votes;
+     * within the pair the stop words and the pair's spelling evidence
+     * decide, the n-gram vote weighing TWIN_TC only. */
+    for (int i = 0; ran && i < nc; i++) {
+        int j = g->twin[i];
+        if (j < 0) continue;
+        float tw = tc[i] > tc[j] ? tc[i] : tc[j];
+        float own = sw[i] + TWIN_TC * wtc * tc[i], other = sw[j] + TWIN_TC * wtc * tc[j];
+        own += TWIN_SPELL * (float)g->twin_sign[i] * s->twin_ev[(int)g->twin_pair[i]];
+        tot[i] = sw[i] + wtc * tw;
+        if (own < other || (own == other && i > j)) tot[i] = -1;   /* the twin carries the pair */
+        else if (sw[j] + wtc * tw > tot[i]) tot[i] = sw[j] + wtc * tw;
+    }
     for (int i = 0; i < nc; i++) {
-        float t = sw[i] + wtc * tc[i];
+        float t = tot[i];
         if (t > b) { sec = b; b = t; bi = i; }
         else if (t > sec) sec = t;
     }
