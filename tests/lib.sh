@@ -6,9 +6,11 @@ set -eu
 T=$(mktemp -d /tmp/cxflow-test.XXXXXX)
 CONF=$T/test.conf
 SUP=
+EXTRA_PIDS=   # other processes a test started (stopped by cleanup)
 fail() { echo "FAIL: $*" >&2; echo "--- logs in $T ---" >&2; for f in "$T"/run/*.log "$T"/supervisor.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 15 "$f" >&2; }; done; exit 1; }
 note() { echo "test: $*" >&2; }
 cleanup() {
+    for p in $EXTRA_PIDS; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
     if [ -n "$SUP" ]; then kill -TERM "$SUP" 2>/dev/null || true; wait "$SUP" 2>/dev/null || true; fi
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
@@ -70,6 +72,25 @@ sql() { sqlite3 -batch -noheader "$T/out/cxflow.db" "$1"; }
 produce() { "$BIN/cxflow-produce" -c "$CONF" --quiet "$@"; }
 
 wait_records() { "$BIN/cxflow-ctl" wait -c "$CONF" --records "$1" --timeout "${2:-120}" 2>/dev/null || fail "only $(sql 'SELECT count(*) FROM records') of $1 records reached the sink"; }
+
+# wait_stored N - until at least N records are in the sink (at most 120 s)
+wait_stored() {
+    i=0
+    while [ "$(sql 'SELECT count(*) FROM records' 2>/dev/null || echo 0)" -lt "$1" ]; do
+        i=$((i + 1)); sleep 0.1; [ $i -lt 1200 ] || fail "the pipeline did not get going"
+    done
+}
+
+# wait_committed N SECONDS - until the consumer group has committed N offsets
+# of the input topic in all (every message, valid or dead-lettered)
+wait_committed() {
+    i=0
+    while :; do
+        c=$("$BIN/kafka_probe" "$BOOT" committed feedback cxflow)
+        [ "${c%% *}" = "committed=$1" ] && return 0
+        i=$((i + 1)); sleep 0.2; [ $i -lt $(($2 * 5)) ] || fail "offsets not all committed: $c"
+    done
+}
 
 pid_of() { cat "$T/run/$1.pid"; }
 

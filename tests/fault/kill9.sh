@@ -14,10 +14,7 @@ start_pipeline
 note "producing $N records; will kill -9 $STAGE once a third is stored"
 produce --count "$N" --max-ahead 8000 "$ROOT/tests/data/pipeline/mixed.jsonl" &
 PROD=$!
-i=0
-while [ "$(sql 'SELECT count(*) FROM records' 2>/dev/null || echo 0)" -lt $((N / 3)) ]; do
-    i=$((i + 1)); sleep 0.1; [ $i -lt 1200 ] || fail "the pipeline did not get going"
-done
+wait_stored $((N / 3))
 victim=$(pid_of "$STAGE")
 stored=$(sql 'SELECT count(*) FROM records')
 kill -9 "$victim"
@@ -32,12 +29,7 @@ while :; do
 done
 wait_records "$N" 240
 check_exactly_once "$N"
-i=0
-while :; do
-    c=$("$BIN/kafka_probe" "$BOOT" committed feedback cxflow)
-    [ "${c%% *}" = "committed=$N" ] && break
-    i=$((i + 1)); sleep 0.2; [ $i -lt 100 ] || fail "offsets not all committed: $c"
-done
+wait_committed "$N" 20
 grep -q "$STAGE killed by signal 9" "$T/supervisor.log" || fail "the supervisor did not report the crash"
 stop_pipeline
 note "kill -9 $STAGE: $N records exactly once (resent by ingest: $(metric ingest records_resent_total), duplicates ignored by the sink: $(metric sink records_duplicate_total))"

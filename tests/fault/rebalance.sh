@@ -19,21 +19,15 @@ sed -e "s|$T/|$TB/|g" "$CONF" | grep -v '^kafka.brokers' >"$TB/test.conf"
 echo "kafka.brokers = $BOOT" >>"$TB/test.conf"
 produce --count "$N" --max-ahead 6000 "$ROOT/tests/data/pipeline/mixed.jsonl" &
 PROD=$!
-i=0
-while [ "$(sql 'SELECT count(*) FROM records' 2>/dev/null || echo 0)" -lt $((N / 3)) ]; do
-    i=$((i + 1)); sleep 0.1; [ $i -lt 1200 ] || fail "the pipeline did not get going"
-done
+wait_stored $((N / 3))
 "$BIN/cxflow-run" -c "$TB/test.conf" --no-broker >"$TB/supervisor.log" 2>&1 &
 SUPB=$!
+EXTRA_PIDS=$SUPB
 note "pipeline B joined the group with $(sql 'SELECT count(*) FROM records') records stored by A"
 wait $PROD || fail "producing failed"
-i=0
-while :; do
-    c=$("$BIN/kafka_probe" "$BOOT" committed feedback cxflow)
-    [ "${c%% *}" = "committed=$N" ] && break
-    i=$((i + 1)); sleep 0.25; [ $i -lt 600 ] || { kill $SUPB; fail "offsets not all committed: $c"; }
-done
+wait_committed "$N" 150
 kill -TERM $SUPB; wait $SUPB || true
+EXTRA_PIDS=
 stop_pipeline
 uniq=$(sqlite3 "$T/out/cxflow.db" "ATTACH '$TB/out/cxflow.db' AS b; SELECT count(*) FROM
       (SELECT partition, \"offset\" FROM records UNION SELECT partition, \"offset\" FROM b.records)")

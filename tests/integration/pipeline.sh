@@ -100,12 +100,7 @@ while :; do
 done
 
 # offsets: every message (valid or dead-lettered) was committed
-i=0
-while :; do
-    c=$("$BIN/kafka_probe" "$BOOT" committed feedback cxflow)
-    [ "${c%% *}" = "committed=47" ] && break
-    i=$((i + 1)); sleep 0.2; [ $i -lt 50 ] || fail "offsets not committed: $c"
-done
+wait_committed 47 10
 
 # a second delivery of the same 36 records: stored as new offsets (new Kafka
 # messages), while the first ones stay exactly once
