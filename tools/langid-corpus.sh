@@ -10,7 +10,7 @@
 # have catalogues, is `--firefox ur`.
 #
 # Every line of the output is one JSON object {"text", "lang", "src"}: a real
-# translated message of 20-300 characters in one of the 40 languages cxflow
+# translated message of 20-300 characters (--min-chars N: N-300) in one of the 40 languages cxflow
 # identifies, "src" the catalogue it came from.  Untranslated messages,
 # code-like strings, mostly-ASCII messages in non-Latin languages and labels
 # of fewer than 3 words are dropped; format directives (%s, %1$d, {name}),
@@ -24,15 +24,17 @@
 # MPL 2.0); they serve as evaluation data only and are not committed to the
 # repository (docs/LANGID.md).
 #
-# usage: tools/langid-corpus.sh [--per-lang N] [--locale-dir DIR] [--firefox L...] > FILE.jsonl
+# usage: tools/langid-corpus.sh [--per-lang N] [--min-chars N] [--locale-dir DIR] [--firefox L...] > FILE.jsonl
 set -eu
 
 PER=150
+MINCH=20
 LOCALEDIR=/usr/share/locale
 FIREFOX=""
 while [ $# -gt 0 ]; do
     case $1 in
         --per-lang) PER=$2; shift 2 ;;
+        --min-chars) MINCH=$2; shift 2 ;;
         --locale-dir) LOCALEDIR=$2; shift 2 ;;
         --firefox) shift; while [ $# -gt 0 ] && [ "${1#-}" = "$1" ]; do FIREFOX="$FIREFOX $1"; shift; done ;;
         -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -64,7 +66,7 @@ FILTER='    function unq(s) {   # the text of a "..." PO line
             t = s; nch = length(t) - gsub(/[\200-\277]/, "", t)
             t = s; nasc = gsub(/[!-~]/, "", t)                    # printable ASCII characters
             t = s; nwords = gsub(/ /, "", t) + 1
-            ok = nch >= 20 && nch <= 300 && s !~ /(--|=|\/usr|\.(c|h|conf|so)[ :]|\\|^[-+*]|:\/\/|http|@)/
+            ok = nch >= minch && nch <= 300 && s !~ /(--|=|\/usr|\.(c|h|conf|so)[ :]|\\|^[-+*]|:\/\/|http|@)/
             if (spaced && nwords < 3) ok = 0                        # labels, not sentences
             if (!latin && (nch - nasc) * 10 < 4 * (nch - (nwords - 1))) ok = 0   # mostly ASCII: untranslated terms
             if (ok) print s "\t" dom
@@ -98,6 +100,31 @@ LATIN="en de fr es it pt nl sv da no fi pl cs tr vi id ms sw tl"   # written in 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# Firefox's Fluent messages of one language pack, as PO text for the filter
+# ("key = value" lines; keys as msgid).  $1 language pack name, $2 work dir.
+ftl_po() {
+    mkdir -p "$2"
+    (cd "$2" && apt-get download "firefox-esr-l10n-$1" >/dev/null 2>&1) && dpkg-deb -x "$2"/*.deb "$2/x" || return 1
+    for xpi in "$2"/x/usr/lib/firefox-esr/browser/extensions/*.xpi; do
+        unzip -p "$xpi" '*.ftl' 2>/dev/null | LC_ALL=C awk '
+            /^[a-z0-9-]+ = ./ && !/[{}]/ {
+                v = $0; sub(/^[a-z0-9-]+ = /, "", v); gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v)
+                printf "msgid \"%s\"\nmsgstr \"%s\"\n\n", $1, v
+            }'
+    done
+}
+# Language packs fall back to English for messages not yet translated and
+# ship some of them as they are: messages identical in the British English
+# pack are left out.
+if [ -n "$FIREFOX" ]; then
+    if ftl_po en-gb "$tmp/ff-en" >"$tmp/ff-en.po"; then
+        LC_ALL=C awk -v dom=en -v minch=1 -v useid=0 -v latin=1 -v spaced=0 "$FILTER" <"$tmp/ff-en.po" | cut -f 1 >"$tmp/ff-en.txt"
+    else
+        echo "langid-corpus: could not fetch firefox-esr-l10n-en-gb (untranslated messages stay in)" >&2
+    fi
+fi
+touch "$tmp/ff-en.txt"
+
 for lang in $LANGS; do
     : >"$tmp/$lang"
     useid=0; [ "$lang" = en ] && useid=1
@@ -110,22 +137,15 @@ for lang in $LANGS; do
             dom=$(basename "$mo" .mo)
             case $dom in iso_*) continue ;; esac   # country and language names: labels, not sentences
             msgunfmt --no-wrap "$mo" 2>/dev/null |
-                LC_ALL=C awk -v dom="$dom" -v useid="$useid" -v latin="$latin" -v spaced="$spaced" "$FILTER" >>"$tmp/$lang" || true
+                LC_ALL=C awk -v dom="$dom" -v minch="$MINCH" -v useid="$useid" -v latin="$latin" -v spaced="$spaced" "$FILTER" >>"$tmp/$lang" || true
         done
     done
     case " $FIREFOX " in
         *" $lang "*)   # Firefox's Fluent messages ("key = value"), as PO text for the same filter
-            mkdir -p "$tmp/ff-$lang"
-            if (cd "$tmp/ff-$lang" && apt-get download "firefox-esr-l10n-$lang" >/dev/null 2>&1) &&
-               dpkg-deb -x "$tmp/ff-$lang"/*.deb "$tmp/ff-$lang/x"; then
-                for xpi in "$tmp/ff-$lang"/x/usr/lib/firefox-esr/browser/extensions/*.xpi; do
-                    unzip -p "$xpi" '*.ftl' 2>/dev/null | LC_ALL=C awk '
-                        /^[a-z0-9-]+ = ./ && !/[{}]/ {
-                            v = $0; sub(/^[a-z0-9-]+ = /, "", v); gsub(/\\/, "\\\\", v); gsub(/"/, "\\\"", v)
-                            printf "msgid \"%s\"\nmsgstr \"%s\"\n\n", $1, v
-                        }' | LC_ALL=C awk -v dom="firefox-esr-l10n-$lang" -v useid=0 -v latin="$latin" \
-                                          -v spaced="$spaced" "$FILTER" >>"$tmp/$lang" || true
-                done
+            if ftl_po "$lang" "$tmp/ff-$lang" >"$tmp/ff-$lang.po"; then
+                LC_ALL=C awk -v dom="firefox-esr-l10n-$lang" -v minch="$MINCH" -v useid=0 -v latin="$latin" \
+                             -v spaced="$spaced" "$FILTER" <"$tmp/ff-$lang.po" |
+                    LC_ALL=C awk -F '\t' 'NR == FNR { en[$0] = 1; next } !($1 in en)' "$tmp/ff-en.txt" - >>"$tmp/$lang" || true
             else
                 echo "langid-corpus: $lang: could not fetch firefox-esr-l10n-$lang" >&2
             fi ;;

@@ -1,10 +1,11 @@
 /* langid.c - script-first language identification: ICU scripts, stop words
- * and letter cues, and libexttextcat n-gram ranking restricted to the
- * languages of a shared script (see langid.h for the method, docs/LANGID.md
+ * and letter cues, then libexttextcat n-gram ranking and CLD2's vote
+ * restricted to the languages of a shared script (see langid.h for the method, docs/LANGID.md
  * for the measurements). */
 #include "langid.h"
 #include "cx_alloc.h"
 #include "cx_hmap.h"
+#include "cx_cld2.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -92,14 +93,29 @@ static const lid_builtin builtins[] = {
            "akaun emel mesej lalai piawai automatik maklumat nombor kolum kandungan mengandungi benarkan "
            "pengurus ingatan penimbal kelihatan mencukupi medan jidar fizikal persediaan terjana samada mahu "
            "tiada tajuk saiz enjin dihantar hantar rosak dibenarkan milisaat perenggan dieksport eksport aksara "
-           "ungkapan rujukan pengesahan kebenaran carian"},
+           "ungkapan rujukan pengesahan kebenaran carian "
+           /* everyday and customer words of Malaysia (Indonesian has others) */
+           "kereta kedai wang hantar dihantar tempahan perkhidmatan khidmat doktor polis teksi bas kaunter "
+           "syarikat kerajaan teruk faham fikir cadangan aduan pulangan barangan kualiti kuantiti telefon "
+           "tarikh minit semalam esok nak dah tengok cakap beritahu sikit kawan lelaki isteri bilik tandas "
+           "sejuk kakitangan pelayar pencetak dikehendaki mengikut kerana "
+           /* and of Malay software */
+           "senarai disenaraikan menyenaraikan semak menyemak gelintar menggelintar sokongan kedudukan "
+           "menerusi dilumpuhkan dibolehkan fon tersuai lungsur tetikus sempadan berjaya memadam dipadam "
+           "cipta mencipta dicipta sambungan"},
     {"id", "tidak bisa silakan coba unduh hapus galat kesalahan pengaturan setelan sandi jendela didukung "
            "ditemukan tautan layar tombol jaringan koneksi setelah sesudah yaitu kolom tampilan tampilkan "
            "menampilkan berkas nggak gak enggak aja banget udah gratis mulai ulang perlu bila informasi "
            "memiliki berisi konten izinkan pengelola terlihat nomor fisik persiapan perangkat akun "
            "surel pesan otomatis standar bawaan baku kustom kueri lunak mau judul ukuran dikirim kirim rusak "
            "elemen paragraf diekspor ekspor tak setel bilah karakter ekspresi referensi otentikasi izin spasi "
-           "pencarian perkakas"},
+           "pencarian perkakas "
+           /* everyday and customer words of Indonesia (Malay has others) */
+           "uang mobil toko saja pemesanan layanan dokter polisi taksi loket perusahaan pemerintah parah "
+           "gampang paham pikir saran keluhan pengaduan pengembalian kualitas kuantitas perbarui pembaruan "
+           "unggah telepon tanggal menit kemarin besok lihat bilang teman istri kamar dingin staf manajer "
+           "peramban karena kapan sih dong deh kok gimana gitu kayak ongkir lemot "
+           "posisi gulir ketik berhasil sukses menghapus dihapus dinonaktifkan"},
     {"uk", "та або цей ця ще буде можна треба зараз тому коли якщо його вона вони ми ви вдалося зберегти "
            "видалити показати файлу помилка помилки повідомлення користувача користувач розмір даних дані "
            "було бути чи налаштування неможливо неправильний програми каталогу запустити"},
@@ -755,6 +771,9 @@ static void lid_words(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n
  * when it saw TC_FULL_LEN bytes or more (proportionally less below: its
  * profiles of short texts are unreliable). */
 #define W_TEXTCAT 3.0f
+/* Weight of CLD2's vote (a language scoring all of the text gets this many
+ * points at TC_FULL_LEN bytes or more, proportionally less below). */
+#define W_CLD2 2.0f
 #define TC_FULL_LEN 60
 /* Stop-word evidence is decisive (libexttextcat is not asked) when the
  * leader has at least DEC_MIN points and leads by at least DEC_MARGIN. */
@@ -833,14 +852,15 @@ static int lid_textcat_text(const UChar *u, int32_t n, int script, char *out, in
 #define TWIN_SPELL 1.0f
 
 /* Decision for a script shared by several languages (group g): stop words
- * and cues, and libexttextcat's ranking of the group's languages when the
- * stop words do not settle it (or alone, for CX_LANGID_TEXTCAT). */
+ * and cues, and, when they do not settle it, libexttextcat's ranking of the
+ * group's languages and CLD2's answer (or one of them alone, for
+ * CX_LANGID_TEXTCAT and CX_LANGID_CLD2). */
 static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_group *g, const UChar *u,
                                      int32_t n, float share, int ngrams, float *cf) {
     float sw[LID_GROUP_CANDS] = {0}, tc[LID_GROUP_CANDS] = {0};
     const int nc = g->ncand;
     int method = l->method;
-    for (int i = 0; i < nc && method != CX_LANGID_TEXTCAT; i++) sw[i] = lid_sw_score(s, &g->cand[i]);
+    for (int i = 0; i < nc && method != CX_LANGID_TEXTCAT && method != CX_LANGID_CLD2; i++) sw[i] = lid_sw_score(s, &g->cand[i]);
     if (g->ifa >= 0 && g->iur >= 0 && sw[g->iur] > 0 && sw[g->iur] * 2 >= sw[g->ifa])
         sw[g->ifa] = 0;   /* Urdu shares the Persian letters */
     float b = 0, sec = 0;
@@ -849,17 +869,20 @@ static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_
         if (sw[i] > b) { sec = b; b = sw[i]; bi = i; }
         else if (sw[i] > sec) sec = sw[i];
     }
-    if (method == CX_LANGID_COMBINED && bi >= 0 && b >= DEC_MIN && b - sec >= DEC_MARGIN) {
+    if ((method == CX_LANGID_COMBINED || method == CX_LANGID_NOCLD2) && bi >= 0 && b >= DEC_MIN && b - sec >= DEC_MARGIN) {
         float m = (b - sec) / (b + 1.0f);
         *cf = share * (m > 0.5f ? 1.0f : 0.5f + m);
         return g->cand[bi].code;
     }
     int ran = 0;
     float wtc = 0;   /* weight of libexttextcat's vote: grows with the text it saw */
-    if (g->fp[0] && ngrams) {
-        char buf[LID_TEXTCAT_MAX + 8];
-        int len = lid_textcat_text(u, n, g->script, buf, LID_TEXTCAT_MAX);
-        void *fpu = len >= LID_TEXTCAT_MIN ? fp_Init(NULL) : NULL;
+    float wcl = 0, cl[LID_GROUP_CANDS] = {0};   /* CLD2's vote and its weight */
+    char buf[LID_TEXTCAT_MAX + 8];
+    int len = ngrams ? lid_textcat_text(u, n, g->script, buf, LID_TEXTCAT_MAX) : 0;
+    int use_tc = method == CX_LANGID_COMBINED || method == CX_LANGID_TEXTCAT || method == CX_LANGID_NOCLD2;
+    int use_cl = method == CX_LANGID_COMBINED || method == CX_LANGID_CLD2;
+    if (g->fp[0] && use_tc && len >= LID_TEXTCAT_MIN) {
+        void *fpu = fp_Init(NULL);
         if (fpu) {
             fp_SetProperty(fpu, TCPROP_UTF8AWARE, TC_TRUE);
             fp_SetProperty(fpu, TCPROP_MINIMUM_DOCUMENT_SIZE, LID_TEXTCAT_MIN);
@@ -888,24 +911,39 @@ static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_
         }
         if (fpu) fp_Done(fpu);
     }
+    if (use_cl && len >= LID_TEXTCAT_MIN) {
+        /* CLD2's top three, each voting with the share of the text it scored;
+         * a language outside the group's candidates votes for none. */
+        cx_cld2_result r;
+        if (cx_cld2_detect(buf, len, &r) == 0) {
+            for (int k = 0; k < 3; k++)
+                for (int i = 0; i < nc; i++)
+                    if (!strcmp(r.code[k], g->cand[i].code)) cl[i] += (float)r.percent[k] / 100.0f;
+            wcl = W_CLD2 * (len >= TC_FULL_LEN ? 1.0f : (float)len / (float)TC_FULL_LEN);
+            ran = 1;
+        }
+    }
     b = sec = 0;
     bi = -1;
     float tot[LID_GROUP_CANDS];
-    for (int i = 0; i < nc; i++) tot[i] = sw[i] + wtc * tc[i];
-    /* Twins (no/da, ms/id, uk/ru, es/pt): libexttextcat's profiles hardly
-     * separate them and its vote would drown their distinctive words.  The
-     * pair competes with the others on the better of its two n-gram votes;
-     * within the pair the stop words and the pair's spelling evidence
-     * decide, the n-gram vote weighing TWIN_TC only. */
+    for (int i = 0; i < nc; i++) tot[i] = sw[i] + wtc * tc[i] + wcl * cl[i];
+    /* Twins (no/da, ms/id, uk/ru, es/pt): neither libexttextcat's profiles
+     * nor CLD2 separate them well, and their votes would drown the pair's
+     * distinctive words.  The pair competes with the others on the better of
+     * its two n-gram votes plus both CLD2 shares (CLD2 splits the text
+     * between twins); within the pair the stop words and the pair's
+     * spelling evidence decide, the n-gram and CLD2 votes weighing TWIN_TC
+     * only. */
     for (int i = 0; ran && i < nc; i++) {
         int j = g->twin[i];
         if (j < 0) continue;
-        float tw = tc[i] > tc[j] ? tc[i] : tc[j];
-        float own = sw[i] + TWIN_TC * wtc * tc[i], other = sw[j] + TWIN_TC * wtc * tc[j];
+        float tw = wtc * (tc[i] > tc[j] ? tc[i] : tc[j]) + wcl * (cl[i] + cl[j]);
+        float own = sw[i] + TWIN_TC * (wtc * tc[i] + wcl * cl[i]);
+        float other = sw[j] + TWIN_TC * (wtc * tc[j] + wcl * cl[j]);
         own += TWIN_SPELL * (float)g->twin_sign[i] * s->twin_ev[(int)g->twin_pair[i]];
-        tot[i] = sw[i] + wtc * tw;
+        tot[i] = sw[i] + tw;
         if (own < other || (own == other && i > j)) tot[i] = -1;   /* the twin carries the pair */
-        else if (sw[j] + wtc * tw > tot[i]) tot[i] = sw[j] + wtc * tw;
+        else if (sw[j] + tw > tot[i]) tot[i] = sw[j] + tw;
     }
     for (int i = 0; i < nc; i++) {
         float t = tot[i];
@@ -936,7 +974,7 @@ static int lid_marked(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n
         if (s->sc_script[i] != USCRIPT_LATIN && s->sc_count[i] > altc) { altc = s->sc_count[i]; alt = s->sc_script[i]; }
     int altw = alt == USCRIPT_HAN ? 2 * altc : altc;
     if (alt < 0 || altc < 3 || altw * 4 < *domc) return 0;
-    if (l->method == CX_LANGID_TEXTCAT) goto marked;
+    if (l->method == CX_LANGID_TEXTCAT || l->method == CX_LANGID_CLD2) goto marked;
     lid_words(l, s, u, n);
     float b = 0, sec = 0;
     for (int i = 0; i < l->nlangs; i++) {
@@ -1000,7 +1038,7 @@ static const char *lid_detect(const cx_langid *l, const UChar *u, int32_t n, int
     if (l->method != CX_LANGID_STOPWORDS) {
         for (int gi = 0; gi < LID_NGROUPS; gi++) {
             if (l->groups[gi].script != dom) continue;
-            if (l->method == CX_LANGID_COMBINED) lid_words(l, &s, u, n);
+            if (l->method == CX_LANGID_COMBINED || l->method == CX_LANGID_NOCLD2) lid_words(l, &s, u, n);
             res = lid_decide_shared(l, &s, &l->groups[gi], u, n, share, ngrams, &cf);
             goto out;
         }
@@ -1075,11 +1113,12 @@ const char *cx_langid_detect(const cx_langid *l, const UChar *u, int32_t n, floa
 }
 
 const char *cx_langid_detect_quick(const cx_langid *l, const UChar *u, int32_t n, float *conf) {
-    return lid_detect(l, u, n, l->method == CX_LANGID_TEXTCAT, conf);
+    return lid_detect(l, u, n, l->method == CX_LANGID_TEXTCAT || l->method == CX_LANGID_CLD2, conf);
 }
 
 const char *cx_langid_method_name(cx_langid_method m) {
-    return m == CX_LANGID_STOPWORDS ? "stopwords" : m == CX_LANGID_TEXTCAT ? "textcat" : "combined";
+    return m == CX_LANGID_STOPWORDS ? "stopwords" : m == CX_LANGID_TEXTCAT ? "textcat" : m == CX_LANGID_CLD2 ? "cld2"
+         : m == CX_LANGID_NOCLD2 ? "stopwords+textcat" : "combined";
 }
 
 int cx_langid_method_parse(const char *name) {
@@ -1087,5 +1126,7 @@ int cx_langid_method_parse(const char *name) {
     if (!strcmp(name, "combined")) return CX_LANGID_COMBINED;
     if (!strcmp(name, "stopwords")) return CX_LANGID_STOPWORDS;
     if (!strcmp(name, "textcat")) return CX_LANGID_TEXTCAT;
+    if (!strcmp(name, "cld2")) return CX_LANGID_CLD2;
+    if (!strcmp(name, "stopwords+textcat")) return CX_LANGID_NOCLD2;
     return -1;
 }

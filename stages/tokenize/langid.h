@@ -18,7 +18,8 @@
  *  3. Otherwise libexttextcat (Cavnar & Trenkle n-gram profiles, Debian's
  *     libexttextcat-data models) ranks only the candidate languages of that
  *     script (its fingerprint API: fp_Create / fp_Compare), on at most 100
- *     bytes of the text, and its vote is added to the stop-word points.
+ *     bytes of the text, and its vote is added to the stop-word points;
+ *     so is the vote of CLD2 (Debian's libcld2, cx_cld2.h) on the same bytes.
  *
  * The result carries a confidence in [0, 1]; callers turn low confidence into
  * "und" (cx_text: langid.min_confidence).  A cx_langid is immutable after
@@ -37,6 +38,8 @@ typedef enum cx_langid_method {
     CX_LANGID_COMBINED = 0,   /* stop words when decisive, else + libexttextcat ranking */
     CX_LANGID_STOPWORDS = 1,  /* stop words and letter cues only (the first detector) */
     CX_LANGID_TEXTCAT = 2,    /* libexttextcat over the script's candidate languages only */
+    CX_LANGID_CLD2 = 3,       /* CLD2 alone over the script's candidate languages */
+    CX_LANGID_NOCLD2 = 4,     /* COMBINED without the CLD2 vote (the detector before CLD2) */
 } cx_langid_method;
 
 /* Build an identifier.  lexicon_dir may be NULL (built-in stop-word lists

@@ -9,7 +9,9 @@
 #include "cx_test.h"
 #include "cx_text.h"
 #include "langid.h"
+#include "cx_cld2.h"
 #include <stdlib.h>
+#include <string.h>
 #include <unicode/ustring.h>
 
 #define LEX "lexicons"
@@ -241,14 +243,17 @@ static void test_methods_and_models(void) {
     CX_CHECK(cx_langid_method_parse("combined") == CX_LANGID_COMBINED);
     CX_CHECK(cx_langid_method_parse("stopwords") == CX_LANGID_STOPWORDS);
     CX_CHECK(cx_langid_method_parse("textcat") == CX_LANGID_TEXTCAT);
-    CX_CHECK(cx_langid_method_parse("cld2") == -1);
+    CX_CHECK(cx_langid_method_parse("cld2") == CX_LANGID_CLD2);
+    CX_CHECK(cx_langid_method_parse("stopwords+textcat") == CX_LANGID_NOCLD2);
+    CX_CHECK(cx_langid_method_parse("fasttext") == -1);
+    CX_CHECK_STR(cx_langid_method_name(CX_LANGID_CLD2), "cld2");
     CX_CHECK_STR(cx_langid_method_name(CX_LANGID_TEXTCAT), "textcat");
     char err[512];
     UChar u[256];
     int32_t n = 0;
     UErrorCode st = U_ZERO_ERROR;
     u_strFromUTF8(u, 256, &n, "Het pakket kwam twee dagen te laat aan, maar de service was goed.", -1, &st);
-    for (int m = CX_LANGID_COMBINED; m <= CX_LANGID_TEXTCAT; m++) {
+    for (int m = CX_LANGID_COMBINED; m <= CX_LANGID_NOCLD2; m++) {
         cx_langid *l = cx_langid_new(LEX, (cx_langid_method)m, err, sizeof err);
         CX_CHECK(l != NULL);
         if (!l) continue;
@@ -269,6 +274,40 @@ static void test_methods_and_models(void) {
     else unsetenv("CXFLOW_TEXTCAT_DIR");
 }
 
+/* CLD2 through its C binding, and its vote: a short Danish complaint whose
+ * stop words and n-grams lean Norwegian (written for this test). */
+static void test_cld2(void) {
+    cx_cld2_result r;
+    const char *de = "Die Bestellung kam zwei Wochen zu spät und beschädigt an.";
+    const char *he = "ההזמנה הגיעה שבוע אחרי המועד";
+    CX_CHECK(cx_cld2_detect(de, (int)strlen(de), &r) == 0);
+    CX_CHECK_STR(r.code[0], "de");
+    CX_CHECK(r.percent[0] > 50);
+    CX_CHECK(cx_cld2_detect(he, (int)strlen(he), &r) == 0);
+    CX_CHECK_STR(r.code[0], "he");   /* CLD2 says "iw" */
+    CX_CHECK(cx_cld2_detect("", 0, &r) == -1);
+    CX_CHECK_STR(r.code[0], "un");
+    CX_CHECK(cx_cld2_detect("\xff\xfe broken", 9, &r) == -1);   /* invalid UTF-8: cut, nothing left */
+
+    const char *da = "Applikationen går ned hver gang jeg åbner kurven";
+    UChar u[256];
+    int32_t n = 0;
+    UErrorCode st = U_ZERO_ERROR;
+    u_strFromUTF8(u, 256, &n, da, -1, &st);
+    char err[512];
+    cx_langid *with = cx_langid_new(LEX, CX_LANGID_COMBINED, err, sizeof err);
+    cx_langid *without = cx_langid_new(LEX, CX_LANGID_NOCLD2, err, sizeof err);
+    CX_CHECK(with && without);
+    if (with && without) {
+        float conf = 0;
+        CX_CHECK_STR(cx_langid_detect(with, u, n, &conf), "da");
+        CX_CHECK(conf >= 0.5f);
+        CX_CHECK_STR(cx_langid_detect(without, u, n, &conf), "no");   /* what CLD2 corrects */
+    }
+    cx_langid_destroy(&with);
+    cx_langid_destroy(&without);
+}
+
 int main(void) {
     CX_RUN(test_forty_languages);
     CX_RUN(test_short_is_und);
@@ -278,5 +317,6 @@ int main(void) {
     CX_RUN(test_sent_lang_decode);
     CX_RUN(test_identify_matches_analyze);
     CX_RUN(test_methods_and_models);
+    CX_RUN(test_cld2);
     CX_DONE();
 }

@@ -1,7 +1,7 @@
 /* eval.c - cxflow-eval: measure the analysis against labelled data.
  *
  *   cxflow-eval langid FILE.jsonl [--lexicons DIR] [-c FILE] [-o key=value]...
- *                      [--method combined|stopwords|textcat] [--errors N] [--mixed N]
+ *                      [--method combined|stopwords|textcat|cld2|stopwords+textcat] [--errors N] [--mixed N]
  *                      [--dump FILE]
  *
  * Each kind of evaluation is a subcommand with its own entry in `cmds`
@@ -184,7 +184,7 @@ static int ev_langid(const ev_args *a) {
     char err[512], dir[4096];
     int method = cx_langid_method_parse(a->method ? a->method : "combined");
     if (method < 0) {
-        fprintf(stderr, "cxflow-eval: unknown --method %s (combined, stopwords, textcat)\n", a->method);
+        fprintf(stderr, "cxflow-eval: unknown --method %s (combined, stopwords, textcat, cld2, stopwords+textcat)\n", a->method);
         return 2;
     }
     ev_data d = {0};
@@ -325,7 +325,7 @@ typedef struct ev_cmd {
 
 static const ev_cmd cmds[] = {
     {"langid", ev_langid,
-     "langid FILE.jsonl [--lexicons DIR] [--method combined|stopwords|textcat] [--errors N] [--mixed N]\n"
+     "langid FILE.jsonl [--lexicons DIR] [--method combined|stopwords|textcat|cld2|stopwords+textcat] [--errors N] [--mixed N]\n"
      "        [--dump FILE]\n"
      "        language identification against \"lang\"; ends with `langid n=N accuracy=A docs_per_s=R`"},
 };
