@@ -116,6 +116,13 @@ static const lid_builtin builtins[] = {
            "unggah telepon tanggal menit kemarin besok lihat bilang teman istri kamar dingin staf manajer "
            "peramban karena kapan sih dong deh kok gimana gitu kayak ongkir lemot "
            "posisi gulir ketik berhasil sukses menghapus dihapus dinonaktifkan"},
+    /* Hindi and Marathi share Devanagari: copulas, negators, postpositions and verb endings of
+     * each, and common words of software and support messages. */
+    {"hi", "है हैं नहीं था थी थे गया गई गए रहा रही रहे सकता सकती सकते करें करने किया किए में से को पर "
+           "लिए वाला वाली वाले फ़ाइल त्रुटि उपयोगकर्ता कृपया मेरा मेरी मेरे हमें मुझे क्यों कब जब तब"},
+    {"mr", "आहे आहेत नाही नको करा करीता करिता करण्यासाठी करण्याकरीता मधील वरील चुकीचे चुकीचा आढळली आढळले "
+           "आढळला सापडली सापडले शकत शकले पाहिजे हवे हवा हवी व्हायला दर्शवा वापरकर्ता वापरा वापरून फाइल "
+           "फाईल त्रुटी माझे माझा मला कृपया का नाहीत केले झाले"},
     {"uk", "та або цей ця ще буде можна треба зараз тому коли якщо його вона вони ми ви вдалося зберегти "
            "видалити показати файлу помилка помилки повідомлення користувача користувач розмір даних дані "
            "було бути чи налаштування неможливо неправильний програми каталогу запустити"},
