@@ -583,22 +583,48 @@ static int lid_ends(const char *w, size_t n, const char *suf) {
 /* Spelling that tells Bokmål from Danish in any word: -sjon / -tion,
  * kj- skj- gj- (Danish k- sk- g-), -het / -hed, -ert / -eret, øy / øj,
  * ei / ej, -ig / -igt, ut- opp- / ud- op-, æ.  +1 Bokmål, -1 Danish. */
-static float lid_nb_da(const char *w, size_t n) {
+/* Letter sequences of a Latin word that the twins' spelling cues look for,
+ * found in one pass over its bytes (this runs for every word of Latin text). */
+typedef struct lid_seq {
+    uint8_t sjon, oy, oj, ei, ej, ae, cion, ll, lh_nh;   /* "øy" "øj" "æ" "ción" "lh"/"nh" */
+} lid_seq;
+
+static void lid_seq_of(const char *w, size_t n, lid_seq *q) {
+    const unsigned char *u = (const unsigned char *)w;
+    memset(q, 0, sizeof *q);
+    for (size_t i = 0; i + 1 < n; i++) {
+        const unsigned char b = u[i + 1];
+        switch (u[i]) {
+        case 'e': q->ei |= b == 'i'; q->ej |= b == 'j'; break;
+        case 'l': q->ll |= b == 'l'; q->lh_nh |= b == 'h'; break;
+        case 'n': q->lh_nh |= b == 'h'; break;
+        case 's': q->sjon |= b == 'j' && i + 3 < n && u[i + 2] == 'o' && u[i + 3] == 'n'; break;
+        case 'c': q->cion |= b == 'i' && i + 4 < n && u[i + 2] == 0xC3 && u[i + 3] == 0xB3 && u[i + 4] == 'n'; break;
+        case 0xC3:
+            q->ae |= b == 0xA6;
+            if (b == 0xB8 && i + 2 < n) { q->oy |= u[i + 2] == 'y'; q->oj |= u[i + 2] == 'j'; }
+            break;
+        default: break;
+        }
+    }
+}
+
+static float lid_nb_da(const char *w, size_t n, const lid_seq *q) {
     float v = 0;
-    if (memmem(w, n, "sjon", 4)) v += 1;
+    if (q->sjon) v += 1;
     if (!memcmp(w, "kj", 2) || !memcmp(w, "gj", 2) || (n >= 5 && !memcmp(w, "skj", 3))) v += 1;
     if (lid_ends(w, n, "het")) v += 1;
     if (lid_ends(w, n, "hed")) v -= 1;
     if (lid_ends(w, n, "eret")) v -= 1;
     else if (lid_ends(w, n, "ert")) v += 1;
-    if (memmem(w, n, "\xC3\xB8y", 3)) v += 1;          /* øy */
-    if (memmem(w, n, "\xC3\xB8j", 3)) v -= 1;          /* øj */
-    if (memmem(w, n, "ei", 2)) v += .5f;
-    if (memmem(w, n, "ej", 2)) v -= .5f;
+    if (q->oy) v += 1;
+    if (q->oj) v -= 1;
+    if (q->ei) v += .5f;
+    if (q->ej) v -= .5f;
     if (lid_ends(w, n, "igt")) v -= 1;
     if (!memcmp(w, "ut", 2) || !memcmp(w, "opp", 3)) v += 1;     /* ut-, opp- (Danish ud-, op-) */
     if (!memcmp(w, "ud", 2) || (w[0] == 'o' && w[1] == 'p' && strchr("dlrsh", w[2]))) v -= 1;
-    if (memmem(w, n, "\xC3\xA6", 2)) v -= .5f;                 /* æ: frequent in Danish only */
+    if (q->ae) v -= .5f;   /* æ: frequent in Danish only */
     return v;
 }
 
@@ -615,11 +641,11 @@ static float lid_uk_ru(const char *w, size_t n) {
 
 /* The same for Spanish (+) and Portuguese (-): -ción / -ção, ll / lh nh,
  * -ble / -vel, word-final -m (Portuguese um em sem bem, Spanish -n). */
-static float lid_es_pt(const char *w, size_t n) {
+static float lid_es_pt(const char *w, size_t n, const lid_seq *q) {
     float v = 0;
-    if (memmem(w, n, "ci\xC3\xB3n", 5)) v += 1;             /* ción */
-    if (memmem(w, n, "ll", 2)) v += .5f;
-    if (memmem(w, n, "lh", 2) || memmem(w, n, "nh", 2)) v -= .5f;
+    if (q->cion) v += 1;
+    if (q->ll) v += .5f;
+    if (q->lh_nh) v -= .5f;
     if (lid_ends(w, n, "ble")) v += .5f;
     if (lid_ends(w, n, "vel")) v -= .5f;
     if (w[n - 1] == 'm') v -= .5f;
@@ -649,12 +675,13 @@ static void lid_word_end(const cx_langid *l, lid_scan *s, char *w, int *wlen, in
          * letter) and Cyrillic ones only */
         const unsigned char c0 = (unsigned char)w[0];
         if (n >= 4 && (c0 < 0x80 || c0 == 0xC3)) {
-            s->twin_ev[0] += lid_nb_da(w, (size_t)n);
-            if (memmem(w, (size_t)n, "sjon", 4) || !memcmp(w, "kj", 2) || !memcmp(w, "gj", 2) ||
-                memmem(w, (size_t)n, "\xC3\xB8y", 3))
+            lid_seq q;
+            lid_seq_of(w, (size_t)n, &q);
+            s->twin_ev[0] += lid_nb_da(w, (size_t)n, &q);
+            if (q.sjon || !memcmp(w, "kj", 2) || !memcmp(w, "gj", 2) || q.oy)
                 s->cue[Q_NO] += NB_SPELL;   /* Bokmål spelling, rare in Swedish and Danish */
             s->twin_ev[1] += lid_ms_id(w, (size_t)n);
-            s->twin_ev[3] += lid_es_pt(w, (size_t)n);
+            s->twin_ev[3] += lid_es_pt(w, (size_t)n, &q);
         } else if (n >= 4 && (c0 == 0xD0 || c0 == 0xD1)) {
             s->twin_ev[2] += lid_uk_ru(w, (size_t)n);
         }
@@ -886,6 +913,8 @@ static const char *lid_decide_shared(const cx_langid *l, lid_scan *s, const lid_
     float wcl = 0, cl[LID_GROUP_CANDS] = {0};   /* CLD2's vote and its weight */
     char buf[LID_TEXTCAT_MAX + 8];
     int len = ngrams ? lid_textcat_text(u, n, g->script, buf, LID_TEXTCAT_MAX) : 0;
+    buf[len] = 0;   /* fp_Create may read past the length it is given (valgrind: reads of the
+                     * uninitialised bytes after the text); the NUL keeps that defined */
     int use_tc = method == CX_LANGID_COMBINED || method == CX_LANGID_TEXTCAT || method == CX_LANGID_NOCLD2;
     int use_cl = method == CX_LANGID_COMBINED || method == CX_LANGID_CLD2;
     if (g->fp[0] && use_tc && len >= LID_TEXTCAT_MIN) {
