@@ -773,6 +773,19 @@ static void lid_words(const cx_langid *l, lid_scan *s, const UChar *u, int32_t n
     UChar32 first = 0;
     for (int32_t i = 0; i < n;) {
         UChar32 c;
+        /* Runs of ASCII letters (most of Latin-script feedback): lower-case
+         * and append directly; what ends the run takes the general path. */
+        if (u[i] < 0x80 && (unsigned)((u[i] | 32) - 'a') < 26u && !overflow) {
+            if (wcp == 0) first = u[i] | 32;
+            else if (wcp == 1) al = 0;   /* ال needs two Arabic letters */
+            do {
+                if (wlen + 1 < LID_MAX_WORD) w[wlen++] = (char)(u[i] | 32);
+                else { overflow = 1; break; }
+                wcp++;
+                i++;
+            } while (i < n && u[i] < 0x80 && (unsigned)((u[i] | 32) - 'a') < 26u);
+            continue;
+        }
         U16_NEXT(u, i, n, c);
         int32_t k = (c == '@' || (c == '#' && !s->hashtags) || c == ':' || c == '.') ? lid_skip(u, i, n, c) : -1;
         if (k >= 0) {
