@@ -3,9 +3,10 @@
  *   cxflow-eval langid FILE.jsonl [--lexicons DIR] [-c FILE] [-o key=value]...
  *                      [--method combined|stopwords|textcat|cld2|stopwords+textcat] [--errors N] [--mixed N]
  *                      [--dump FILE]
+ *   cxflow-eval sentiment FILE.jsonl [--lexicon DIR] [--detect] [--half 1|2] [--errors N] [--dump FILE]
  *
  * Each kind of evaluation is a subcommand with its own entry in `cmds`
- * (sentiment, themes and cluster are meant to join langid); they share the
+ * (themes and cluster are meant to join langid and sentiment); they share the
  * argument parsing, the configuration and the JSONL reader below.
  *
  * langid reads JSON lines with the text in "text" and the gold language in
@@ -26,6 +27,7 @@
 #include "cx_alloc.h"
 #include "cx_conf.h"
 #include "cx_env.h"
+#include "cx_tagger.h"
 #include "cx_text.h"
 #include "langid.h"
 #include <jansson.h>
@@ -44,6 +46,8 @@ typedef struct ev_args {
     int errors;              /* --errors N: print up to N wrong records */
     int mixed;               /* --mixed N: print up to N records with per-sentence languages */
     const char *dump;        /* --dump FILE: every record's result as TSV (gold, got, conf, text) */
+    int half;                /* --half 1|2: only the even (1) or odd (2) records (sentiment) */
+    int detect;              /* --detect: ignore the records' "lang" (sentiment) */
     cx_conf *conf;           /* -c FILE plus -o overrides (defaults without -c) */
 } ev_args;
 
@@ -51,6 +55,7 @@ typedef struct ev_args {
 typedef struct ev_rec {
     char *text;
     char *gold;
+    char lang[8];            /* the record's "lang", "" when absent */
 } ev_rec;
 
 typedef struct ev_data {
@@ -116,6 +121,8 @@ static int ev_read_jsonl(const char *path, const char *text_key, const char *gol
         ev_rec *r = &d->r[d->n];
         r->text = cx_strdup(t);
         r->gold = cx_strdup(g);
+        const char *lg = json_string_value(json_object_get(o, "lang"));
+        snprintf(r->lang, sizeof r->lang, "%s", lg ? lg : "");
         json_decref(o);
         if (!r->text || !r->gold) {
             cx_free(r->text);
@@ -315,6 +322,155 @@ static int ev_langid(const ev_args *a) {
     return 0;
 }
 
+
+/* ---- sentiment ---- */
+
+/* The tag stage's sentiment against "label_sentiment" (negative, neutral,
+ * positive; records with null are skipped).  The text goes through the
+ * tokenize stage's analysis (the record's "lang" as the hint unless
+ * --detect, PII redaction as configured) and the tag stage's tagger. */
+enum { EV_NEG, EV_NEU, EV_POS, EV_NCLS };
+static const char *const ev_cls[EV_NCLS] = {"negative", "neutral", "positive"};
+
+static int ev_cls_of(const char *s) {
+    for (int i = 0; i < EV_NCLS; i++)
+        if (!strcmp(s, ev_cls[i])) return i;
+    return -1;
+}
+
+static int ev_sentiment(const ev_args *a) {
+    char err[512], dir[4096];
+    if (a->half < 0 || a->half > 2) {
+        fprintf(stderr, "cxflow-eval: --half is 1 (even records) or 2 (odd records)\n");
+        return 2;
+    }
+    ev_data d = {0};
+    if (ev_read_jsonl(a->file, "text", "label_sentiment", &d, err, sizeof err) < 0) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        ev_data_free(&d);
+        return 2;
+    }
+    size_t unknown = 0, kept = 0;
+    for (size_t i = 0; i < d.n; i++) {   /* keep the known labels (and the chosen half) */
+        int ok = ev_cls_of(d.r[i].gold) >= 0;
+        unknown += !ok;
+        if (ok && a->half && (int)(i % 2) != a->half - 1) ok = 0;
+        if (ok) d.r[kept++] = d.r[i];
+        else {
+            cx_free(d.r[i].text);
+            cx_free(d.r[i].gold);
+        }
+    }
+    d.n = kept;
+    if (!d.n) {
+        fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and a \"label_sentiment\"\n", a->file);
+        ev_data_free(&d);
+        return 2;
+    }
+    cx_text_opts o = {0};
+    o.lexicon_dir = a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir);
+    o.default_lang = cx_conf_str(a->conf, "tokenize.default_lang");
+    o.trust_hint = !a->detect;
+    o.min_confidence = (float)cx_conf_dbl(a->conf, "langid.min_confidence");
+    if (o.min_confidence <= 0) o.min_confidence = -1;
+    o.per_sentence = cx_conf_bool(a->conf, "langid.per_sentence");
+    o.redact_pii = cx_conf_bool(a->conf, "pii.redact");
+    cx_text *t = cx_text_new(&o, err, sizeof err);
+    cx_tagger *tg = NULL;
+    if (t) {
+        cx_tagger_opts to = {.lexicon_dir = o.lexicon_dir,
+                             .positive_threshold = cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
+                             .negative_threshold = cx_conf_dbl(a->conf, "sentiment.negative_threshold"),
+                             .text = t};
+        tg = cx_tagger_new(&to, err, sizeof err);
+    }
+    cx_env **envs = cx_calloc(d.n, sizeof *envs);
+    if (!t || !tg || !envs) {
+        fprintf(stderr, "cxflow-eval: %s\n", envs ? err : "out of memory");
+        cx_free(envs);
+        cx_tagger_destroy(&tg);
+        cx_text_destroy(&t);
+        ev_data_free(&d);
+        return 2;
+    }
+    /* pass 1: the tokenize stage's analysis of every record */
+    size_t failed = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        cx_env *e = envs[i] = cx_env_new();
+        if (!e) { failed++; continue; }
+        e->text = d.r[i].text;
+        e->lang_hint = !a->detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
+        if (cx_text_analyze(t, e, NULL, err, sizeof err) < 0) failed++;
+    }
+    /* pass 2: the tagger alone, repeated for at least a CPU-second */
+    int8_t *got = cx_calloc(d.n, 1);
+    double t0 = ev_cpu(), el = 0;
+    size_t done = 0;
+    for (int rep = 0; got && (rep == 0 || el < 1.0) && rep < 200; rep++) {
+        for (size_t i = 0; i < d.n; i++) {
+            if (!envs[i]) continue;
+            if (cx_tagger_apply(tg, envs[i], err, sizeof err) < 0) { if (!rep) failed++; continue; }
+            if (!rep) got[i] = envs[i]->label;
+            done++;
+        }
+        el = ev_cpu() - t0;
+    }
+    /* confusion matrix over the gold classes */
+    size_t cm[EV_NCLS][EV_NCLS] = {{0}}, gold_n[EV_NCLS] = {0}, pred_n[EV_NCLS] = {0}, correct = 0;
+    FILE *df = a->dump ? fopen(a->dump, "w") : NULL;
+    if (a->dump && !df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
+    int shown = 0;
+    for (size_t i = 0; got && i < d.n; i++) {
+        int g = ev_cls_of(d.r[i].gold), p = (int)got[i] + 1;   /* CX_LABEL_* -1..1 -> 0..2 */
+        cm[g][p]++;
+        gold_n[g]++;
+        pred_n[p]++;
+        correct += g == p;
+        const cx_env *e = envs[i];
+        if (df) {
+            fprintf(df, "%s\t%s\t%+.3f\t%s\t", ev_cls[g], ev_cls[p], e ? (double)e->sentiment : 0.0, e ? e->lang : "");
+            for (const char *q = d.r[i].text; *q; q++) fputc(*q == '\t' || *q == '\n' ? ' ' : *q, df);
+            fprintf(df, "\t%s\n", e && e->explain ? e->explain : "");
+        }
+        if (g != p && shown < a->errors) {
+            shown++;
+            printf("miss gold=%s got=%s score=%+.3f text=%.200s\n     %s\n", ev_cls[g], ev_cls[p],
+                   e ? (double)e->sentiment : 0.0, d.r[i].text, e && e->explain ? e->explain : "");
+        }
+    }
+    if (df) fclose(df);
+    printf("file=%s lexicons=%s thresholds=%+.2f/%+.2f%s%s\n", a->file, o.lexicon_dir,
+           cx_conf_dbl(a->conf, "sentiment.negative_threshold"), cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
+           a->half ? (a->half == 1 ? " half=1(even records)" : " half=2(odd records)") : "",
+           a->detect ? " lang=detected" : " lang=record");
+    printf("%-10s %9s %9s %9s %7s %9s %7s %7s\n", "gold\\pred", ev_cls[0], ev_cls[1], ev_cls[2], "n", "precision",
+           "recall", "f1");
+    double f1sum = 0;
+    int nclasses = 0;
+    for (int g = 0; g < EV_NCLS; g++) {
+        if (!gold_n[g]) continue;
+        double pr = pred_n[g] ? (double)cm[g][g] / (double)pred_n[g] : 0, rc = (double)cm[g][g] / (double)gold_n[g];
+        double f1 = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
+        f1sum += f1;
+        nclasses++;
+        printf("%-10s %9zu %9zu %9zu %7zu %9.4f %7.4f %7.4f\n", ev_cls[g], cm[g][0], cm[g][1], cm[g][2], gold_n[g], pr,
+               rc, f1);
+    }
+    if (unknown) printf("skipped %zu records without a sentiment label\n", unknown);
+    if (d.skipped) printf("skipped %zu lines without \"text\" or with a null \"label_sentiment\"\n", d.skipped);
+    if (failed) printf("analysis or tagging failed on %zu records\n", failed);
+    if (nclasses == 2 && !gold_n[EV_NEU]) printf("two-class gold: a neutral prediction counts as wrong\n");
+    printf("sentiment n=%zu accuracy=%.4f macro_f1=%.4f docs_per_s=%.0f\n", d.n, (double)correct / (double)d.n,
+           nclasses ? f1sum / nclasses : 0.0, el > 0 ? (double)done / el : 0.0);
+    for (size_t i = 0; i < d.n; i++) cx_env_destroy(&envs[i]);
+    cx_free(envs);
+    cx_free(got);
+    cx_tagger_destroy(&tg);
+    cx_text_destroy(&t);
+    ev_data_free(&d);
+    return 0;
+}
+
 /* ---- command table and argument parsing ---- */
 
 typedef struct ev_cmd {
@@ -328,6 +484,10 @@ static const ev_cmd cmds[] = {
      "langid FILE.jsonl [--lexicons DIR] [--method combined|stopwords|textcat|cld2|stopwords+textcat] [--errors N] [--mixed N]\n"
      "        [--dump FILE]\n"
      "        language identification against \"lang\"; ends with `langid n=N accuracy=A docs_per_s=R`"},
+    {"sentiment", ev_sentiment,
+     "sentiment FILE.jsonl [--lexicon DIR] [--detect] [--half 1|2] [--errors N] [--dump FILE]\n"
+     "        the tag stage's sentiment against \"label_sentiment\" (confusion matrix, per-class F1);\n"
+     "        ends with `sentiment n=N accuracy=A macro_f1=F docs_per_s=R` (R: tagging alone per CPU-second)"},
 };
 
 static void usage(FILE *out) {
@@ -357,7 +517,9 @@ int main(int argc, char **argv) {
         int more = i + 1 < argc;
         if (!strcmp(s, "-c") && more) conf_path = argv[++i];
         else if (!strcmp(s, "-o") && more && nover < 64) over[nover++] = argv[++i];
-        else if (!strcmp(s, "--lexicons") && more) a.lexicons = argv[++i];
+        else if ((!strcmp(s, "--lexicons") || !strcmp(s, "--lexicon")) && more) a.lexicons = argv[++i];
+        else if (!strcmp(s, "--half") && more) a.half = atoi(argv[++i]);
+        else if (!strcmp(s, "--detect")) a.detect = 1;
         else if (!strcmp(s, "--method") && more) a.method = argv[++i];
         else if (!strcmp(s, "--errors") && more) a.errors = atoi(argv[++i]);
         else if (!strcmp(s, "--dump") && more) a.dump = argv[++i];
