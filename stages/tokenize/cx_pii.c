@@ -110,6 +110,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <threads.h>
 #include <unicode/uchar.h>
 
 #define MAX_NAME 32
@@ -207,10 +208,21 @@ static uint32_t u8prev(const uint8_t *s, size_t i, size_t n, size_t *start) {
 static int is_alpha_ascii(uint32_t c) { return (c | 32) >= 'a' && (c | 32) <= 'z'; }
 static int is_digit_ascii(uint32_t c) { return c >= '0' && c <= '9'; }
 
+/* BMP code points that u_charDigitValue gives a value, one bit each, so
+ * that the letters of the text (every character goes through digit_val)
+ * cost no ICU call. */
+static uint8_t nd_bits[0x10000 / 8];
+static once_flag nd_once = ONCE_FLAG_INIT;
+static void nd_build(void) {
+    for (UChar32 c = 0x660; c < 0x10000; c++)
+        if (u_charDigitValue(c) >= 0) nd_bits[c >> 3] |= (uint8_t)(1u << (c & 7));
+}
+
 /* Decimal digit value of any script, or -1. */
 static int digit_val(uint32_t c) {
     if (c < 0x80) return is_digit_ascii(c) ? (int)(c - '0') : -1;
     if (c < 0x660) return -1;
+    if (c < 0x10000 && !((nd_bits[c >> 3] >> (c & 7)) & 1)) return -1;
     return (int)u_charDigitValue((UChar32)c);
 }
 
@@ -906,6 +918,7 @@ static int valid_name(const char *s) {
 
 cx_pii *cx_pii_new(const cx_pii_opts *o, char *err, size_t n) {
     pcre2_compile_context *cctx = NULL;
+    call_once(&nd_once, nd_build);
     cx_pii *p = cx_calloc(1, sizeof *p);
     if (!p) goto fail_oom;
     if (o) {
@@ -995,6 +1008,17 @@ int cx_pii_is_placeholder(const cx_pii *p, const char *name, size_t n) {
     return 0;
 }
 
+/* Key bytes of cx_pii_redact's scan: '@', ASCII digits, '+', '(' and every
+ * byte >= 0x80. */
+static const uint8_t key_byte[256] = {
+    ['@'] = 1, ['+'] = 1, ['('] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+    ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    [0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0xA0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0xC0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    [0xE0] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* Collect every detector's hits over the text; then merge overlapping hits
  * and write the text with placeholders. */
 int cx_pii_redact(cx_pii *p, const char *in, size_t len, cx_buf *out, cx_pii_counts *counts) {
@@ -1008,6 +1032,17 @@ int cx_pii_redact(cx_pii *p, const char *in, size_t len, cx_buf *out, cx_pii_cou
     p->errbuf[0] = '\0';
     int numbers = p->phone || p->card;
     for (size_t i = 0; i < n;) {
+        /* Every detector starts at a "key" byte ('@', an ASCII digit, '+',
+         * '(' or a non-ASCII byte, which may be a digit of another script)
+         * or, for an IBAN, at a letter two bytes before an ASCII digit or a
+         * non-ASCII byte - itself a key byte.  So a stretch without key
+         * bytes starts nothing, except at its last two positions: jump to
+         * two bytes before the next key byte (or stop when there is none)
+         * and take the positions from there one by one, as before. */
+        size_t j = i;
+        while (j < n && !key_byte[s[j]]) j++;
+        if (j >= n) break;
+        if (j - i > 2) i = j - 2;
         uint8_t b = s[i];
         if (b < 0x80) {
             if (b == '@') {
@@ -1033,8 +1068,24 @@ int cx_pii_redact(cx_pii *p, const char *in, size_t len, cx_buf *out, cx_pii_cou
             }
             continue;
         }
+        /* another script's character (a digit starts a number run); the
+         * two- and three-byte forms of nearly all text are decoded here as
+         * u8dec would */
         int l;
-        uint32_t cp = u8dec(s, i, n, &l);
+        uint32_t cp;
+        if (b >= 0xC2 && b <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+            cp = (uint32_t)(b & 0x1F) << 6 | (s[i + 1] & 0x3Fu);
+            l = 2;
+        } else if (b >= 0xE0 && b <= 0xEF && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+            cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3Fu);
+            l = 3;
+            if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                cp = 0xFFFD;
+                l = 1;
+            }
+        } else {
+            cp = u8dec(s, i, n, &l);
+        }
         if (numbers && digit_val(cp) >= 0) i = number_at(p, s, n, i);
         else i += (size_t)l;
     }

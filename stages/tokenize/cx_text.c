@@ -17,7 +17,8 @@
  *     punctuation), normalising words (NFKC, case folding, script fixes,
  *     letter-stretch collapse), joining Persian affixes typed apart, and
  *     stemming them with Snowball (or the light stemmer of
- *     lexicons/stemming/<lang>.tsv);
+ *     lexicons/stemming/<lang>.tsv); words seen before come from the token
+ *     and word caches;
  *  5. assign sentences from ICU's sentence boundaries and derive structural
  *     flags (sentence end, clause end, question, exclamation);
  *  6. apply lexicon flags (stop words, negators, contrast ...), including
@@ -64,9 +65,10 @@ static const struct { const char *iso, *algo; } stem_map[] = {
 /* Properties of every BMP code point that the per-character loops need,
  * looked up once per process from ICU so that the hot paths make no ICU
  * property calls:
- *   bits 0-1  sentence-break class for the decoder's "can there be more than
- *             one sentence?" test: 1 terminal (STerm, ATerm, separators),
- *             2 neutral after a terminal (Close, Sp, Extend, Format), 0 other
+ *   bits 0-1  sentence-break class (sb_kind): 1 terminal (STerm, ATerm,
+ *             separators), 2 neutral after a terminal (Close, Sp, Extend,
+ *             Format), 0 other; ASCII as ascii_sb has it, and 3 for a lead
+ *             surrogate (the supplementary character decides)
  *   P_FOLD    changes under case folding
  *   P_LM      letter or combining mark
  *   P_ND      decimal digit
@@ -76,6 +78,29 @@ static const struct { const char *iso, *algo; } stem_map[] = {
 enum { P_SB = 3, P_FOLD = 4, P_LM = 8, P_ND = 16, P_LOWER = 32, P_UPPER = 64, P_PICT = 128 };
 static uint8_t cprop[0x10000];
 static once_flag cprop_once = ONCE_FLAG_INIT;
+
+/* Characters that are NFKC_Quick_Check=Yes with canonical combining class
+ * 0, one bit each (BMP, and U+1F000-U+1FFFF for emoji): a string of them
+ * only is NFKC, and the decoder notes whether a text is one. */
+static uint8_t nfkc_plain[0x10000 / 8], nfkc_plain_1f[0x1000 / 8];
+
+/* ASCII as norm_word's fast path writes it: lower case, '`' as an
+ * apostrophe; in the Turkic table 'I' is 0x80, which sends the word to the
+ * Unicode path (it folds to dotless ı there). */
+static uint8_t ascii_fold[128], ascii_fold_tr[128];
+static void ascii_fold_build(void) {
+    for (int c = 0; c < 128; c++)
+        ascii_fold[c] = ascii_fold_tr[c] = (uint8_t)((c >= 'A' && c <= 'Z') ? c + 32 : c == '`' ? '\'' : c);
+    ascii_fold_tr['I'] = 0x80;
+}
+
+/* Sentence-break class of ASCII for sb_kind (bits 0-1 of cprop): its own
+ * choice, not quite the property's ('(', '[' and '{' are Close, controls
+ * are Other). */
+static const uint8_t ascii_sb[128] = {
+    [0] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, [10] = 1, 2, 2, [13] = 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, [' '] = 2, ['"'] = 2, ['\''] = 2, [')'] = 2, ['.'] = 1, ['!'] = 1, ['?'] = 1,
+};
 
 static void cprop_build(void) {
     for (UChar32 c = 0; c < 0x10000; c++) {
@@ -94,6 +119,19 @@ static void cprop_build(void) {
         cprop[c] = v;
     }
     cprop[0x09F7] = (uint8_t)((cprop[0x09F7] & ~P_SB) | 1);   /* ৷ is read as a danda */
+    for (UChar32 c = 0; c < 0x80; c++) cprop[c] = (uint8_t)((cprop[c] & ~P_SB) | ascii_sb[c]);
+    for (UChar32 c = 0xD800; c < 0xDC00; c++) cprop[c] |= P_SB;
+    ascii_fold_build();
+    UErrorCode st = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&st);
+    for (UChar32 c = 0; c < 0x20000 && U_SUCCESS(st); c++) {
+        if (c == 0x10000) c = 0x1F000;
+        if (U_IS_SURROGATE(c) || u_getIntPropertyValue(c, UCHAR_NFKC_QUICK_CHECK) != UNORM_YES ||
+            unorm2_getCombiningClass(nfkc, c) != 0)
+            continue;
+        if (c < 0x10000) nfkc_plain[c >> 3] |= (uint8_t)(1u << (c & 7));
+        else nfkc_plain_1f[(c - 0x1F000) >> 3] |= (uint8_t)(1u << (c & 7));
+    }
 }
 
 /* Property bits of any code point (supplementary ones go to ICU). */
@@ -112,17 +150,54 @@ static unsigned cprop_of(UChar32 c) {
     return v;
 }
 
-/* Stemming costs a few hundred ns per word while feedback vocabulary is
- * highly repetitive, so stems are memoised in a direct-mapped cache keyed by
- * (language, normalised word).  Words of STEMC_LEN bytes or more bypass it. */
-#define STEMC_SLOTS 8192
-#define STEMC_LEN 48
-typedef struct stem_slot {
-    uint8_t lang;          /* stem_map index + 1; 0 = empty */
+/* Feedback vocabulary is highly repetitive, and everything a word token
+ * gets from its normal form alone - its lexicon entry, its stem (a few
+ * hundred ns of Snowball), the rule flags of the stem, negated-form affixes,
+ * English negation - is memoised in a direct-mapped cache keyed by
+ * (language, normalised word).  Stems do not depend on the lexicons, but
+ * the flags (and light stems) do: they are only valid while gen equals
+ * t->lex_gen, which changes whenever the tables are replaced, and they are
+ * neither used nor stored while lexicons are being built (cx_lex_load
+ * analyses terms with tables other than t->lex).  Words of WORDC_LEN bytes
+ * or more bypass the cache. */
+#define WORDC_SLOTS 8192
+#define WORDC_LEN 48
+typedef struct word_slot {
+    uint32_t lang;         /* lctx.lkey; 0 = empty */
+    uint32_t gen;          /* t->lex_gen the flags were computed with; 0 = the stem only */
+    uint32_t flags;        /* as winfo.flags */
     uint8_t klen, slen;
-    char key[STEMC_LEN];
-    char stem[STEMC_LEN];
-} stem_slot;
+    uint8_t has_stem;      /* 0: the word has no stem (winfo.stem NULL) */
+    char key[WORDC_LEN];
+    char stem[WORDC_LEN];
+} word_slot;
+
+/* The token cache in front of it (emit_word_src), keyed by the source of
+ * a word segment (UTF-16, up to TOKC_UNITS units) and the language: the
+ * norm (a pure function of the two, given nfkc_ok, part of the key), the
+ * ALLCAPS flag (of the source) and what word_info gives the norm, valid
+ * while gen equals t->lex_gen.  Only for analyses with t->lex. */
+#define TOKC_SLOTS 4096
+#define TOKC_UNITS 24
+#define TOKC_LEN 48
+#define TOKC_NFKC (1u << 25)   /* key bit: the text passed the NFKC quick check */
+typedef struct tok_slot {
+    uint32_t lang;         /* lctx.lkey | TOKC_NFKC; 0 = empty */
+    uint32_t gen;
+    uint32_t flags;        /* ALLCAPS and winfo.flags */
+    uint8_t nunits, nlen, slen, has_stem;
+    UChar src[TOKC_UNITS];
+    char norm[TOKC_LEN];   /* NUL-terminated */
+    char stem[TOKC_LEN];
+} tok_slot;
+
+/* What word_info finds for a normalised word. */
+typedef struct winfo {
+    const char *stem;      /* NULL: no stemmer for the language */
+    int32_t slen;
+    uint32_t flags;        /* lexicon value's flags (CX_LX_PHRASE_START included), rule flags of the
+                            * stem, CX_TF_NEGATED_FORM, English CX_TF_NEGATOR */
+} winfo;
 
 /* One token while a record is being analysed; strings live in t->arena. */
 typedef struct tokrec {
@@ -155,7 +230,9 @@ struct cx_text {
     cx_langid *lid;
     struct sb_stemmer *stemmers[N_STEM];
     uint8_t stem_tried[N_STEM];
-    stem_slot *stemc;
+    word_slot *wordc;
+    tok_slot *tokc;
+    uint32_t lex_gen;           /* changes whenever t->lex is replaced (word_slot.gen) */
     /* per-record buffers, reused */
     UChar *u;
     int32_t *uoff;
@@ -176,7 +253,8 @@ typedef struct lctx {
     char lang[8];
     const cx_lexlang *lx;
     struct sb_stemmer *stem;
-    int stem_id;          /* stem_map index + 1 (stem cache key) */
+    uint32_t lkey;        /* lang packed into a number (word cache key) */
+    int lex_current;      /* the tables are t->lex: word flags may be cached */
     int nfkc_ok;          /* the whole text is already NFKC */
     int persian, elision, turkish, english;
     int stretch_min;
@@ -191,7 +269,9 @@ typedef struct an_state {
     int32_t n;
     int bad;              /* the input had invalid UTF-8 */
     int need_sbi;         /* more than one sentence is possible */
+    int nfkc_plain;       /* every character is NFKC_QC=Yes with combining class 0 (nfkc_plain) */
     int32_t sent_lim;     /* end of the current ICU sentence */
+    int32_t sent_start, sent_end;   /* the sentence iterator sees u[sent_start..sent_end) (sentence_window) */
     int icu_sent, last_icu, cur_sent, pending_sent;
     int32_t lastw_p, lastw_e;   /* source range of the last word token ... */
     int lastw_tok;              /* ... and its index (-1: none) */
@@ -284,50 +364,176 @@ static const char *light_stem(const cx_lexlang *lx, const char *norm, int32_t le
     return NULL;
 }
 
-/* Stem of norm (len bytes) in the call's language, through the cache (a
- * light stem when there is no Snowball stemmer).  Returns NULL when there
- * is no stemmer; *slen receives the length. */
-static const char *stem_word(cx_text *t, const lctx *lc, const char *norm, int32_t len, uint32_t hash,
-                             int32_t *slen) {
-    if (!lc->stem) return lc->lx && lc->lx->nstemsuf ? light_stem(lc->lx, norm, len, slen) : NULL;
-    stem_slot *sl = NULL;
-    if (len < STEMC_LEN) {
-        uint32_t h = hash ^ ((uint32_t)lc->stem_id * 0x9E3779B1u);
-        sl = &t->stemc[(h ^ (h >> 15)) & (STEMC_SLOTS - 1)];
-        if (sl->lang == lc->stem_id && sl->klen == len && !memcmp(sl->key, norm, (size_t)len)) {
-            *slen = sl->slen;
-            return sl->stem;
-        }
+/* Are the n bytes at x and y equal?  Strings of 4-16 bytes (most words)
+ * are compared with fixed-size loads instead of a library call. */
+static inline int bytes_eq(const char *x, const char *y, size_t n) {
+    if (n >= 8 && n <= 16) {
+        uint64_t a, b, c, d;
+        memcpy(&a, x, 8);
+        memcpy(&b, y, 8);
+        memcpy(&c, x + n - 8, 8);
+        memcpy(&d, y + n - 8, 8);
+        return ((a ^ b) | (c ^ d)) == 0;
     }
-    const char *st = (const char *)sb_stemmer_stem(lc->stem, (const sb_symbol *)norm, len);
-    if (!st) return NULL;
-    *slen = sb_stemmer_length(lc->stem);
-    if (sl && *slen < STEMC_LEN) {
-        sl->lang = (uint8_t)lc->stem_id;
-        sl->klen = (uint8_t)len;
-        sl->slen = (uint8_t)*slen;
-        memcpy(sl->key, norm, (size_t)len);
-        memcpy(sl->stem, st, (size_t)*slen);
-        return sl->stem;
+    if (n >= 4 && n < 8) {
+        uint32_t a, b, c, d;
+        memcpy(&a, x, 4);
+        memcpy(&b, y, 4);
+        memcpy(&c, x + n - 4, 4);
+        memcpy(&d, y + n - 4, 4);
+        return ((a ^ b) | (c ^ d)) == 0;
     }
-    return st;
+    return !memcmp(x, y, n);
 }
 
-/* Append n bytes plus a NUL to the arena; returns the offset or -1. */
-static int64_t arena_put(cx_text *t, const char *s, size_t n) {
-    if (t->alen + n + 1 > t->acap) {
-        size_t nc = t->acap ? t->acap * 2 : 8192;
-        while (nc < t->alen + n + 1) nc *= 2;
-        char *a = cx_realloc(t->arena, nc);
-        if (!a) return -1;
-        t->arena = a;
-        t->acap = nc;
+/* English negation: "n't" forms, and the forms customers write without the
+ * apostrophe.  Every one of them ends in 't', which filters most words. */
+static int en_negation(const char *s, int32_t n) {
+    static const char *const w[] = {"dont", "didnt", "doesnt", "isnt", "wasnt", "werent", "arent", "havent",
+                                    "hasnt", "hadnt", "couldnt", "wouldnt", "shouldnt", "cant", "wont", "aint",
+                                    "cannot", "mustnt", "neednt", NULL};
+    if (n < 4 || s[n - 1] != 't') return 0;
+    if (s[n - 2] == '\'' && s[n - 3] == 'n') return 1;
+    for (int i = 0; w[i]; i++)
+        if (w[i][0] == s[0] && (int32_t)strlen(w[i]) == n && !memcmp(w[i], s, (size_t)n)) return 1;
+    return 0;
+}
+
+/* The lexicon value, stem and derived flags of word norm (len bytes, hash
+ * its cx_hmap_hash) in the call's language, without the cache. */
+static void word_info_compute(const lctx *lc, const char *norm, int32_t len, uint32_t hash, int stem_known,
+                              winfo *wi) {
+    const cx_lexlang *lx = lc->lx;
+    const uint64_t *hv = lx ? cx_hmap_get_h(lx->words, norm, (size_t)len, hash) : NULL;
+    uint32_t flags = hv ? (uint32_t)*hv : 0;
+    if (!stem_known) {
+        wi->stem = NULL;
+        wi->slen = 0;
+        if (lc->stem) {
+            const char *st = (const char *)sb_stemmer_stem(lc->stem, (const sb_symbol *)norm, len);
+            if (st) {
+                wi->stem = st;
+                wi->slen = sb_stemmer_length(lc->stem);
+            }
+        } else if (lx && lx->nstemsuf) {
+            wi->stem = light_stem(lx, norm, len, &wi->slen);
+        }
     }
-    size_t off = t->alen;
-    memcpy(t->arena + off, s, n);
-    t->arena[off + n] = '\0';
+    const char *stem = wi->stem;
+    int32_t slen = wi->slen;
+    if (lx && stem && !(flags & CX_LX_RULE_MASK) && (slen != len || memcmp(stem, norm, (size_t)len))) {
+        const uint64_t *sv = cx_hmap_get(lx->stems, stem, (size_t)slen);
+        if (sv) flags |= (uint32_t)*sv & CX_LX_RULE_MASK;
+    }
+    if (lx) {
+        /* the first (last) byte is compared inline before memcmp: most
+         * words share it with none of the language's affixes */
+        for (int i = 0; i < lx->nprefix; i++) {
+            const cx_affix *f = &lx->prefixes[i];
+            if (len > f->len && (f->len == 0 || norm[0] == f->s[0]) && !memcmp(norm, f->s, (size_t)f->len)) {
+                flags |= CX_TF_NEGATED_FORM;
+                break;
+            }
+        }
+        for (int i = 0; i < lx->nsuffix; i++) {
+            const cx_affix *f = &lx->suffixes[i];
+            if (len > f->len && (f->len == 0 || norm[len - 1] == f->s[f->len - 1]) &&
+                !memcmp(norm + len - f->len, f->s, (size_t)f->len)) {
+                flags |= CX_TF_NEGATED_FORM;
+                break;
+            }
+        }
+    }
+    if (lc->english && en_negation(norm, len)) flags |= CX_TF_NEGATOR;
+    wi->flags = flags;
+}
+
+/* word_info_compute through the word cache: two-way sets, the way used last
+ * first (two frequent words that share a set would otherwise evict each
+ * other on every record).  wi->stem may point into the cache or Snowball's
+ * buffer: it is valid until the next call. */
+static void word_info(cx_text *t, const lctx *lc, const char *norm, int32_t len, uint32_t hash, winfo *wi) {
+    word_slot *set = NULL;
+    int found = 0, stem_known = 0;
+    if (len < WORDC_LEN) {
+        uint32_t h = hash ^ (lc->lkey * 0x9E3779B1u);
+        set = &t->wordc[(h ^ (h >> 15)) & (WORDC_SLOTS - 2)];
+        for (int w = 0; w < 2 && !found; w++) {
+            const word_slot *c = &set[w];
+            if (c->lang != lc->lkey || c->klen != len || !bytes_eq(c->key, norm, (size_t)len)) continue;
+            if (w) {   /* the other way: make it the first */
+                word_slot tmp = set[0];
+                set[0] = set[1];
+                set[1] = tmp;
+            }
+            found = 1;
+        }
+        if (found) {
+            wi->stem = set->has_stem ? set->stem : NULL;
+            wi->slen = set->slen;
+            if (lc->lex_current && set->gen == t->lex_gen) {
+                wi->flags = set->flags;
+                return;
+            }
+            /* a Snowball stem holds whatever the tables; a light stem comes from them */
+            stem_known = lc->stem != NULL;
+        }
+    }
+    word_info_compute(lc, norm, len, hash, stem_known, wi);
+    if (!set || (wi->stem && wi->slen >= WORDC_LEN)) return;   /* too long */
+    if (lc->stem && !wi->stem) return;                          /* Snowball failed */
+    if (!lc->lex_current && !lc->stem) return;   /* nothing in it holds beyond this call */
+    word_slot *sl = set;
+    if (!stem_known) {
+        if (!found) set[1] = set[0];   /* the older way goes */
+        sl->klen = (uint8_t)len;
+        memcpy(sl->key, norm, (size_t)len);
+        sl->has_stem = wi->stem != NULL;
+        sl->slen = (uint8_t)wi->slen;
+        if (wi->stem) memcpy(sl->stem, wi->stem, (size_t)wi->slen);
+        sl->lang = lc->lkey;
+    }
+    sl->flags = wi->flags;
+    sl->gen = lc->lex_current ? t->lex_gen : 0;
+    if (wi->stem) wi->stem = sl->stem;
+}
+
+/* Make room for n more bytes in the arena.  0 / -1. */
+static int arena_reserve(cx_text *t, size_t n) {
+    if (t->alen + n <= t->acap) return 0;
+    size_t nc = t->acap ? t->acap * 2 : 8192;
+    while (nc < t->alen + n) nc *= 2;
+    char *a = cx_realloc(t->arena, nc);
+    if (!a) return -1;
+    t->arena = a;
+    t->acap = nc;
+    return 0;
+}
+
+/* Append n bytes plus a NUL to the arena, which has room for them (most
+ * strings are short: up to 16 bytes are copied with fixed-size moves, not
+ * a library call).  Returns the offset. */
+static inline uint32_t arena_add(cx_text *t, const char *s, size_t n) {
+    char *d = t->arena + t->alen;
+    if (n >= 8 && n <= 16) {
+        uint64_t x, y;
+        memcpy(&x, s, 8);
+        memcpy(&y, s + n - 8, 8);
+        memcpy(d, &x, 8);
+        memcpy(d + n - 8, &y, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        memcpy(d, &x, 4);
+        memcpy(d + n - 4, &y, 4);
+    } else {
+        memcpy(d, s, n);
+    }
+    d[n] = '\0';
+    uint32_t off = (uint32_t)t->alen;
     t->alen += n + 1;
-    return (int64_t)off;
+    return off;
 }
 
 /* Encode UTF-16 into UTF-8, at most cap-1 bytes, cut at a character
@@ -496,14 +702,20 @@ static int32_t norm_word(cx_text *t, const lctx *lc, const UChar *s, int32_t n, 
         int32_t o = 0, o1 = 0, m = 0;
         int32_t cut = n >= CX_TEXT_MAX_WORD ? CX_TEXT_MAX_WORD - 1 : n;
         int run = 1;
+        const uint8_t *fold = lc->turkish ? ascii_fold_tr : ascii_fold;
+        unsigned prev = 0x100;
         for (; m < cut; m++) {
             UChar u = s[m];
-            if (u >= 0x80 || (u == 'I' && lc->turkish)) goto unicode;
-            char c = (char)u;
-            c = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c == '`' ? '\'' : c;
-            run = (o && out[o - 1] == c && c >= 'a' && c <= 'z') ? run + 1 : 1;
-            if (run >= lc->stretch_min) break;
-            out[o++] = c;
+            if (u >= 0x80) goto unicode;
+            unsigned c = fold[u];
+            if (c >= 0x80) goto unicode;   /* Turkic I */
+            if (c == prev && c - 'a' < 26u) {   /* a run of one letter */
+                if (++run >= lc->stretch_min) break;
+            } else {
+                run = 1;
+            }
+            out[o++] = (char)c;
+            prev = c;
         }
         for (int32_t k = m; k < n; k++)   /* the rest: a stretch or past the cut */
             if (s[k] >= 0x80 || (s[k] == 'I' && lc->turkish)) goto unicode;
@@ -539,15 +751,19 @@ static int32_t norm_word(cx_text *t, const lctx *lc, const UChar *s, int32_t n, 
 unicode:;
     /* NFKC: skipped when the whole text already passed the quick check
      * (the common case), since a word cut at an ICU word boundary of an
-     * NFKC text is itself NFKC. */
+     * NFKC text is itself NFKC; otherwise skipped for a word that passes
+     * it on its own (NFKC leaves such a word as it is): only the words
+     * that hold what NFKC changes pay for normalising. */
     UErrorCode st = U_ZERO_ERROR;
     const UChar *src = s;
     int32_t l1 = n;
-    if (!lc->nfkc_ok) {
+    if (!lc->nfkc_ok && unorm2_spanQuickCheckYes(t->nfkc, s, n, &st) != n) {
+        st = U_ZERO_ERROR;
         l1 = unorm2_normalize(t->nfkc, s, n, t->w1, W16CAP, &st);
         if (U_SUCCESS(st)) src = t->w1;
         else l1 = n;
     }
+    st = U_ZERO_ERROR;
     /* Case folding only when some character changes under it: scripts
      * without case (Arabic, Indic, CJK, Thai) never pay for it. */
     int fold = 0;
@@ -601,16 +817,9 @@ int cx_text__norm_term(cx_text *t, const char *lang, const char *s, size_t n, ch
 /* ------------------------------------------------------------------ */
 /* decoding and the pre-scan                                            */
 
-/* Sentence-break class of ASCII for the decoder (same meaning as P_SB). */
-static const uint8_t ascii_sb[128] = {
-    [0] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, [10] = 1, 2, 2, [13] = 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, [' '] = 2, ['"'] = 2, ['\''] = 2, [')'] = 2, ['.'] = 1, ['!'] = 1, ['?'] = 1,
-};
-
 /* Decode text[0..blen) into t->u, recording byte offsets, mapping Unicode
- * spaces to ' ' and ৷ to ।, and noting whether a sentence boundary can
- * occur before the end (so the sentence iterator can be skipped).
- * Returns 0 / -1 (out of memory). */
+ * spaces to ' ' and ৷ to ।, and noting whether every character is in
+ * nfkc_plain.  Returns 0 / -1 (out of memory). */
 static int decode(cx_text *t, an_state *a) {
     const uint8_t *s = (const uint8_t *)a->text;
     int32_t blen = (int32_t)a->blen;
@@ -629,37 +838,43 @@ static int decode(cx_text *t, an_state *a) {
     UChar *u = t->u;
     int32_t *off = t->uoff;
     int32_t i = 0, n = 0;
-    int seen_term = 0, need = 0;
+    unsigned plain = 1;   /* (ASCII is NFKC) */
     while (i < blen) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            /* a run of ASCII in a tight, branch-free loop */
-            do {
-                int k = ascii_sb[b];
-                need |= (k == 0) & seen_term;
-                seen_term |= (k == 1);
-                off[n] = i++;
-                u[n++] = b;
-            } while (i < blen && (b = s[i]) < 0x80);
+        if (s[i] < 0x80) {
+            /* a run of ASCII: find its end eight bytes at a time, then
+             * copy it in a loop the compiler can vectorise */
+            int32_t j = i + 1;
+            for (uint64_t w; j + 8 <= blen; j += 8) {
+                memcpy(&w, s + j, 8);
+                if (w & 0x8080808080808080ull) break;
+            }
+            while (j < blen && s[j] < 0x80) j++;
+            UChar *restrict uo = u + n;
+            int32_t *restrict oo = off + n;
+            const uint8_t *restrict so = s + i;
+            for (int32_t k = 0; k < j - i; k++) {
+                uo[k] = so[k];
+                oo[k] = i + k;
+            }
+            n += j - i;
+            i = j;
             continue;
         }
         int32_t start = i;
         UChar32 c;
         U8_NEXT(s, i, blen, c);
         if (c < 0) { c = 0xFFFD; a->bad = 1; }
+        off[n] = start;
         if (c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F || c == 0x205F ||
             c == 0x3000)
             c = ' ';
         else if (c == 0x09F7)
             c = 0x0964;
-        if (c != ' ') {
-            int k = c <= 0xFFFF ? (cprop[c] & P_SB) : 0;
-            if (k == 1) seen_term = 1;
-            else if (seen_term && k == 0) need = 1;
-        }
-        off[n] = start;
-        if (c <= 0xFFFF) u[n++] = (UChar)c;
-        else {
+        if (c <= 0xFFFF) {
+            plain &= nfkc_plain[c >> 3] >> (c & 7);
+            u[n++] = (UChar)c;
+        } else {
+            plain &= c >= 0x1F000 && c < 0x20000 ? nfkc_plain_1f[(c - 0x1F000) >> 3] >> (c & 7) : 0;
             off[n + 1] = start;
             u[n++] = U16_LEAD(c);
             u[n++] = U16_TRAIL(c);
@@ -667,8 +882,109 @@ static int decode(cx_text *t, an_state *a) {
     }
     off[n] = blen;
     a->n = n;
-    a->need_sbi = need;
+    a->nfkc_plain = plain & 1;
     return 0;
+}
+
+/* Sentence-break class of a unit (bits 0-1 of cprop). */
+static inline int sb_kind(UChar c) { return cprop[c] & P_SB; }
+
+/* Is the code point at u[i] a terminal or a separator for the sentence
+ * rules (Sentence_Break STerm, ATerm, Sep, CR or LF)?  ৷ also counts, as
+ * in cprop; it never reaches the sentence iterator (decode makes it a
+ * danda). */
+static inline int sb_terminal_at(const UChar *u, int32_t i, int32_t n) {
+    int k = sb_kind(u[i]);
+    if (k != 3) return k == 1;
+    if (i + 1 >= n || !U16_IS_TRAIL(u[i + 1])) return 0;
+    int sb = u_getIntPropertyValue(U16_GET_SUPPLEMENTARY(u[i], u[i + 1]), UCHAR_SENTENCE_BREAK);
+    return sb == U_SB_STERM || sb == U_SB_ATERM;
+}
+
+/* Can the text hold more than one sentence?  Only when a terminal is
+ * followed, anywhere after it, by a character of class 0; otherwise the
+ * whole text is one sentence for the analysis (even where ICU would start
+ * another after a separator: "a.\n." keeps its last "." in the first) and
+ * ICU's sentence iterator is not run.  (Supplementary characters are of
+ * class 0 for this test.)  *first receives the position of the first
+ * terminal or separator of any plane (sb_terminal_at) when there is one. */
+static int sentences_possible(const UChar *u, int32_t n, int32_t *first) {
+    int32_t i = 0;
+    *first = -1;
+    for (;; i++) {
+        while (i < n && !(sb_kind(u[i]) & 1)) i++;   /* to a terminal (1) or a lead surrogate (3) */
+        if (i >= n || sb_kind(u[i]) == 1) break;
+        if (*first < 0 && sb_terminal_at(u, i, n)) *first = i;
+    }
+    if (*first < 0 && i < n) *first = i;
+    for (i++; i < n; i++) {
+        int k = sb_kind(u[i]);
+        if (k == 0 || k == 3) return 1;
+    }
+    return 0;
+}
+
+/* Sentence_Break class of c for sentence_window: 1 a letter (OLetter,
+ * Upper, Lower), 2 Extend or Format (ASCII has none), 0 anything else. */
+static int sb_letter_ext(UChar32 c) {
+    if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
+    int sb = u_getIntPropertyValue(c, UCHAR_SENTENCE_BREAK);
+    return sb == U_SB_OLETTER || sb == U_SB_UPPER || sb == U_SB_LOWER ? 1
+           : sb == U_SB_EXTEND || sb == U_SB_FORMAT                    ? 2
+                                                                       : 0;
+}
+
+/* The part u[*start..end) of the text that ICU's sentence iterator has to
+ * see to give every boundary that the whole text has strictly inside; f is
+ * the first terminal or separator (sentences_possible), "terminal" below
+ * meaning either.  UAX #29, which ICU's sentence rules implement, breaks
+ * only after a separator (SB4) or after a terminal and the closing marks,
+ * spaces and separator that follow it (SB11).  Whether it breaks at a
+ * position x depends on
+ *   - the characters before x back to the terminal that opens the sequence
+ *     ending at x (SB6-SB11), and for SB7 the character before that
+ *     terminal, Extend and Format characters counting with what they
+ *     follow (SB5);
+ *   - the characters from x up to the first letter (OLetter, Upper or
+ *     Lower), separator or terminal: SB8 looks that far ahead, the other
+ *     rules at the character at x only.
+ * Let s be the start of the character before f (Extend and Format ones
+ * skipped), j the last terminal that is not the last character, and m the
+ * position after the first letter after j (n when there is none).  Then
+ *   - the text has no boundary in (0, f], there being no terminal before,
+ *     nor in [m, n): the terminal sequence before one there could not hold
+ *     the letter at m - 1, so its terminal would come after that letter
+ *     and before the last character;
+ *   - likewise u[s..m) has no boundary in (s, f];
+ *   - every position in (f, m) is decided alike in u[s..m) and in the
+ *     whole text: what it depends on lies in [s, m), a look-ahead that
+ *     starts before m meeting the letter at m - 1 at the latest.
+ * So the boundaries of u[s..m) strictly inside it, moved by s, are those of
+ * the text strictly inside it; its start and end are none of the text's
+ * (sent_next reads the end as the end of the text).  The sentence rules
+ * thus skip the text before the first terminal and after the letter that
+ * follows the last one: most of the first and the last sentence. */
+static int32_t sentence_window(const UChar *u, int32_t n, int32_t f, int32_t *start) {
+    int32_t s = f;
+    while (s > 0) {
+        UChar32 c;
+        U16_PREV(u, 0, s, c);
+        if (sb_letter_ext(c) != 2) break;
+    }
+    *start = s;
+    int32_t last = n - 1;   /* the last character */
+    if (last > 0 && U16_IS_TRAIL(u[last]) && U16_IS_LEAD(u[last - 1])) last--;
+    int32_t j = last - 1;
+    for (;; j--) {
+        while (j > f && !(sb_kind(u[j]) & 1)) j--;   /* (a trail unit is of class 0) */
+        if (j == f || sb_terminal_at(u, j, n)) break;
+    }
+    for (int32_t i = j + 1; i < n;) {
+        UChar32 c;
+        U16_NEXT(u, i, n, c);
+        if (sb_letter_ext(c) == 1) return i;
+    }
+    return n;
 }
 
 static int add_span(cx_text *t, int32_t s, int32_t e, int type, int stretched, const char *norm) {
@@ -856,9 +1172,10 @@ static int emo_second(UChar c) {
 static int prescan(cx_text *t, const UChar *u, int32_t n) {
     t->nspans = 0;
     int32_t floor = 0;
-    for (int32_t i = 0; i < n;) {
-        UChar c = u[i];
-        if (c >= 0x80 || !span_start[c]) { i++; continue; }
+    for (int32_t i = 0;;) {
+        UChar c = 0;
+        while (i < n && ((c = u[i]) >= 0x80 || !span_start[c])) i++;
+        if (i >= n) break;
         if (span_start[c] == 5 && !(i + 1 < n && emo_second(u[i + 1]))) {
             i++;
             continue;
@@ -902,14 +1219,21 @@ static int prescan(cx_text *t, const UChar *u, int32_t n) {
 /* ------------------------------------------------------------------ */
 /* token emission                                                       */
 
+/* The next sentence boundary before the end of the text (INT32_MAX after
+ * the last one: tokens start before the end, so the end itself, where ICU
+ * stops, never starts a sentence). */
+static int32_t sent_next(const an_state *a) {
+    int32_t nx = ubrk_next(a->t->sbi);
+    return nx == UBRK_DONE || a->sent_start + nx >= a->sent_end ? INT32_MAX : a->sent_start + nx;
+}
+
 /* The sentence a token starting at p belongs to.  Emoji and emoticons that
  * open a new ICU sentence stay with the previous one ("Great! 😀 Next.") */
 static uint16_t assign_sent(an_state *a, int32_t p, int type) {
     cx_text *t = a->t;
     if (a->need_sbi) {
         while (p >= a->sent_lim) {
-            int32_t nx = ubrk_next(t->sbi);
-            a->sent_lim = nx == UBRK_DONE ? INT32_MAX : nx;
+            a->sent_lim = sent_next(a);
             a->icu_sent++;
         }
     }
@@ -934,22 +1258,10 @@ static int store_token(an_state *a, int32_t p, int32_t e, int type, const char *
                        const char *stem, int32_t slen, uint32_t flags) {
     cx_text *t = a->t;
     if (t->ntok >= CX_TEXT_MAX_TOKENS) return 0;
-    tokrec *tk = &t->toks[t->ntok];
-    memset(tk, 0, sizeof *tk);
-    int64_t o = arena_put(t, norm, (size_t)nlen);
-    if (o < 0) return -1;
-    tk->norm = (uint32_t)o;
-    tk->norm_len = (uint16_t)nlen;
-    tk->stem = tk->norm;
-    tk->stem_len = tk->norm_len;
-    if (stem && (slen != nlen || memcmp(stem, norm, (size_t)nlen))) {
-        if (slen >= CX_TEXT_MAX_WORD) {   /* cut at a character boundary */
-            slen = CX_TEXT_MAX_WORD - 1;
-            while (slen > 0 && ((uint8_t)stem[slen] & 0xC0) == 0x80) slen--;
-        }
-        if ((o = arena_put(t, stem, (size_t)slen)) < 0) return -1;
-        tk->stem = (uint32_t)o;
-        tk->stem_len = (uint16_t)slen;
+    int own_stem = stem && (slen != nlen || !bytes_eq(stem, norm, (size_t)nlen));
+    if (own_stem && slen >= CX_TEXT_MAX_WORD) {   /* cut at a character boundary */
+        slen = CX_TEXT_MAX_WORD - 1;
+        while (slen > 0 && ((uint8_t)stem[slen] & 0xC0) == 0x80) slen--;
     }
     /* surface: the original bytes when the input was valid UTF-8 */
     char sbuf[MAX_SURFACE];
@@ -966,14 +1278,23 @@ static int store_token(an_state *a, int32_t p, int32_t e, int type, const char *
         sl = u16_to_u8(t->u + p, e - p, sbuf, MAX_SURFACE);
         sp = sbuf;
     }
-    tk->surf = tk->norm;
-    tk->surf_len = tk->norm_len;
-    if (sl != nlen || memcmp(sp, norm, (size_t)nlen)) {
-        if ((o = arena_put(t, sp, (size_t)sl)) < 0) return -1;
-        tk->surf = (uint32_t)o;
+    int own_surf = sl != nlen || !bytes_eq(sp, norm, (size_t)nlen);
+    /* one capacity check for all three strings */
+    if (arena_reserve(t, (size_t)nlen + 1 + (own_stem ? (size_t)slen + 1 : 0) + (own_surf ? (size_t)sl + 1 : 0)) < 0)
+        return -1;
+    tokrec *tk = &t->toks[t->ntok];
+    tk->norm = tk->stem = tk->surf = arena_add(t, norm, (size_t)nlen);
+    tk->norm_len = tk->stem_len = tk->surf_len = (uint16_t)nlen;
+    if (own_stem) {
+        tk->stem = arena_add(t, stem, (size_t)slen);
+        tk->stem_len = (uint16_t)slen;
+    }
+    if (own_surf) {
+        tk->surf = arena_add(t, sp, (size_t)sl);
         tk->surf_len = (uint16_t)sl;
     }
     tk->type = (uint8_t)type;
+    tk->phrase_start = 0;
     tk->flags = flags;
     tk->sent = assign_sent(a, p, type);
     t->ntok++;
@@ -998,19 +1319,6 @@ static int is_allcaps(const UChar *s, int32_t n) {
     return up >= 2;
 }
 
-/* English negation: "n't" forms, and the forms customers write without the
- * apostrophe.  Every one of them ends in 't', which filters most words. */
-static int en_negation(const char *s, int32_t n) {
-    static const char *const w[] = {"dont", "didnt", "doesnt", "isnt", "wasnt", "werent", "arent", "havent",
-                                    "hasnt", "hadnt", "couldnt", "wouldnt", "shouldnt", "cant", "wont", "aint",
-                                    "cannot", "mustnt", "neednt", NULL};
-    if (n < 4 || s[n - 1] != 't') return 0;
-    if (s[n - 2] == '\'' && s[n - 3] == 'n') return 1;
-    for (int i = 0; w[i]; i++)
-        if (w[i][0] == s[0] && (int32_t)strlen(w[i]) == n && !memcmp(w[i], s, (size_t)n)) return 1;
-    return 0;
-}
-
 /* Emit a word (or number) token for source range [p, e) whose text is
  * src[0..seg) (normally the source itself): normalise, look up the lexicon
  * (falling back to the one-letter collapse of a stretched word), stem, mark
@@ -1021,6 +1329,29 @@ static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UCha
     if (seg > MAX_SEG16) {
         seg = MAX_SEG16;
         if (U16_IS_LEAD(src[seg - 1])) seg--;
+    }
+    /* The token cache: a word already seen in this language (and with the
+     * same nfkc_ok, which steers norm_word) gets its norm, stem and flags
+     * back without normalising, hashing or looking anything up again. */
+    tok_slot *ts = NULL;
+    uint32_t tkey = lc->lkey | (lc->nfkc_ok ? TOKC_NFKC : 0);
+    if (type == CX_TOK_WORD && lc->lex_current && seg <= TOKC_UNITS) {
+        uint32_t h = cx_hmap_hash((const char *)src, (size_t)seg * sizeof *src) ^ (tkey * 0x85EBCA6Bu);
+        ts = &t->tokc[(h ^ (h >> 16)) & (TOKC_SLOTS - 1)];
+        if (ts->lang == tkey && ts->gen == t->lex_gen && ts->nunits == seg &&
+            bytes_eq((const char *)ts->src, (const char *)src, (size_t)seg * sizeof *src)) {
+            int before = t->ntok;
+            if (store_token(a, p, e, type, ts->norm, ts->nlen, ts->has_stem ? ts->stem : NULL, ts->slen,
+                            ts->flags & ~CX_LX_PHRASE_START) < 0)
+                return -1;
+            if (t->ntok > before) {   /* not when capped */
+                t->toks[before].phrase_start = (ts->flags & CX_LX_PHRASE_START) != 0;
+                a->lastw_p = p;
+                a->lastw_e = e;
+                a->lastw_tok = before;
+            }
+            return 0;
+        }
     }
     char norm[CX_TEXT_MAX_WORD], norm1[CX_TEXT_MAX_WORD];
     int32_t len1;
@@ -1034,43 +1365,33 @@ static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UCha
 
     const cx_lexlang *lx = lc->lx;
     uint32_t hash = cx_hmap_hash(norm, (size_t)len);
-    const uint64_t *hv = lx ? cx_hmap_get_h(lx->words, norm, (size_t)len, hash) : NULL;
-    if (!hv && stretched && lx && len1 > 0) {
+    if (stretched && lx && len1 > 0 && !cx_hmap_get_h(lx->words, norm, (size_t)len, hash)) {
+        /* "goooood": the two-letter form is no known word; the one-letter one may be */
         uint32_t h1 = cx_hmap_hash(norm1, (size_t)len1);
-        hv = cx_hmap_get_h(lx->words, norm1, (size_t)len1, h1);
-        if (hv) { memcpy(norm, norm1, (size_t)len1 + 1); len = len1; hash = h1; }
-    }
-    int pstart = 0;
-    if (hv) {
-        flags |= (uint32_t)*hv & ~CX_LX_PHRASE_START;
-        pstart = ((uint32_t)*hv & CX_LX_PHRASE_START) != 0;
-    }
-    int32_t slen = 0;
-    const char *stem = stem_word(t, lc, norm, len, hash, &slen);
-    if (lx && stem && !(flags & CX_LX_RULE_MASK) && (slen != len || memcmp(stem, norm, (size_t)len))) {
-        const uint64_t *sv = cx_hmap_get(lx->stems, stem, (size_t)slen);
-        if (sv) flags |= (uint32_t)*sv & CX_LX_RULE_MASK;
-    }
-    if (lx) {
-        /* the first (last) byte is compared inline before memcmp: most
-         * words share it with none of the language's affixes */
-        for (int i = 0; i < lx->nprefix; i++) {
-            const cx_affix *f = &lx->prefixes[i];
-            if (len > f->len && (f->len == 0 || norm[0] == f->s[0]) && !memcmp(norm, f->s, (size_t)f->len)) {
-                flags |= CX_TF_NEGATED_FORM;
-                break;
-            }
-        }
-        for (int i = 0; i < lx->nsuffix; i++) {
-            const cx_affix *f = &lx->suffixes[i];
-            if (len > f->len && (f->len == 0 || norm[len - 1] == f->s[f->len - 1]) &&
-                !memcmp(norm + len - f->len, f->s, (size_t)f->len)) {
-                flags |= CX_TF_NEGATED_FORM;
-                break;
-            }
+        if (cx_hmap_get_h(lx->words, norm1, (size_t)len1, h1)) {
+            memcpy(norm, norm1, (size_t)len1 + 1);
+            len = len1;
+            hash = h1;
         }
     }
-    if (lc->english && en_negation(norm, len)) flags |= CX_TF_NEGATOR;
+    winfo wi;
+    word_info(t, lc, norm, len, hash, &wi);
+    flags |= wi.flags & ~CX_LX_PHRASE_START;
+    int pstart = (wi.flags & CX_LX_PHRASE_START) != 0;
+    const char *stem = wi.stem;
+    int32_t slen = wi.slen;
+    if (ts && !stretched && len < TOKC_LEN && slen < TOKC_LEN) {   /* (stretched words are rare) */
+        ts->lang = tkey;
+        ts->gen = t->lex_gen;
+        ts->flags = flags | (wi.flags & CX_LX_PHRASE_START);
+        ts->nunits = (uint8_t)seg;
+        memcpy(ts->src, src, (size_t)seg * sizeof *src);
+        ts->nlen = (uint8_t)len;
+        memcpy(ts->norm, norm, (size_t)len + 1);
+        ts->has_stem = stem != NULL;
+        ts->slen = (uint8_t)slen;
+        if (stem) memcpy(ts->stem, stem, (size_t)slen);
+    }
     int before = t->ntok;
     if (store_token(a, p, e, type, norm, len, stem, slen, flags) < 0) return -1;
     if (t->ntok > before) {   /* not when capped */
@@ -1084,11 +1405,13 @@ static int emit_word_src(an_state *a, int32_t p, int32_t e, int type, const UCha
 
 /* Does the UTF-16 text s[0..n) spell the (already normal) UTF-8 word w?
  * Arabic yeh and alef maksura count as Persian yeh. */
-static int fa_is(const UChar *s, int32_t n, const char *w) {
+static int fa_is(const UChar *s, int32_t n, const char *w, int32_t wlen) {
     /* w is decoded on the fly (it used to be converted with u_strFromUTF8
      * on every test); like that conversion into an 8-unit buffer, a w of
-     * more than 8 UTF-16 units or with invalid UTF-8 never matches. */
-    int32_t wlen = (int32_t)strlen(w), j = 0, i = 0;
+     * more than 8 UTF-16 units or with invalid UTF-8 never matches.  Each
+     * unit of a match takes at least a byte of w: a longer s cannot. */
+    int32_t j = 0, i = 0;
+    if (n > wlen) return 0;
     while (j < wlen) {
         UChar32 c;
         U8_NEXT(w, j, wlen, c);
@@ -1131,14 +1454,16 @@ static int fa_join(an_state *a, int32_t p, int32_t e) {
     int pre = !strcmp(prev, "می") || !strcmp(prev, "نمی");
     int32_t n = e - p;
     int post = 0;
-    if (!pre && !fa_is(u + p, n, "می") && !fa_is(u + p, n, "نمی")) {
-        if (fa_is(u + p, n, "های") || fa_is(u + p, n, "هایی")) post = 1;
-        else if (fa_is(u + p, n, "ها")) {
+#define FA_IS(w) fa_is(u + p, n, w, (int32_t)sizeof w - 1)
+    if (!pre && !FA_IS("می") && !FA_IS("نمی")) {
+        if (FA_IS("های") || FA_IS("هایی")) post = 1;
+        else if (FA_IS("ها")) {
             int32_t j = e;
             while (j < a->n && (u[j] == ' ' || u[j] == '\t')) j++;
             post = j < a->n && (cprop_of(u[j]) & P_LM);
         }
     }
+#undef FA_IS
     if (!pre && !post) return 0;
     UChar buf[128];
     int32_t o = 0;
@@ -1534,16 +1859,18 @@ static int segment(an_state *a) {
     cx_text *t = a->t;
     const UChar *u = t->u;
     int32_t n = a->n, p = 0;
+    int32_t wpos = 0;   /* the word iterator's position, as ubrk_current would give it */
     int si = 0;
     UErrorCode st = U_ZERO_ERROR;
     ubrk_setText(t->wbi, u, n, &st);
+    int32_t f;
+    a->need_sbi = sentences_possible(u, n, &f);
+    a->sent_lim = INT32_MAX;
     if (a->need_sbi) {
-        ubrk_setText(t->sbi, u, n, &st);
+        a->sent_end = sentence_window(u, n, f, &a->sent_start);
+        ubrk_setText(t->sbi, u + a->sent_start, a->sent_end - a->sent_start, &st);
         ubrk_first(t->sbi);
-        int32_t first = ubrk_next(t->sbi);
-        a->sent_lim = first == UBRK_DONE ? INT32_MAX : first;
-    } else {
-        a->sent_lim = INT32_MAX;
+        a->sent_lim = sent_next(a);
     }
     if (U_FAILURE(st)) {
         a->why = u_errorName(st);
@@ -1554,19 +1881,35 @@ static int segment(an_state *a) {
             if (emit_span(a, &t->spans[si]) < 0) return -1;
             p = t->spans[si++].e;
             /* a '?' or '.' inside a URL or address does not end a sentence */
-            while (a->need_sbi && a->sent_lim < p) {
-                int32_t nx = ubrk_next(t->sbi);
-                a->sent_lim = nx == UBRK_DONE ? INT32_MAX : nx;
-            }
+            while (a->need_sbi && a->sent_lim < p) a->sent_lim = sent_next(a);
+            continue;
+        }
+        /* An ASCII space or control character followed by an ASCII
+         * character is stepped over without asking the iterator.  ICU
+         * would give the same: such a character is never joined to what
+         * precedes it except as the second space of a run (WB3d) or the
+         * LF of a CR LF (WB3), so the segment holding it starts with a
+         * character <= ' ', which no word rule tags: its status is
+         * UBRK_WORD_NONE, and emit_other drops it whole (it drops every
+         * segment that starts with a character <= ' ').  The ASCII
+         * character after it is either joined to it the same way - and
+         * is stepped over in turn, or dropped with the rest of the segment
+         * by the iterator's path - or, as nothing else joins it (ASCII
+         * holds no Extend, Format or ZWJ), starts a new segment, where
+         * the iterator's path would have moved p too.  The iterator is
+         * walked there by next() below, as after a span. */
+        if (u[p] <= ' ' && p + 1 < n && u[p + 1] < 0x80) {
+            p++;
             continue;
         }
         /* Walk forward with next() only: after a span or a run of marks
          * the position may be past the iterator's, and a random-access
          * following() makes ICU re-synchronise from a safe point, which
          * costs far more.  Whitespace comes back as its own segment. */
-        int32_t q = ubrk_current(t->wbi);
+        int32_t q = wpos;
         while (q != UBRK_DONE && q <= p) q = ubrk_next(t->wbi);
         if (q == UBRK_DONE || q <= p) q = n;
+        wpos = q;
         int status = ubrk_getRuleStatus(t->wbi);
         int32_t lim = q;
         if (si < t->nspans && t->spans[si].s < lim) lim = t->spans[si].s;
@@ -1633,7 +1976,9 @@ int cx_text__analyze(cx_text *t, cx_env *env, const char *lang, const cx_lexicon
     memcpy(lc.lang, env->lang, sizeof lc.lang);
     lc.lx = cx_lex_find(lex, lc.lang);
     lc.stem = get_stemmer(t, lc.lang);
-    lc.stem_id = lc.stem ? stem_index(lc.lang) + 1 : 0;
+    lc.lkey = (uint32_t)(uint8_t)lc.lang[0] | (uint32_t)(uint8_t)lc.lang[1] << 8 | (uint32_t)(uint8_t)lc.lang[2] << 16 |
+              1u << 24;   /* never 0 (an empty slot) */
+    lc.lex_current = lex && lex == t->lex;
     lc.persian = !strcmp(lc.lang, "fa") || !strcmp(lc.lang, "ur");
     lc.elision = !strcmp(lc.lang, "fr") || !strcmp(lc.lang, "it") || !strcmp(lc.lang, "ca");
     lc.turkish = !strcmp(lc.lang, "tr") || !strcmp(lc.lang, "az");
@@ -1641,8 +1986,10 @@ int cx_text__analyze(cx_text *t, cx_env *env, const char *lang, const cx_lexicon
     lc.stretch_min = !strcmp(lc.lang, "de") ? 4 : 3;   /* German writes "Schifffahrt" */
     a.lc = &lc;
     {
+        /* a text of such characters only is NFKC: ICU's quick check would
+         * say yes, so only the others ask it */
         UErrorCode st = U_ZERO_ERROR;
-        lc.nfkc_ok = unorm2_spanQuickCheckYes(t->nfkc, t->u, a.n, &st) == a.n && U_SUCCESS(st);
+        lc.nfkc_ok = a.nfkc_plain || (unorm2_spanQuickCheckYes(t->nfkc, t->u, a.n, &st) == a.n && U_SUCCESS(st));
     }
 
     if (prescan(t, t->u, a.n) < 0) goto oom;
@@ -1732,7 +2079,8 @@ cx_text *cx_text_new(const cx_text_opts *opts, char *err, size_t errlen) {
     call_once(&cprop_once, cprop_build);
     call_once(&emo_once, emo_build);
     if (!(t->toks = cx_malloc(CX_TEXT_MAX_TOKENS * sizeof *t->toks))) goto oom;
-    if (!(t->stemc = cx_calloc(STEMC_SLOTS, sizeof *t->stemc))) goto oom;
+    if (!(t->wordc = cx_calloc(WORDC_SLOTS, sizeof *t->wordc))) goto oom;
+    if (!(t->tokc = cx_calloc(TOKC_SLOTS, sizeof *t->tokc))) goto oom;
     UErrorCode st = U_ZERO_ERROR;
     t->nfkc = unorm2_getNFKCInstance(&st);
     t->wbi = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
@@ -1766,7 +2114,8 @@ void cx_text_destroy(cx_text **tp) {
     cx_free(t->uoff);
     cx_free(t->spans);
     cx_free(t->toks);
-    cx_free(t->stemc);
+    cx_free(t->wordc);
+    cx_free(t->tokc);
     cx_free(t->arena);
     cx_buf_free(&t->pbuf);
     cx_free(t->lexdir);
@@ -1788,6 +2137,7 @@ int cx_text_reload(cx_text *t, char *err, size_t errlen) {
     cx_langid_destroy(&t->lid);
     t->lex = lx;
     t->lid = lid;
+    if (++t->lex_gen == 0) t->lex_gen = 1;   /* cached word flags came from the old tables (0: none) */
     return 0;
 }
 

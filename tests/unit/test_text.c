@@ -241,6 +241,52 @@ static void test_sentences(void) {
     cx_env_destroy(&e);
 }
 
+/* "sentence:norm ..." of every token, for comparing segmentations. */
+static const char *sent_norms(const cx_env *e, char *buf, size_t n) {
+    size_t o = 0;
+    buf[0] = '\0';
+    for (uint32_t i = 0; e && i < e->n_tokens && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%u:%s", i ? " " : "", e->tokens[i].sent, e->tokens[i].norm);
+    return buf;
+}
+
+/* The shortcuts around ICU's iterators (cx_text.c: sentence_window, which
+ * shows the sentence iterator only the text from just before the first
+ * terminal to just after the last one, and the whitespace that skips the
+ * word iterator) give what ICU gives over the whole text: these are the
+ * segmentations of running ICU on all of it. */
+static void test_sentence_window(void) {
+    static const struct { const char *text, *want; } c[] = {
+        /* SB8: "etc." before a lower-case word goes on */
+        {"I paid 5 euros etc. and nothing came. Never again",
+         "0:i 0:paid 0:5 0:euros 0:etc 0:. 0:and 0:nothing 0:came 0:. 1:never 1:again"},
+        /* closing quote and spaces after the terminal */
+        {"He said \"stop.\" Then he left! Bye", "0:he 0:said 0:stop 0:. 1:then 1:he 1:left 1:! 2:bye"},
+        {"Mr. Smith was late. Very late", "0:mr 0:. 1:smith 1:was 1:late 1:. 2:very 2:late"},
+        /* separators: LF, CR LF, U+2029 */
+        {"first line\nsecond line. third one\r\nfourth",
+         "0:first 0:line 1:second 1:line 1:. 1:third 1:one 2:fourth"},
+        {"ok\xE2\x80\xA9next para. yes", "0:ok 1:next 1:para 1:. 1:yes"},
+        /* a supplementary terminal (Brahmi danda) before the first BMP one */
+        {"abc\xF0\x91\x81\x87 def. Ghi", "0:abc 1:def 1:. 2:ghi"},
+        {"Price was 3.50 today. Good? Yes", "0:price 0:was 0:3.50 0:today 0:. 1:good 1:? 2:yes"},
+        {"Really?!  (Sure.)  Fine.", "0:really 0:? 0:! 1:sure 1:. 2:fine 2:."},
+        {"e.g. this is fine. OK", "0:e.g 0:. 0:this 0:is 0:fine 0:. 1:ok"},
+        {"No way... really. I mean it", "0:no 0:way 0:... 0:really 0:. 1:i 1:mean 1:it"},
+        /* an Extend character after the terminal */
+        {"Done.\xCC\x81 Next", "0:done 0:. 1:next"},
+        /* runs of ASCII blanks and controls; a combining mark or ZWJ after a space */
+        {"a \t b  c\r\n d \xC2\xA0 e", "0:a 0:b 0:c 1:d 1:e"},
+        {"word \xCC\x81x and  \xE2\x80\x8Dy z", "0:word 0:x 0:and 0:y 0:z"},
+    };
+    char buf[512];
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        cx_env *e = run(c[i].text, "en");
+        CX_CHECK_STR(sent_norms(e, buf, sizeof buf), c[i].want);
+        cx_env_destroy(&e);
+    }
+}
+
 static void test_cjk_thai(void) {
     cx_env *e = run("我们的订单还没有到。退款很慢", NULL);
     CX_CHECK_STR(e->lang, "zh");
@@ -690,6 +736,7 @@ int main(void) {
     CX_RUN(test_case_fold_nfkc);
     CX_RUN(test_bengali_danda);
     CX_RUN(test_sentences);
+    CX_RUN(test_sentence_window);
     CX_RUN(test_cjk_thai);
     CX_RUN(test_emoji_emoticons);
     CX_RUN(test_url_email_mention_hashtag);
