@@ -45,6 +45,11 @@ int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops) {
     double *m_bad = cx_metric(m, "frames_bad_total", "frames that could not be decoded (dropped)", 0);
     double *m_busy = cx_metric(m, "busy_seconds_total", "time spent processing records", 0);
     io.events = cx_metric(m, "events_out_total", "events sent downstream", 0);
+    double *m_reloads = cx_metric(m, "reloads_total", "SIGHUP reloads that succeeded", 0);
+    double *m_reload_fail = cx_metric(m, "reload_failures_total", "SIGHUP reloads that failed (the old state stays)", 0);
+    static double no_slot[2];   /* the metrics table is full: count nowhere */
+    if (!m_reloads) m_reloads = &no_slot[0];
+    if (!m_reload_fail) m_reload_fail = &no_slot[1];
     if (ops->init(&ctx, c, m, err, sizeof err) < 0) { cx_error("start-up failed: %s", err); goto done; }
     if (!(in = cx_link_pull(zctx, c, ops->in_key, err, sizeof err)) ||
         !(io.out = cx_link_push(zctx, c, ops->out_key, err, sizeof err))) {
@@ -62,8 +67,14 @@ int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops) {
         if (cx_reload) {
             cx_reload = 0;
             if (!ops->reload) cx_info("SIGHUP: nothing to reload");
-            else if (ops->reload(ctx, c, err, sizeof err) < 0) cx_error("reload failed, keeping the old state: %s", err);
-            else cx_info("reloaded");
+            else if (ops->reload(ctx, c, err, sizeof err) < 0) {
+                cx_error("reload failed, keeping the old state: %s", err);
+                (*m_reload_fail)++;
+            } else {
+                cx_info("reloaded");
+                (*m_reloads)++;
+            }
+            cx_metrics_tick(m, 1);   /* `cxflow reload` waits for these counters */
         }
         int64_t now = cx_mono_ms();
         if (now - last_tick >= 100) {

@@ -1,5 +1,6 @@
 /* cx_util.c - clocks, signals, directories and the common stage command line. */
 #include "cx_util.h"
+#include "cx_alloc.h"
 #include "cx_log.h"
 #include <errno.h>
 #include <stdio.h>
@@ -129,4 +130,45 @@ void cx_pidfile_remove(const cx_conf *c, const char *name) {
     cx_conf_path(c, "run.dir", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/%s.pid", dir, name);
     unlink(path);
+}
+
+int cx_read_text_file(const char *path, char **out, size_t *len, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 65536, l = 0;
+    char *buf = cx_malloc(cap);
+    for (;;) {
+        if (buf && cap - l < 4096) {
+            char *nb = cx_realloc(buf, cap * 2);
+            if (!nb) {
+                cx_free(buf);
+                buf = NULL;
+            } else {
+                buf = nb;
+                cap *= 2;
+            }
+        }
+        if (!buf) {
+            fclose(f);
+            snprintf(err, errlen, "%s: out of memory", path);
+            return -1;
+        }
+        size_t r = fread(buf + l, 1, cap - l - 1, f);
+        l += r;
+        if (r == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || memchr(buf, '\0', l)) {
+        cx_free(buf);
+        snprintf(err, errlen, bad ? "%s: read error" : "%s: contains a NUL byte (not a text file)", path);
+        return -1;
+    }
+    buf[l] = '\0';
+    *out = buf;
+    if (len) *len = l;
+    return 0;
 }

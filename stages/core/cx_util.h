@@ -22,6 +22,12 @@ int cx_mkdirs(const char *path, int dir_of_file);
 /* Peak resident set size of this process in KiB. */
 long cx_peak_rss_kb(void);
 
+/* Read a whole text file into a NUL-terminated cx_malloc'ed buffer (*len
+ * bytes, NUL excluded; len may be NULL).  0, or -1 with "path: reason" in
+ * err (cannot open, read error, out of memory, or a NUL byte inside: not a
+ * text file).  The caller frees *out with cx_free. */
+int cx_read_text_file(const char *path, char **out, size_t *len, char *err, size_t errlen);
+
 /* Common command line of every stage binary:
  *   NAME [-c FILE] [-o key=value]... [-h|--help] [--version]
  * Loads the configuration (default: $CXFLOW_CONF, else ./pipeline.conf),

@@ -3,6 +3,7 @@
 #ifndef CX_TAG_INT_H
 #define CX_TAG_INT_H
 #include "cx_lexmap.h"
+#include "cx_tag_learned.h"
 #include "cx_tagger.h"
 
 /* ---- scoring constants (documented in stages/tag/README.md) ---- */
@@ -18,13 +19,22 @@
 #define CX_TAG_EXCLAIM 1.15          /* per '!' on the sentence sum, at most 3 */
 #define CX_TAG_CAPS 1.2              /* sentiment word in capitals (text not all capitals) */
 #define CX_TAG_STRETCH 1.1           /* sentiment word with stretched letters ("gooood") */
-#define CX_TAG_QUESTION 0.5          /* positives in a question without strong words */
+#define CX_TAG_QUESTION 0.25         /* mild positives in a question: mostly not praise */
 #define CX_TAG_REQUEST 0.0           /* mild positives in a request / courtesy sentence: not praise */
 #define CX_TAG_STRONG 3.0            /* |valence| at or above this is a strong word */
 #define CX_TAG_NEG_WINDOW 3          /* content tokens a negator reaches forward */
 #define CX_TAG_POST_WINDOW 2         /* content tokens a post-negator reaches back */
 #define CX_TAG_INT_WINDOW 2          /* content tokens an intensifier reaches forward */
 #define CX_TAG_COURTESY_MAX 4        /* content tokens of a courtesy sentence ("Thanks in advance") */
+#define CX_TAG_REQUEST_NEG 0.6       /* negatives weaker than this in a request: not a complaint ("refund") */
+#define CX_TAG_HASH_MIN 3            /* code points of a lexicon word found inside a hashtag ("#unitedfail") */
+#define CX_TAG_HASH_MAX 64           /* bytes of a hashtag body (or compound word) that is segmented */
+#define CX_TAG_COMPOUND_MIN 5        /* code points of a negative lexicon word ending a compound ("bahnchaos") */
+#define CX_TAG_COMPOUND_MAX 16       /* ... at most (longer ends are not looked up) */
+#define CX_TAG_LONG_START 20         /* content tokens in sentences without sentiment before the margin starts */
+#define CX_TAG_LONG_MARGIN 0.2       /* per such token beyond it, subtracted from a positive record sum */
+#define CX_TAG_LONG_NEG 0.25         /* ... times this from a negative record sum */
+#define CX_TAG_EMOTICON_ONLY 0.0     /* positive record sum made of ASCII emoticons only: tone, not a verdict */
 
 #define CX_TAG_MAX_WARNINGS 200       /* warnings kept as text (all are counted) */
 
@@ -83,6 +93,8 @@ struct cx_tagger {
     double pos_thr, neg_thr;
     int explain;
     cx_tagger_stats st;
+    cx_learned *learned;          /* learned lexicon or NULL (cx_tag_learned.c) */
+    int learned_mode;             /* CX_LEARNED_WITH or CX_LEARNED_INSTEAD */
     char *warn_list[CX_TAG_MAX_WARNINGS]; /* arena strings, st.warnings may count more */
 };
 

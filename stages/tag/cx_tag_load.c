@@ -3,6 +3,7 @@
  * every term through cx_text_analyze, and the lexicon maps (see cx_tagger.h
  * and docs/LEXICONS.md). */
 #include "cx_tag_int.h"
+#include "cx_util.h"
 #include "cx_alloc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -58,44 +59,6 @@ static int oom(char *err, size_t n) {
     return -1;
 }
 
-/* Read a whole file into a NUL-terminated cx_malloc'ed buffer. */
-static int read_file(const char *path, char **out, char *err, size_t n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, n, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 65536, len = 0;
-    char *buf = cx_malloc(cap);
-    if (!buf) { fclose(f); return oom(err, n); }
-    for (;;) {
-        if (cap - len < 4096) {
-            char *nb = cx_realloc(buf, cap * 2);
-            if (!nb) { cx_free(buf); fclose(f); return oom(err, n); }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - len - 1, f);
-        len += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        cx_free(buf);
-        snprintf(err, n, "%s: read error", path);
-        return -1;
-    }
-    buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
-        cx_free(buf);
-        snprintf(err, n, "%s: contains a NUL byte (not a text file)", path);
-        return -1;
-    }
-    *out = buf;
-    return 0;
-}
-
 static char *trim(char *s) {
     while (*s == ' ' || *s == '\t' || *s == '\v' || *s == '\f') s++;
     char *e = s + strlen(s);
@@ -111,7 +74,7 @@ typedef int (*line_fn)(cx_tagger *t, void *ctx, char **f, int nf, const char *pa
  * (a run of TABs counts as one separator) and trimmed of spaces. */
 static int each_line(cx_tagger *t, const char *path, line_fn fn, void *ctx, char *err, size_t n) {
     char *buf;
-    if (read_file(path, &buf, err, n) < 0) return -1;
+    if (cx_read_text_file(path, &buf, NULL, err, n) < 0) return -1;
     char *p = buf;
     if ((unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
     int lineno = 0, rc = 0;
@@ -643,6 +606,34 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
     return 0;
 }
 
+/* ---- learned lexicon ---- */
+
+_Static_assert(CX_LEARNED_ALPHA == CX_TAG_ALPHA, "the @lexicon value is the authored compound score");
+
+/* Load the learned lexicon of o->learned_dir and settle its mode: the one
+ * asked for, else the file's.  Mode with needs the file's @lexicon weight
+ * (a lexicon trained --mode instead has none). */
+static int load_learned(cx_tagger *t, const cx_tagger_opts *o, char *err, size_t n) {
+    if (o->learned_mode < CX_LEARNED_FILE_MODE || o->learned_mode > CX_LEARNED_INSTEAD) {
+        snprintf(err, n, "learned lexicon mode %d: expected file, with or instead", o->learned_mode);
+        return -1;
+    }
+    if (!(t->learned = cx_learned_load(o->learned_dir, err, n))) return -1;
+    cx_learned_info li;
+    cx_learned_get_info(t->learned, &li);
+    t->learned_mode = o->learned_mode ? o->learned_mode : li.mode;
+    if (t->learned_mode == CX_LEARNED_WITH && !li.has_lexicon) {
+        snprintf(err, n,
+                 "%s: no %s line, so it cannot be used in mode 'with' (it was trained --mode %s); use mode "
+                 "'instead' or 'file'",
+                 li.path, CX_LEARNED_LEXICON, cx_learned_mode_name(li.mode));
+        return -1;
+    }
+    t->st.learned_terms = li.n_terms;
+    t->st.learned_mode = t->learned_mode;
+    return 0;
+}
+
 /* ---- public ---- */
 
 /* Build the tagger: taxonomy first (theme lines refer to it), then each
@@ -707,6 +698,7 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
     for (size_t i = 0; i < t->n_langs; i++)
         if (t->langs[i].has_senti || t->langs[i].has_themes) t->st.n_langs++;
     t->st.sentiment_terms += t->st.emoji_terms;
+    if (o->learned_dir && o->learned_dir[0] && load_learned(t, o, err, n) < 0) goto fail;
     return t;
 fail:
     cx_tagger_destroy(&t);
@@ -731,6 +723,7 @@ void cx_tagger_destroy(cx_tagger **tp) {
     cx_free(t->rules);
     cx_free(t->tterms);
     cx_free(t->tax);
+    cx_learned_destroy(&t->learned);
     cx_arena_free(&t->arena);
     cx_free(t);
     *tp = NULL;

@@ -58,6 +58,7 @@ typedef struct sinfo {
     float excl;                       /* exclamation multiplier */
     uint32_t content;                 /* content tokens */
     uint8_t question, request, exclaim_flag, strong, has_neg, n_excl;
+    uint8_t has_hit;                  /* a sentiment hit with a valence (not a 0 entry) */
     double sum;                       /* weighted (contrast) sum, times excl */
 } sinfo;
 
@@ -78,6 +79,8 @@ typedef struct work {
     double *sraw;       /* per contrast segment: sum without contrast weights */
     const cx_tag_lang *L;
     int mostly_caps;
+    double margin;      /* long-text margin taken off the record sum */
+    int emo_only;       /* every sentiment hit is an emoticon */
 } work;
 
 static const float excl_mult[4] = {1.0f, 1.15f, 1.3225f, 1.520875f};
@@ -233,6 +236,158 @@ static int theme_covered(const work *w, const thit *h) {
     return 0;
 }
 
+/* ---- hashtags ---- */
+
+/* The sentiment entry of one exact lexicon word given as bytes (never a
+ * key built from another word's stem), or NULL. */
+static const cx_lex_entry *word_entry(const cx_lexmap *m, const char *s, size_t len) {
+    if (!len) return NULL;
+    const cx_lex_entry *e = cx_lexmap_get_str(m, s, len);
+    return e && (e->flags & CX_LEX_VALUE) && !(e->flags & CX_LEX_STEMKEY) ? e : NULL;
+}
+
+static size_t n_cps(const char *s, size_t len) {
+    size_t c = 0;
+    for (size_t k = 0; k < len; k++) c += ((unsigned char)s[k] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The valence of one part of a hashtag body (b, n bytes, normalised):
+ *   1. the whole part is a lexicon word ("fail", "ripoff");
+ *   2. it splits into a two-word lexicon phrase ("neveragain", "badservice");
+ *   3. a negator word + a lexicon word ("nothappy", "notcool"): negated;
+ *   4. else a lexicon word of >= CX_TAG_HASH_MIN code points at its start
+ *      and/or end, the rest being >= 2 code points ("worstairline",
+ *      "unitedfail"); both add up.
+ * One pass over the split points, two map probes each (the start's entry
+ * also tells whether a phrase starts with it).  Returns 1 with *v and *neg
+ * when something matched. */
+static int hashtag_part(const work *w, const cx_tag_lang *L, const char *b, size_t n, float *v, int *neg) {
+    const cx_tagger *t = w->t;
+    const cx_lex_entry *e = word_entry(&L->senti, b, n);
+    *neg = 0;
+    if (e) {
+        *v = t->senti[e->val].v;
+        return 1;
+    }
+    size_t cps = n_cps(b, n);
+    if (cps < 4) return 0;
+    const cx_lex_entry *pre = NULL, *suf = NULL, *negw = NULL;
+    size_t pre_len = 0, suf_len = 0, ca = 0;
+    for (size_t k = 1; k < n; k++) {
+        if (((unsigned char)b[k] & 0xC0) == 0x80) continue;
+        size_t cb = cps - ++ca;
+        if (ca < 2 || cb < 2) continue;
+        const cx_lex_entry *ea = cx_lexmap_get_str(&L->senti, b, k);
+        const cx_lex_entry *eb = word_entry(&L->senti, b + k, n - k);
+        if (ea && (ea->flags & CX_LEX_PREFIX)) { /* 2: a phrase starts with the first part */
+            char buf[CX_TAG_HASH_MAX + 2];
+            cx_token tk2[2];
+            memset(tk2, 0, sizeof tk2);
+            memcpy(buf, b, k);
+            buf[k] = 0;
+            memcpy(buf + k + 1, b + k, n - k);
+            buf[n + 1] = 0;
+            tk2[0].norm = tk2[0].stem = buf;
+            tk2[1].norm = tk2[1].stem = buf + k + 1;
+            uint64_t h = cx_lex_step(cx_lex_step(CX_LEX_SEED, cx_lex_strhash(b, k)), cx_lex_strhash(b + k, n - k));
+            const cx_lex_entry *p = cx_lexmap_get(&L->senti, h, 2, tk2, 0);
+            if (p && (p->flags & CX_LEX_VALUE) && !(p->flags & CX_LEX_STEMKEY)) {
+                *v = t->senti[p->val].v;
+                return 1;
+            }
+        }
+        if (ea && (!(ea->flags & CX_LEX_VALUE) || (ea->flags & CX_LEX_STEMKEY))) ea = NULL;
+        if (eb && !negw && k <= 8 && L->has_rules) { /* 3 */
+            const cx_lex_entry *r = cx_lexmap_get_str(&L->rules, b, k);
+            if (r && (r->flags & CX_LEX_VALUE) && (t->rules[r->val].kinds & CX_RK_NEGATOR)) negw = eb;
+        }
+        if (ea && ca >= CX_TAG_HASH_MIN) { /* 4: the longest start */
+            pre = ea;
+            pre_len = k;
+        }
+        if (eb && cb >= CX_TAG_HASH_MIN && !suf) { /* 4: the longest end */
+            suf = eb;
+            suf_len = n - k;
+        }
+    }
+    if (negw) {
+        *v = t->senti[negw->val].v;
+        *neg = 1;
+        return 1;
+    }
+    if (pre && suf && pre_len + suf_len > n) suf = NULL; /* overlapping: the start wins */
+    if (!pre && !suf) return 0;
+    *v = (pre ? t->senti[pre->val].v : 0.0f) + (suf ? t->senti[suf->val].v : 0.0f);
+    return 1;
+}
+
+/* A hashtag token whose body (without '#') carries sentiment: the body as
+ * one word, or its parts separated by '_' each segmented by hashtag_part; a
+ * part that is a negator word negates the next part ("#not_happy").  A
+ * negated part counts with its negation factor already applied, so parts
+ * add up.  Returns 1 with the summed valence in *v. */
+static int hashtag_value(const work *w, const cx_tag_lang *L, const cx_token *k, float *v) {
+    const char *b = k->norm;
+    if (!b || b[0] != '#') return 0;
+    b++;
+    size_t n = strlen(b);
+    if (!n || n > CX_TAG_HASH_MAX) return 0;
+    double sum = 0;
+    int neg_next = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s;
+        while (e < n && b[e] != '_') e++;
+        float pv;
+        int pn;
+        if (e > s && hashtag_part(w, L, b + s, e - s, &pv, &pn)) {
+            pn ^= neg_next;
+            sum += pn ? pv * (pv > 0 ? CX_TAG_NEG_POS : CX_TAG_NEG_NEG) : pv;
+            neg_next = 0;
+        } else if (e > s && L->has_rules) {
+            const cx_lex_entry *r = cx_lexmap_get_str(&L->rules, b + s, e - s);
+            neg_next = r && (r->flags & CX_LEX_VALUE) && (w->t->rules[r->val].kinds & CX_RK_NEGATOR);
+        }
+        s = e + 1;
+    }
+    if (sum == 0) return 0;
+    *v = (float)sum;
+    return 1;
+}
+
+/* ---- closed compounds ---- */
+
+/* Languages that write noun compounds as one word (Bahnchaos, Zugausfall,
+ * Weichenstörung). */
+static int compounding(const cx_tag_lang *L) {
+    return !strcmp(L->code, "de");
+}
+
+/* A compound word that is not in the lexicon but ends in a negative lexicon
+ * word of >= CX_TAG_COMPOUND_MIN code points after a head of >= 3 code
+ * points ("bahnchaos" -> chaos, "weichenstörung" -> störung).  The longest
+ * lexicon word at the end decides, so a listed neutral or positive word
+ * blocks a shorter negative one inside it ("mehrwertsteuer": steuer 0, not
+ * teuer).  Positive words are not looked for (a head often changes them:
+ * "bergspitze").  Returns the valence or 0. */
+static float compound_value(const cx_tag_lang *L, const cx_tagger *t, const char *norm) {
+    size_t n = strlen(norm), cps = n_cps(norm, n);
+    if (cps < 3 + CX_TAG_COMPOUND_MIN || n > CX_TAG_HASH_MAX) return 0;
+    size_t ca = 0;
+    for (size_t k = 1; k < n; k++) {
+        if (((unsigned char)norm[k] & 0xC0) == 0x80) continue;
+        if (++ca < 3) continue;
+        if (cps - ca > CX_TAG_COMPOUND_MAX) continue;
+        if (cps - ca < CX_TAG_COMPOUND_MIN) break;
+        const cx_lex_entry *e = word_entry(&L->senti, norm + k, n - k);
+        if (e) {
+            float v = t->senti[e->val].v;
+            return v < 0 ? v : 0;
+        }
+    }
+    return 0;
+}
+
 /* Find the sentiment hits and theme mentions of the record with language L
  * (NULL: emoji only).  A single word that is a negator, contrast,
  * intensifier, diminisher or request marker is a modifier, never a
@@ -261,6 +416,18 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
             shit *h = new_hit(w, i, m.len, sv->v);
             if (par != sv->negform) h->flags |= HF_SELFNEG;
             i += m.len;
+            continue;
+        }
+        float hv;
+        if (L && L->has_senti && k->type == CX_TOK_HASHTAG && hashtag_value(w, L, k, &hv)) {
+            new_hit(w, i, 1, hv);
+            i++;
+            continue;
+        }
+        if (L && L->has_senti && k->type == CX_TOK_WORD && !(k->flags & (MOD_FLAGS | CX_TF_STOP)) && k->norm &&
+            compounding(L) && (hv = compound_value(L, t, k->norm)) != 0) {
+            new_hit(w, i, 1, hv);
+            i++;
             continue;
         }
         if (L && L->has_senti && (k->flags & CX_TF_NEGATED_FORM) && !(k->flags & MOD_FLAGS)) {
@@ -376,15 +543,23 @@ static float rule_weight(const work *w, uint32_t i, int kind, float def, uint32_
     return r->weight > 0 ? r->weight : def;
 }
 
+/* An emoji or emoticon says how the writer feels; a negator does not turn
+ * it around ("ist noch nicht abzusehen :-("). */
+static int is_emo(const work *w, const shit *h) {
+    uint8_t ty = w->tk[h->start].type;
+    return ty == CX_TOK_EMOJI || ty == CX_TOK_EMOTICON;
+}
+
 /* A post-negator at token i negates the hits just before it in the same
- * clause, at most window content tokens back.  Returns how many. */
+ * clause, at most window content tokens back (never an emoji).  Returns
+ * how many. */
 static int post_negate(work *w, uint32_t hp, uint32_t i, uint32_t window) {
     int c = 0;
     for (uint32_t k = hp; k-- > 0;) {
         shit *h = &w->hits[k];
         uint32_t end = h->start + h->len - 1;
         if (w->sc[end].clause != w->sc[i].clause || w->sc[i].cpos - w->sc[end].cpos > window) break;
-        if (h->flags & (HF_PRENEG | HF_POSTNEG)) continue;
+        if (h->flags & (HF_PRENEG | HF_POSTNEG) || is_emo(w, h)) continue;
         h->flags |= HF_POSTNEG;
         h->neg_tok = i;
         c++;
@@ -419,7 +594,7 @@ static void modifiers(work *w) {
         }
         if (hp < w->nh && w->hits[hp].start == i) {
             shit *h = &w->hits[hp++];
-            if (neg_tok != NONE && sc[i].cpos - neg_cpos <= CX_TAG_NEG_WINDOW) {
+            if (neg_tok != NONE && sc[i].cpos - neg_cpos <= CX_TAG_NEG_WINDOW && !is_emo(w, h)) {
                 h->flags |= HF_PRENEG;
                 h->neg_tok = neg_tok;
             }
@@ -452,7 +627,11 @@ static void modifiers(work *w) {
         }
         int pre = (f & CX_TF_NEGATOR) != 0, post = (f & CX_TF_NEG_POST) != 0;
         if (pre && post) {
-            if (post_negate(w, hp, i, CX_TAG_POST_WINDOW)) pre = 0;
+            /* a sentiment word right after it (the next content token of
+             * the clause) is what it negates: "klingt nicht schön" */
+            int next = hp < w->nh && sc[w->hits[hp].start].clause == sc[i].clause &&
+                       sc[w->hits[hp].start].cpos == sc[i].cpos + 1;
+            if (!next && post_negate(w, hp, i, CX_TAG_POST_WINDOW)) pre = 0;
         } else if (post) {
             post_negate(w, hp, i, CX_TAG_POST_WINDOW);
         } else if ((f & CX_TF_NEGATED_FORM) && !pre) {
@@ -496,6 +675,7 @@ static double combine(work *w) {
         const shit *h = &w->hits[k];
         sinfo *S = &w->s[tk[h->start].sent];
         if (fabsf(h->base) >= CX_TAG_STRONG) S->strong = 1;
+        if (h->base != 0) S->has_hit = 1;
         if ((h->base < 0) != negated(h) && h->base != 0) S->has_neg = 1;
     }
     for (uint32_t k = 0; k < w->nh; k++) {
@@ -519,7 +699,8 @@ static double combine(work *w) {
             v *= CX_TAG_QUESTION;
             h->flags |= HF_QUESTION;
         }
-        if (v > 0 && fabsf(h->base) < CX_TAG_STRONG && (S->request || courtesy(w, si))) {
+        if ((v > 0 && fabsf(h->base) < CX_TAG_STRONG && (S->request || courtesy(w, si))) ||
+            (v < 0 && fabsf(h->base) < CX_TAG_REQUEST_NEG && S->request)) {
             v *= CX_TAG_REQUEST;
             h->flags |= HF_REQUEST;
         }
@@ -791,10 +972,61 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
     } else {
         xs(&x, "; sum ");
         xnum(&x, total, 1, 1);
+        if (w->emo_only) {
+            xs(&x, " \xC3\x97");
+            xnum(&x, CX_TAG_EMOTICON_ONLY, 2, 0);
+            xs(&x, " (emoticons only)");
+        }
+        if (w->margin > 0) {
+            xs(&x, " (long text ");
+            xnum(&x, total > 0 ? -w->margin : w->margin, 1, 1);
+            xs(&x, ")");
+        }
         xs(&x, " \xE2\x86\x92 ");
         xnum(&x, compound, 2, 1);
     }
     return (env->explain = cx_env_strndup(env, x.b, x.len)) ? 0 : -1;
+}
+
+/* ---- the record's verdict ---- */
+
+/* The record sum that the compound score is taken of.
+ *  - A smile alone is tone or politeness, not a verdict: when every
+ *    sentiment hit of the record is an ASCII emoticon (":)", ";)", "^^";
+ *    not an emoji) and the sum is positive, it counts CX_TAG_EMOTICON_ONLY
+ *    times ("in der Bahn ;)").  A frown alone (":(") still counts.
+ *  - Sentiment words in a long text that mostly says nothing evaluative
+ *    (news, forum posts, travel blogs) are incidental: each content token of
+ *    the sentences without any sentiment hit, beyond CX_TAG_LONG_START,
+ *    takes CX_TAG_LONG_MARGIN off the magnitude of a positive sum, and
+ *    CX_TAG_LONG_NEG times that off a negative one (a long complaint often
+ *    names its problem with few sentiment words), never past zero.  Short
+ *    feedback, and long feedback whose sentences carry sentiment, are
+ *    unaffected.
+ * w->emo_only and w->margin are kept for the explanation. */
+static double verdict(work *w, double total) {
+    uint32_t nz = 0, ne = 0, quiet = 0;
+    for (uint32_t k = 0; k < w->nh; k++) {
+        if (w->hits[k].v == 0) continue;
+        nz++;
+        ne += w->tk[w->hits[k].start].type == CX_TOK_EMOTICON;
+    }
+    w->emo_only = nz && ne == nz && total > 0;
+    if (w->emo_only) total *= CX_TAG_EMOTICON_ONLY;
+    for (uint32_t k = 0; k < w->ns; k++)
+        if (!w->s[k].has_hit) quiet += w->s[k].content;
+    w->margin = quiet > CX_TAG_LONG_START ? CX_TAG_LONG_MARGIN * (quiet - CX_TAG_LONG_START) : 0;
+    if (total < 0) w->margin *= CX_TAG_LONG_NEG;
+    if (w->margin <= 0 || total == 0) {
+        w->margin = 0;
+        return total;
+    }
+    double a = fabs(total) - w->margin;
+    if (a <= 0) {
+        w->margin = fabs(total);
+        return 0;
+    }
+    return total > 0 ? a : -a;
 }
 
 /* ---- public ---- */
@@ -809,10 +1041,29 @@ static const cx_tag_lang *find_lang(const cx_tagger *t, const char *code) {
     return NULL;
 }
 
+/* The learned lexicon's say on a record (cx_tag_learned.c), given the
+ * authored raw sums: the record's total and each sentence's sum (NULL when
+ * the record has no tokens). */
+static int learned(const cx_tagger *t, cx_env *env, double total, const work *w, char *err, size_t errlen) {
+    double *ss = NULL;
+    if (w && env->n_sents) {
+        if (!(ss = cx_env_alloc(env, env->n_sents * sizeof *ss))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (uint32_t k = 0; k < env->n_sents; k++) ss[k] = k < w->ns ? w->s[k].sum : 0;
+    }
+    return cx_learned_apply(t->learned, t->learned_mode, env, total, ss, t->explain, NULL, err, errlen);
+}
+
 /* Tag one record: choose the lexicon language (env->lang, or for "und" and
  * languages without lexicons the loaded language with the most hits), match,
- * apply the rules, and write the tag fields of env. */
-int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
+ * apply the rules, and write the tag fields of env; then let the learned
+ * lexicon decide when use_learned is set and it covers env->lang.  *raw
+ * (may be NULL) receives the authored record sum. */
+static int tag_record(const cx_tagger *t, cx_env *env, int use_learned, double *raw, char *err, size_t errlen) {
+    use_learned = use_learned && t->learned && cx_learned_covers(t->learned, env->lang);
+    if (raw) *raw = 0;
     env->sentiment = 0;
     env->label = CX_LABEL_NEUTRAL;
     env->sent_scores = NULL;
@@ -827,7 +1078,7 @@ int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
             memset(env->sent_scores, 0, env->n_sents * sizeof *env->sent_scores);
         }
         if (t->explain && !(env->explain = cx_env_strdup(env, "no tokens"))) goto oom;
-        return 0;
+        return use_learned ? learned(t, env, 0, NULL, err, errlen) : 0;
     }
     work w;
     memset(&w, 0, sizeof w);
@@ -854,7 +1105,7 @@ int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
     match_all(&w, L);
     modifiers(&w);
     double total = combine(&w);
-    double compound = normalise(total);
+    double compound = normalise(verdict(&w, total));
     env->sentiment = (float)compound;
     env->label = compound >= t->pos_thr ? CX_LABEL_POSITIVE : compound <= t->neg_thr ? CX_LABEL_NEGATIVE
                                                                                        : CX_LABEL_NEUTRAL;
@@ -864,8 +1115,17 @@ int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
     }
     if (themes(&w, env, total) < 0 || signals(&w, env) < 0) goto oom;
     if (t->explain && explain(&w, env, total, compound, fallback) < 0) goto oom;
-    return 0;
+    if (raw) *raw = total;
+    return use_learned ? learned(t, env, total, &w, err, errlen) : 0;
 oom:
     snprintf(err, errlen, "out of memory");
     return -1;
+}
+
+int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
+    return tag_record(t, env, 1, NULL, err, errlen);
+}
+
+int cx_tagger_lexicon_score(const cx_tagger *t, cx_env *env, double *sum, char *err, size_t errlen) {
+    return tag_record(t, env, 0, sum, err, errlen);
 }

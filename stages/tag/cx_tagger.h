@@ -31,6 +31,9 @@ typedef struct cx_tagger_opts {
     double negative_threshold; /* compound <= this is negative (e.g. -0.05) */
     cx_text *text;             /* normalises lexicon terms; used only by cx_tagger_new */
     int no_explain;            /* skip building env->explain (faster) */
+    const char *learned_dir;   /* a learned lexicon (DIR/sentiment.tsv, cxflow-train); NULL or "" = none */
+    int learned_mode;          /* CX_LEARNED_FILE_MODE (0: the file's own), CX_LEARNED_WITH or
+                                  CX_LEARNED_INSTEAD (cx_tag_learned.h) */
 } cx_tagger_opts;
 
 /* Build a tagger.  NULL with a reason in err ("file:line: reason" for a bad
@@ -39,8 +42,21 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t errlen);
 void cx_tagger_destroy(cx_tagger **t);
 
 /* Tag one record.  0 on success; -1 with a reason in err (out of memory).
- * A record without tokens is tagged neutral with score 0. */
+ * A record without tokens is tagged neutral with score 0 (by the authored
+ * lexicon; a learned lexicon decides from its cutpoints).
+ *
+ * With a learned lexicon (opts.learned_dir) whose languages include the
+ * record's, sentiment, label and sentence scores come from the learned
+ * lexicon (docs/LEXICONS.md "Learned lexicons"); themes and their aspect
+ * sentiment still come from the authored lexicon and rules. */
 int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen);
+
+/* The authored lexicon's raw score of a record: the record sum of the
+ * sentiment rules before squashing (the input of the compound score, and
+ * the value of a learned lexicon's @lexicon feature).  Tags env like
+ * cx_tagger_apply without the learned lexicon (env's tag fields are
+ * overwritten).  0 / -1 with a reason in err (out of memory). */
+int cx_tagger_lexicon_score(const cx_tagger *t, cx_env *env, double *sum, char *err, size_t errlen);
 
 /* The theme taxonomy (taxonomy.tsv plus ids that only appear in a
  * themes/<lang>.tsv file, which get name = id).  parent is NULL for a
@@ -64,6 +80,8 @@ typedef struct cx_tagger_stats {
     size_t skipped;            /* terms that normalised to nothing, to punctuation, or were too long */
     size_t warnings;           /* unknown rule kinds, unknown theme ids, ... */
     char first_warning[256];
+    size_t learned_terms;      /* terms of the learned lexicon (0: none loaded) */
+    int learned_mode;          /* CX_LEARNED_WITH or CX_LEARNED_INSTEAD when one is loaded */
 } cx_tagger_stats;
 void cx_tagger_get_stats(const cx_tagger *t, cx_tagger_stats *s);
 

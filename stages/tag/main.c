@@ -5,6 +5,7 @@
 #include "cx_alloc.h"
 #include "cx_log.h"
 #include "cx_stage.h"
+#include "cx_tag_learned.h"
 #include "cx_tagger.h"
 #include "cx_text.h"
 #include <stdio.h>
@@ -26,10 +27,14 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
     cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1, .redact_pii = 0};
     cx_text *tx = cx_text_new(&to, err, n);
     if (!tx) return NULL;
+    char learned[4096];
+    cx_conf_path(c, "sentiment.learned", learned, sizeof learned);
     cx_tagger_opts o = {.lexicon_dir = dir,
                         .positive_threshold = cx_conf_dbl(c, "sentiment.positive_threshold"),
                         .negative_threshold = cx_conf_dbl(c, "sentiment.negative_threshold"),
-                        .text = tx};
+                        .text = tx,
+                        .learned_dir = learned,
+                        .learned_mode = cx_learned_mode_parse(cx_conf_str(c, "sentiment.learned_mode"))};
     cx_tagger *t = cx_tagger_new(&o, err, n);
     cx_text_destroy(&tx);
     if (!t) return NULL;
@@ -44,6 +49,9 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
             dir, langs[0] ? langs : "none", st.sentiment_terms, st.emoji_terms, st.rule_terms, st.theme_terms,
             cx_tagger_n_themes(t), st.duplicates, st.skipped);
     if (st.warnings) cx_warn("%zu lexicon warnings; first: %s", st.warnings, st.first_warning);
+    if (learned[0])
+        cx_info("learned lexicon %s: %zu terms, mode %s", learned, st.learned_terms,
+                cx_learned_mode_name(st.learned_mode));
     return t;
 }
 

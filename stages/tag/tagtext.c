@@ -5,6 +5,7 @@
  * each token with its stem and flags. */
 #include "cx_alloc.h"
 #include "cx_env.h"
+#include "cx_tag_learned.h"
 #include "cx_tagger.h"
 #include "cx_text.h"
 #include <stdio.h>
@@ -15,7 +16,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cxflow-tagtext [--lexicons DIR] [--lang CODE] [--tokens] [--pos T] [--neg T] [--themes]\n"
-            "                      [--warnings]\n"
+            "                      [--warnings] [--learned DIR [--learned-mode file|with|instead]]\n"
             "Reads feedback lines from stdin and prints, tab-separated:\n"
             "  label  score  language  themes(id:mentions:sentiment,...)  signals  explanation\n"
             "  --lexicons DIR  lexicon directory (default: lexicons)\n"
@@ -24,6 +25,9 @@ static void usage(FILE *f) {
             "  --pos T --neg T label thresholds (default 0.05 / -0.05)\n"
             "  --themes        print the theme taxonomy and exit\n"
             "  --warnings      print every lexicon load warning and exit\n"
+            "  --learned DIR   also load the learned lexicon DIR/sentiment.tsv (cxflow train sentiment)\n"
+            "  --learned-mode M  with: learned terms plus the weighted authored score; instead: learned\n"
+            "                  terms alone; file (default): the mode it was trained for\n"
             "  --bench N       tokenize every line once, then tag them all N times and print\n"
             "                  records/s of the tagger alone (decoding excluded)\n");
 }
@@ -102,7 +106,8 @@ static int run_bench(cx_text *tx, cx_tagger *t, const char *lang, long rounds) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = "lexicons", *lang = NULL;
+    const char *dir = "lexicons", *lang = NULL, *learned = NULL;
+    int learned_mode = CX_LEARNED_FILE_MODE;
     int tokens = 0, list_themes = 0, list_warnings = 0;
     long bench = 0;
     double pos = 0.05, neg = -0.05;
@@ -116,6 +121,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--themes")) list_themes = 1;
         else if (!strcmp(a, "--warnings")) list_warnings = 1;
         else if (!strcmp(a, "--bench") && i + 1 < argc) bench = atol(argv[++i]);
+        else if (!strcmp(a, "--learned") && i + 1 < argc) learned = argv[++i];
+        else if (!strcmp(a, "--learned-mode") && i + 1 < argc) {
+            if ((learned_mode = cx_learned_mode_parse(argv[++i])) < 0) {
+                fprintf(stderr, "cxflow-tagtext: --learned-mode is file, with or instead\n");
+                return 2;
+            }
+        }
         else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
@@ -123,7 +135,8 @@ int main(int argc, char **argv) {
     cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1, .redact_pii = 0};
     cx_text *tx = cx_text_new(&to, err, sizeof err);
     if (!tx) { fprintf(stderr, "cxflow-tagtext: %s\n", err); return 1; }
-    cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = pos, .negative_threshold = neg, .text = tx};
+    cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = pos, .negative_threshold = neg, .text = tx,
+                        .learned_dir = learned, .learned_mode = learned_mode};
     cx_tagger *t = cx_tagger_new(&o, err, sizeof err);
     if (!t) { fprintf(stderr, "cxflow-tagtext: %s\n", err); cx_text_destroy(&tx); return 1; }
     cx_tagger_stats st;

@@ -11,7 +11,9 @@
  * table (and, for rule terms that are their own stem, into the stem table so
  * that "keine" matches the negator "kein"); a term of several tokens becomes
  * a phrase.  Bad lines are skipped with one warning per file: other people
- * edit these files and a typo must not stop the pipeline. */
+ * edit these files and a typo must not stop the pipeline.  In report mode
+ * (cx_lex_load_report, used by cxflow-lexcheck) every skipped line is
+ * reported with its reason instead. */
 #include "cx_alloc.h"
 #include "cx_log.h"
 #include "cx_text_int.h"
@@ -115,11 +117,19 @@ static int add_affix(cx_affix **arr, int *n, int *cap, const char *s) {
     return 0;
 }
 
+/* Where load_file sends the lines it skips: nowhere (NULL fn: one warning
+ * per file) or a cx_lex_report_fn. */
+typedef struct lx_report {
+    cx_lex_report_fn fn;
+    void *arg;
+} lx_report;
+
 /* Add one term with flags (and weight, 0 = none) to language l: analyse it
  * as text of that language, then store it as a word or a phrase.
- * Returns 1 when added, 0 when the term has no words, -1 out of memory. */
+ * Returns 1 when added, 0 when the term has no words or too many (why
+ * says which), -1 out of memory. */
 static int add_term(cx_text *t, cx_env *env, cx_lexlang *l, const char *term, uint32_t flags, float weight,
-                    int single_only) {
+                    int single_only, const char **why) {
     char err[128];
     env->text = term;
     if (cx_text__analyze(t, env, l->lang, NULL, err, sizeof err) < 0) return -1;
@@ -127,9 +137,13 @@ static int add_term(cx_text *t, cx_env *env, cx_lexlang *l, const char *term, ui
     int k = 0;
     for (uint32_t i = 0; i < env->n_tokens; i++) {
         if (env->tokens[i].type == CX_TOK_PUNCT) continue;
-        if (k == CX_LX_MAX_PHRASE) return 0;   /* too long to be a rule term */
+        if (k == CX_LX_MAX_PHRASE) {   /* too long to be a rule term */
+            *why = "more than 8 words";
+            return 0;
+        }
         tk[k++] = &env->tokens[i];
     }
+    if (!k) *why = "normalises to nothing (no word left)";
     if (!k || (single_only && k > 1)) return 0;
     if (k == 1) {
         uint64_t *v = cx_hmap_upsert(l->words, tk[0]->norm, strlen(tk[0]->norm));
@@ -176,8 +190,9 @@ enum { LX_STOP, LX_RULES, LX_VOCAB, LX_STEM };
 
 /* One line of stemming/<lang>.tsv: "suffix [<TAB> minimum stem]".  The
  * suffix is normalised like text; the minimum is in code points (default
- * 2).  Returns 1 added (or a duplicate), 0 bad line, -1 out of memory. */
-static int add_stem_suffix(cx_text *t, cx_lexlang *l, char *s) {
+ * 2).  Returns 1 added (or a duplicate), 0 bad line (why says what is
+ * wrong), -1 out of memory. */
+static int add_stem_suffix(cx_text *t, cx_lexlang *l, char *s, const char **why) {
     char *tab = strchr(s, '\t');
     long min = 2;
     if (tab) {
@@ -186,12 +201,22 @@ static int add_stem_suffix(cx_text *t, cx_lexlang *l, char *s) {
         tab = trim(tab);
         if (*tab) {
             min = strtol(tab, &end, 10);
-            if (*end || min < 1 || min > 32) return 0;
+            if (*end || min < 1 || min > 32) {
+                *why = "the minimum stem is not a whole number from 1 to 32";
+                return 0;
+            }
         }
     }
     char norm[CX_TEXT_MAX_WORD];
     s = trim(s);
-    if (cx_text__norm_term(t, l->lang, s, strlen(s), norm, sizeof norm) <= 0 || strchr(norm, ' ')) return 0;
+    if (cx_text__norm_term(t, l->lang, s, strlen(s), norm, sizeof norm) <= 0) {
+        *why = "the suffix normalises to nothing";
+        return 0;
+    }
+    if (strchr(norm, ' ')) {
+        *why = "the suffix contains a space";
+        return 0;
+    }
     for (int i = 0; i < l->nstemsuf; i++)
         if (!strcmp(l->stemsuf[i].s, norm)) return 1;
     if (l->nstemsuf == l->cstemsuf) {
@@ -212,15 +237,24 @@ static int add_stem_suffix(cx_text *t, cx_lexlang *l, char *s) {
     return 1;
 }
 
+/* Count a skipped line; in report mode say why. */
+static void skip_line(const lx_report *rep, const char *path, int lineno, const char *why, int *bad,
+                      int *first_bad) {
+    if (!(*bad)++) *first_bad = lineno;
+    if (rep->fn) rep->fn(rep->arg, path, lineno, 0, why);
+}
+
 /* Load one file into l: stop words, rules, or vocabulary (the terms of a
  * sentiment lexicon, used only to resolve stretched words: "baaad" is
  * "bad" because "bad" is a known word while "baad" is not).  The scratch
  * envelope is recreated every few hundred lines so that its pool stays
  * small.  0 / -1 (out of memory; err filled). */
-static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, char *err, size_t errlen) {
+static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, const lx_report *rep, char *err,
+                     size_t errlen) {
     FILE *f = fopen(path, "r");
     if (!f) {
-        cx_warn("lexicon %s: %s (skipped)", path, strerror(errno));
+        if (rep->fn) rep->fn(rep->arg, path, 0, 0, strerror(errno));
+        else cx_warn("lexicon %s: %s (skipped)", path, strerror(errno));
         return 0;
     }
     cx_env *env = NULL;
@@ -235,17 +269,19 @@ static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, cha
             since = 0;
             if (!(env = cx_env_new())) { rc = -1; break; }
         }
+        const char *why = "unusable";
         if (rules == LX_STEM) {
-            int r = add_stem_suffix(t, l, s);
+            int r = add_stem_suffix(t, l, s, &why);
             if (r < 0) { rc = -1; break; }
-            if (!r && !bad++) first_bad = lineno;
+            if (!r) skip_line(rep, path, lineno, why, &bad, &first_bad);
             continue;
         }
         if (rules != LX_RULES) {
             char *tab = strchr(s, '\t');
             if (tab) *tab = '\0';
-            int r = add_term(t, env, l, trim(s), rules == LX_STOP ? CX_TF_STOP : 0, 0, rules == LX_VOCAB);
+            int r = add_term(t, env, l, trim(s), rules == LX_STOP ? CX_TF_STOP : 0, 0, rules == LX_VOCAB, &why);
             if (r < 0) { rc = -1; break; }
+            if (r == 0 && rules == LX_STOP) skip_line(rep, path, lineno, why, &bad, &first_bad);
             if (r > 0 && rules == LX_STOP) l->nstop++;
             if (r > 0 && rules == LX_VOCAB) l->nvocab++;
             continue;
@@ -262,39 +298,45 @@ static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, cha
         for (ki = 0; ki < sizeof rule_kinds / sizeof rule_kinds[0]; ki++)
             if (!strcmp(kind, rule_kinds[ki].name)) { flag = rule_kinds[ki].flag; break; }
         float weight = 0;
+        if (!flag) why = "unknown rule kind";
         if (wt && *trim(wt)) {
             char *end;
             weight = strtof(trim(wt), &end);
-            if (*end) flag = 0;
+            if (*end && flag) {
+                flag = 0;
+                why = "the weight is not a number";
+            }
         }
+        if (flag && (!term || !*term)) why = "no term (kind <TAB> term [<TAB> weight])";
         if (!flag || !term || !*term) {
-            if (!bad++) first_bad = lineno;
+            skip_line(rep, path, lineno, why, &bad, &first_bad);
             continue;
         }
         int r;
         if (!strcmp(kind, "negator_prefix") || !strcmp(kind, "negator_suffix")) {
             char norm[CX_TEXT_MAX_WORD];
             r = cx_text__norm_term(t, l->lang, term, strlen(term), norm, sizeof norm) > 0;
+            if (!r) why = "the affix normalises to nothing";
             if (r && (kind[8] == 'p' ? add_affix(&l->prefixes, &l->nprefix, &l->cprefix, norm)
                                      : add_affix(&l->suffixes, &l->nsuffix, &l->csuffix, norm)) < 0)
                 r = -1;
         } else {
-            r = add_term(t, env, l, term, flag, weight, 0);
+            r = add_term(t, env, l, term, flag, weight, 0, &why);
         }
         if (r < 0) { rc = -1; break; }
         if (r > 0) l->nrules++;
-        else if (!bad++) first_bad = lineno;
+        else skip_line(rep, path, lineno, why, &bad, &first_bad);
     }
     fclose(f);
     cx_env_destroy(&env);
     if (rc < 0) snprintf(err, errlen, "lexicon %s: out of memory", path);
-    else if (bad) cx_warn("lexicon %s: %d line(s) skipped (first: line %d)", path, bad, first_bad);
+    else if (bad && !rep->fn) cx_warn("lexicon %s: %d line(s) skipped (first: line %d)", path, bad, first_bad);
     return rc;
 }
 
 /* Load every <lang><ext> file of dir/sub.  A missing sub-directory is fine. */
 static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *sub, const char *ext, int rules,
-                    char *err, size_t errlen) {
+                    const lx_report *rep, char *err, size_t errlen) {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
     DIR *d = opendir(path);
@@ -307,7 +349,8 @@ static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *su
         char fpath[4400];
         snprintf(fpath, sizeof fpath, "%s/%s", path, de->d_name);
         if (rules == LX_STEM && cx_text_has_stemmer(code)) {   /* Snowball wins */
-            cx_warn("lexicon %s/%s: ignored, %s has a Snowball stemmer", path, de->d_name, code);
+            if (rep->fn) rep->fn(rep->arg, fpath, 0, 1, "ignored: the language has a Snowball stemmer, which wins");
+            else cx_warn("lexicon %s/%s: ignored, %s has a Snowball stemmer", path, de->d_name, code);
             continue;
         }
         cx_lexlang *l = lex_lang(lx, code);
@@ -315,7 +358,7 @@ static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *su
             snprintf(err, errlen, "lexicons: out of memory");
             rc = -1;
         } else {
-            rc = load_file(t, l, fpath, rules, err, errlen);
+            rc = load_file(t, l, fpath, rules, rep, err, errlen);
         }
     }
     closedir(d);
@@ -323,6 +366,12 @@ static int load_dir(cx_text *t, cx_lexicons *lx, const char *dir, const char *su
 }
 
 cx_lexicons *cx_lex_load(cx_text *t, const char *dir, char *err, size_t errlen) {
+    return cx_lex_load_report(t, dir, NULL, NULL, err, errlen);
+}
+
+cx_lexicons *cx_lex_load_report(cx_text *t, const char *dir, cx_lex_report_fn fn, void *arg, char *err,
+                                size_t errlen) {
+    const lx_report rep = {fn, arg};
     struct stat sb;
     if (stat(dir, &sb) < 0) {
         snprintf(err, errlen, "lexicon directory '%s': %s", dir, strerror(errno));
@@ -338,10 +387,10 @@ cx_lexicons *cx_lex_load(cx_text *t, const char *dir, char *err, size_t errlen) 
         return NULL;
     }
     /* light-stemmer suffixes first: the terms of the other files are stemmed with them */
-    if (load_dir(t, lx, dir, "stemming", ".tsv", LX_STEM, err, errlen) < 0 ||
-        load_dir(t, lx, dir, "stopwords", ".txt", LX_STOP, err, errlen) < 0 ||
-        load_dir(t, lx, dir, "rules", ".tsv", LX_RULES, err, errlen) < 0 ||
-        load_dir(t, lx, dir, "sentiment", ".tsv", LX_VOCAB, err, errlen) < 0) {
+    if (load_dir(t, lx, dir, "stemming", ".tsv", LX_STEM, &rep, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "stopwords", ".txt", LX_STOP, &rep, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "rules", ".tsv", LX_RULES, &rep, err, errlen) < 0 ||
+        load_dir(t, lx, dir, "sentiment", ".tsv", LX_VOCAB, &rep, err, errlen) < 0) {
         cx_lex_free(&lx);
         return NULL;
     }

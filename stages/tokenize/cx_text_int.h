@@ -65,6 +65,16 @@ int cx_text__norm_term(cx_text *t, const char *lang, const char *s, size_t n, ch
  * when dir is not a readable directory or memory runs out; missing
  * per-language files are fine. */
 cx_lexicons *cx_lex_load(cx_text *t, const char *dir, char *err, size_t errlen);
+
+/* A line that cx_lex_load skips (line > 0), or a file it ignores or cannot
+ * read (line 0, warning 1 when the file is ignored on purpose): path is the
+ * file, why the reason in a few words. */
+typedef void (*cx_lex_report_fn)(void *arg, const char *path, int line, int warning, const char *why);
+
+/* cx_lex_load in report mode (cxflow-lexcheck): fn is called for every
+ * skipped line and ignored file instead of one logged warning per file. */
+cx_lexicons *cx_lex_load_report(cx_text *t, const char *dir, cx_lex_report_fn fn, void *arg, char *err,
+                                size_t errlen);
 void cx_lex_free(cx_lexicons **lx);
 const cx_lexlang *cx_lex_find(const cx_lexicons *lx, const char *lang);
 

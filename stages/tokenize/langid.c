@@ -1165,6 +1165,35 @@ const char *cx_langid_detect_quick(const cx_langid *l, const UChar *u, int32_t n
     return lid_detect(l, u, n, l->method == CX_LANGID_TEXTCAT || l->method == CX_LANGID_CLD2, conf);
 }
 
+/* Is code in the space-separated list? */
+static int lid_in_list(const char *list, const char *code) {
+    size_t n = strlen(code);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k == n && !memcmp(p, code, n)) return 1;
+        p += k;
+        while (*p == ' ') p++;
+    }
+    return 0;
+}
+
+int cx_langid_known(const char *code) {
+    if (!code || !*code) return 0;
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (!strcmp(builtins[i].code, code)) return 1;
+    for (size_t i = 0; i < sizeof script_langs / sizeof script_langs[0]; i++)
+        if (!strcmp(script_langs[i].code, code)) return 1;
+    for (int g = 0; g < LID_NGROUPS; g++)
+        if (lid_in_list(group_defs[g].langs, code) || lid_in_list(group_defs[g].extra, code)) return 1;
+    return 0;
+}
+
+int cx_langid_word_key(const char *w, size_t n, char *out, size_t cap) {
+    int script;
+    if (cap < 2) return -1;
+    return lid_lower_utf8(w, (int32_t)n, out, cap > LID_MAX_WORD ? LID_MAX_WORD : (int)cap, &script);
+}
+
 const char *cx_langid_method_name(cx_langid_method m) {
     return m == CX_LANGID_STOPWORDS ? "stopwords" : m == CX_LANGID_TEXTCAT ? "textcat" : m == CX_LANGID_CLD2 ? "cld2"
          : m == CX_LANGID_NOCLD2 ? "stopwords+textcat" : "combined";

@@ -66,6 +66,19 @@ const char *cx_langid_detect_quick(const cx_langid *l, const UChar *text, int32_
 /* Number of languages the stop-word table knows (built-in plus loaded). */
 int cx_langid_nlangs(const cx_langid *l);
 
+/* Is code (ISO 639-1) a language the identifier can name: one with a
+ * built-in stop-word list, the language of a script, or a candidate of a
+ * shared script?  (cxflow-lexcheck: lexicon files of other languages are
+ * only reachable through a language hint.) */
+int cx_langid_known(const char *code);
+
+/* The key under which the identifier stores a stop word of
+ * lexicons/stopwords (its own lower-casing, no normalisation): written into
+ * out (NUL-terminated, at most 63 bytes).  Returns the length, -1 when the
+ * word is too long or not valid UTF-8.  Two lines with the same key are one
+ * entry for the identifier. */
+int cx_langid_word_key(const char *w, size_t n, char *out, size_t cap);
+
 /* Name of a method ("combined", "stopwords", "textcat"), and the reverse
  * (-1 for an unknown name). */
 const char *cx_langid_method_name(cx_langid_method m);

@@ -146,6 +146,8 @@ static void test_exclamation_caps(void) {
 static void test_question_request(void) {
     CX_CHECK(score("is the app good?", "en") < score("the app is good", "en"));
     CX_CHECK(score("is the app good?", "en") >= 0);
+    /* a question weighs mild praise words a quarter */
+    CX_CHECK(score("is the app good?", "en") < 0.5 * score("the app is good", "en"));
     /* negatives are not damped by a question */
     CX_CHECK(score("why is support so terrible?", "en") < -0.05);
     /* request markers are not praise */
@@ -410,6 +412,119 @@ static void test_malformed(void) {
     rm_dir(dir);
 }
 
+/* Hashtags: the body as a lexicon word, a phrase, a negator + word, or a
+ * lexicon word at the start or end of a compound tag. */
+static void test_hashtags(void) {
+    CX_CHECK(label("delivery #terrible", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("an hour #onhold", "en") == CX_LABEL_NEGATIVE);           /* the phrase "on hold" */
+    CX_CHECK(label("the courier #notgood", "en") == CX_LABEL_NEGATIVE);      /* not + good */
+    CX_CHECK(label("the courier #nothappy", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("order 55 #appterrible", "en") == CX_LABEL_NEGATIVE);     /* ... + terrible */
+    CX_CHECK(label("order 55 #greatdelivery", "en") == CX_LABEL_POSITIVE);   /* great + ... */
+    CX_CHECK(label("order 55 #not_good", "en") == CX_LABEL_NEGATIVE);        /* parts split at '_' */
+    CX_CHECK(label("order 55 #delivery", "en") == CX_LABEL_NEUTRAL);
+    cx_env *e = tag("late again #notgood", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "#notgood -1.4"));
+    cx_env_destroy(&e);
+}
+
+/* German closed compounds ending in a negative lexicon word. */
+static void test_compounds(void) {
+    CX_CHECK(label("das war grottenschlecht", "de") == CX_LABEL_NEGATIVE);  /* ... + schlecht */
+    CX_CHECK(label("ein Serviceproblem", "de") == CX_LABEL_NEGATIVE);       /* ... + problem */
+    CX_CHECK(label("ein Supertoll", "de") == CX_LABEL_NEUTRAL);             /* positive ends are not looked for */
+    CX_CHECK(label("bad service problem", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("serviceproblem", "en") == CX_LABEL_NEUTRAL);            /* English: no compounds */
+}
+
+/* Emoji and emoticons: never negated; a smile alone is not a verdict, a
+ * frown alone is. */
+static void test_emoticon_rules(void) {
+    CX_CHECK(label("on the train :)", "en") == CX_LABEL_NEUTRAL);
+    CX_CHECK(label("still in the queue :(", "en") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("the food was good :)", "en") == CX_LABEL_POSITIVE);
+    CX_CHECK(label("on the train 😀", "en") == CX_LABEL_POSITIVE);         /* an emoji is not an emoticon */
+    CX_CHECK(label("not yet :(", "en") == CX_LABEL_NEGATIVE);              /* not negated */
+    cx_env *e = tag("on the train :)", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "emoticons only"));
+    cx_env_destroy(&e);
+}
+
+/* A few sentiment words in a long text that mostly says nothing evaluative
+ * are incidental: the tokens of the sentences without sentiment take a
+ * margin off a positive sum (a quarter of it off a negative one). */
+static void test_long_text(void) {
+    const char *filler = " The parcel arrived on Tuesday with the courier from the depot near the station.";
+    char buf[1024] = "The food was good.";
+    CX_CHECK(label(buf, "en") == CX_LABEL_POSITIVE);
+    for (int k = 0; k < 8; k++) strcat(buf, filler);
+    CX_CHECK(label(buf, "en") == CX_LABEL_NEUTRAL);
+    cx_env *e = tag(buf, "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "(long text"));
+    cx_env_destroy(&e);
+    /* the same words in sentences that carry sentiment: no margin */
+    char one[1024] = "the food was good";
+    for (int k = 0; k < 4; k++) strcat(one, " and the parcel arrived on tuesday with the courier from the depot");
+    CX_CHECK(label(one, "en") == CX_LABEL_POSITIVE);
+    /* a negative sum loses a quarter of the margin only */
+    char neg[1024] = "The food was terrible.";
+    for (int k = 0; k < 8; k++) strcat(neg, filler);
+    CX_CHECK(label(neg, "en") == CX_LABEL_NEGATIVE);
+}
+
+/* Rules that need their own small lexicons (tokenizer flags come from the
+ * rules files): an ambiguous negator (negator and negator_post, German
+ * "nicht") negates the sentiment word right after it, else the one before;
+ * words of ending reverse what ends; a weak negative in a request is not a
+ * complaint; a neutral word listed first keeps its stem from a sentiment
+ * word; a listed neutral compound end blocks a shorter negative one. */
+static void test_own_lexicons(void) {
+    const char *dir = bad_dir("rules", "de.tsv",
+                              "negator\tnicht\nnegator_post\tnicht\nnegator\tbeendet\nnegator_post\tbeendet\n"
+                              "request\tbitte\n");
+    bad_dir("rules", "en.tsv", "negator\tnot\nrequest\tplease\n");
+    bad_dir("sentiment", "de.tsv", "schön\t2.0\nteuer\t-1.5\nstreik\t-1.2\nerstattung\t-0.5\nsteuer\t0.0\n");
+    bad_dir("sentiment", "en.tsv", "response\t0.0\nresponsive\t2.0\nrefund\t-0.5\n");
+    char err[512] = "";
+    cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1};
+    cx_text *otx = cx_text_new(&to, err, sizeof err);
+    CX_CHECK(otx != NULL);
+    cx_tagger *ot = otx ? make_tagger(dir, otx, err, sizeof err) : NULL;
+    CX_CHECK(ot != NULL);
+    if (!ot) fprintf(stderr, "own lexicons: %s\n", err);
+    cx_text *stx = tx;
+    cx_tagger *stg = tg;
+    if (ot) {
+        tx = otx;
+        tg = ot;
+        /* "nicht" before a sentiment word negates it, not the word before */
+        cx_env *e = tag("die teuer fahrt klingt nicht schön", "de");
+        CX_CHECK(e && e->explain && strstr(e->explain, "schön +2.0 negated (nicht)") && !strstr(e->explain, "teuer -1.5 negated"));
+        CX_CHECK(e && e->label == CX_LABEL_NEGATIVE);
+        cx_env_destroy(&e);
+        CX_CHECK(label("das ist teuer nicht", "de") == CX_LABEL_POSITIVE); /* nothing after: backwards */
+        /* the end of something bad is good, before or after the word */
+        CX_CHECK(label("der streik ist beendet", "de") == CX_LABEL_POSITIVE);
+        CX_CHECK(label("die gewerkschaft beendet den streik", "de") == CX_LABEL_POSITIVE);
+        CX_CHECK(label("die schön zeit ist beendet", "de") == CX_LABEL_NEGATIVE);
+        /* a compound ending in a listed neutral word is not a shorter negative one */
+        CX_CHECK(label("die mehrwertsteuer", "de") == CX_LABEL_NEUTRAL);
+        CX_CHECK(label("das ist sauteuer", "de") == CX_LABEL_NEGATIVE);
+        /* a weak negative in a request is not a complaint */
+        CX_CHECK(label("bitte die erstattung", "de") == CX_LABEL_NEUTRAL);
+        CX_CHECK(label("please refund my order", "en") == CX_LABEL_NEUTRAL);
+        CX_CHECK(label("where is my refund", "en") == CX_LABEL_NEGATIVE);
+        /* "response" is listed (0) before "responsive": it owns the stem */
+        CX_CHECK(label("thanks for the responses", "en") == CX_LABEL_NEUTRAL);
+        CX_CHECK(label("the agent was responsive", "en") == CX_LABEL_POSITIVE);
+    }
+    tx = stx;
+    tg = stg;
+    cx_tagger_destroy(&ot);
+    cx_text_destroy(&otx);
+    rm_dir(dir);
+}
+
 /* The shipped lexicons (whatever exists of them) load without error. */
 static void test_real_lexicons(void) {
     struct stat st;
@@ -506,6 +621,11 @@ int main(void) {
     CX_RUN(test_empty);
     CX_RUN(test_taxonomy);
     CX_RUN(test_malformed);
+    CX_RUN(test_hashtags);
+    CX_RUN(test_compounds);
+    CX_RUN(test_emoticon_rules);
+    CX_RUN(test_long_text);
+    CX_RUN(test_own_lexicons);
     CX_RUN(test_real_lexicons);
     CX_RUN(test_alloc_failures);
     cx_tagger_destroy(&tg);

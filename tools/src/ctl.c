@@ -4,10 +4,14 @@
  *   cxflow-ctl stop [-c FILE]              SIGTERM to the supervisor; waits until it is gone
  *   cxflow-ctl wait [-c FILE] --records N [--timeout S]
  *                                          until N records are in the SQLite sink
+ *   cxflow-ctl reload [-c FILE] [STAGE...] [--timeout S] [--no-wait]
+ *                                          SIGHUP to tokenize and tag (or the STAGEs named):
+ *                                          they rebuild their lexicons; waits for the outcome
  *   cxflow-ctl config [-c FILE] --template | --markdown | --check
  */
 #include "cx_conf.h"
 #include "cx_util.h"
+#include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -138,6 +142,112 @@ static int cmd_wait(const cx_conf *c, long long want, double timeout_s) {
     }
 }
 
+/* The stages that rebuild something on SIGHUP (cx_stage_ops.reload). */
+static const char *reloadable[] = {"tokenize", "tag"};
+
+/* The reason of the last failed reload in run/<stage>.log, into buf ("" when
+ * none is found in the last 64 KB). */
+static void last_reload_error(const char *rundir, const char *stage, char *buf, size_t n) {
+    static const char mark[] = "reload failed, keeping the old state: ";
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s.log", rundir, stage);
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long sz = ftell(f);
+        if (sz > 65536) fseek(f, sz - 65536, SEEK_SET);
+        else rewind(f);
+    }
+    char line[2048];
+    while (fgets(line, sizeof line, f)) {
+        const char *m = strstr(line, mark);
+        if (!m) continue;
+        snprintf(buf, n, "%s", m + sizeof mark - 1);
+        buf[strcspn(buf, "\n")] = '\0';
+    }
+    fclose(f);
+}
+
+/* SIGHUP to each stage of names[0..n) (default: every reloadable stage),
+ * then, unless no_wait, wait until each one's reloads_total or
+ * reload_failures_total has moved.  0 when every stage reloaded, 1 when one
+ * failed, is not running or did not answer in time, 2 for an unknown stage. */
+static int cmd_reload(const cx_conf *c, const char **names, int n, double timeout_s, int no_wait) {
+    const size_t nr = sizeof reloadable / sizeof reloadable[0];
+    if (!n) {
+        names = reloadable;
+        n = (int)nr;
+    }
+    for (int i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nr && strcmp(names[i], reloadable[k])) k++;
+        if (k == nr) {
+            fprintf(stderr, "cxflow reload: '%s' has nothing to reload (stages that reload: tokenize, tag)\n", names[i]);
+            return 2;
+        }
+    }
+    char rundir[4096];
+    cx_conf_path(c, "run.dir", rundir, sizeof rundir);
+    long pid[8];
+    double ok0[8], bad0[8];
+    int done[8], rc = 0;
+    if (n > 8) n = 8;
+    for (int i = 0; i < n; i++) {
+        pid[i] = read_pid(rundir, names[i]);
+        done[i] = 0;
+        ok0[i] = metric(rundir, names[i], "reloads_total");
+        bad0[i] = metric(rundir, names[i], "reload_failures_total");
+        if (pid[i] <= 0 || kill((pid_t)pid[i], 0) != 0) {
+            printf("%s: not running (no live pid in %s/%s.pid)\n", names[i], rundir, names[i]);
+            done[i] = 1;
+            rc = 1;
+        } else if (kill((pid_t)pid[i], SIGHUP) != 0) {
+            printf("%s: cannot signal pid %ld: %s\n", names[i], pid[i], strerror(errno));
+            done[i] = 1;
+            rc = 1;
+        } else if (no_wait) {
+            printf("%s: SIGHUP sent (pid %ld); the outcome is logged in %s/%s.log\n", names[i], pid[i], rundir, names[i]);
+            done[i] = 1;
+        }
+    }
+    int64_t start = cx_mono_ms();
+    for (;;) {
+        int pending = 0;
+        for (int i = 0; i < n; i++) {
+            if (done[i]) continue;
+            double ok = metric(rundir, names[i], "reloads_total"), bad = metric(rundir, names[i], "reload_failures_total");
+            double secs = (cx_mono_ms() - start) / 1000.0;
+            if (bad > bad0[i]) {
+                char why[1024];
+                last_reload_error(rundir, names[i], why, sizeof why);
+                printf("%s: reload FAILED after %.1f s, still running with the lexicons it had: %s\n", names[i], secs,
+                       why[0] ? why : "see its log");
+                done[i] = 1;
+                rc = 1;
+            } else if (ok > ok0[i]) {
+                printf("%s: reloaded (pid %ld, %.1f s)\n", names[i], pid[i], secs);
+                done[i] = 1;
+            } else if (kill((pid_t)pid[i], 0) != 0) {
+                printf("%s: exited during the reload; see %s/%s.log\n", names[i], rundir, names[i]);
+                done[i] = 1;
+                rc = 1;
+            } else {
+                pending++;
+            }
+        }
+        if (!pending) break;
+        if (cx_mono_ms() - start > timeout_s * 1000) {
+            for (int i = 0; i < n; i++)
+                if (!done[i]) printf("%s: no outcome after %.0f s; see %s/%s.log\n", names[i], timeout_s, rundir, names[i]);
+            rc = 1;
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    return rc;
+}
+
 static int cmd_config(const cx_conf *c, const char *what) {
     if (!strcmp(what, "--template")) { cx_conf_template(stdout); return 0; }
     if (!strcmp(what, "--markdown")) { cx_conf_markdown(stdout); return 0; }
@@ -147,10 +257,13 @@ static int cmd_config(const cx_conf *c, const char *what) {
 }
 
 static void usage(FILE *o) {
-    fprintf(o, "usage: cxflow-ctl status|stop|wait|config [-c FILE] [options]\n"
+    fprintf(o, "usage: cxflow-ctl status|stop|wait|reload|config [-c FILE] [options]\n"
                "  status                       processes, counters, health\n"
                "  stop                         stop a running `cxflow run`\n"
                "  wait --records N [--timeout S]   wait until N records are in the SQLite sink\n"
+               "  reload [STAGE...] [--timeout S] [--no-wait]\n"
+               "                               SIGHUP: tokenize and tag (default both) rebuild their lexicons;\n"
+               "                               prints each outcome (exit 1 when one failed: the old lexicons stay)\n"
                "  config --template|--markdown|--check\n");
 }
 
@@ -163,12 +276,16 @@ int main(int argc, char **argv) {
     long long want = -1;
     double timeout = 300;
     const char *what = "";
+    const char *stages_arg[8];
+    int nstages = 0, no_wait = 0, timeout_set = 0;
     for (int i = 2; i < argc; i++) {
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "-o")) && i + 1 < argc && cargc < 62) {
             cargv[cargc++] = argv[i];
             cargv[cargc++] = argv[++i];
         } else if (!strcmp(argv[i], "--records") && i + 1 < argc) want = atoll(argv[++i]);
-        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) { timeout = atof(argv[++i]); timeout_set = 1; }
+        else if (!strcmp(argv[i], "--no-wait") && !strcmp(cmd, "reload")) no_wait = 1;
+        else if (argv[i][0] != '-' && !strcmp(cmd, "reload") && nstages < 8) stages_arg[nstages++] = argv[i];
         else if (!strncmp(argv[i], "--", 2) && !strcmp(cmd, "config")) what = argv[i];
         else { fprintf(stderr, "cxflow-ctl: unknown argument '%s'\n", argv[i]); usage(stderr); return 2; }
     }
@@ -182,7 +299,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(cmd, "wait")) {
         if (want < 0) { fprintf(stderr, "cxflow-ctl wait: --records N is required\n"); rc = 2; }
         else rc = cmd_wait(c, want, timeout);
-    } else if (!strcmp(cmd, "config")) rc = cmd_config(c, what);
+    } else if (!strcmp(cmd, "reload")) rc = cmd_reload(c, stages_arg, nstages, timeout_set ? timeout : 120, no_wait);
+    else if (!strcmp(cmd, "config")) rc = cmd_config(c, what);
     else { usage(stderr); rc = 2; }
     cx_conf_destroy(&c);
     return rc;

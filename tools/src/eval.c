@@ -4,6 +4,7 @@
  *                      [--method combined|stopwords|textcat|cld2|stopwords+textcat] [--errors N] [--mixed N]
  *                      [--dump FILE]
  *   cxflow-eval sentiment FILE.jsonl [--lexicon DIR] [--detect] [--half 1|2] [--errors N] [--dump FILE]
+ *                         [--learned DIR [--learned-mode file|with|instead]]
  *
  * Each kind of evaluation is a subcommand with its own entry in `cmds`
  * (themes and cluster are meant to join langid and sentiment); they share the
@@ -28,7 +29,9 @@
 #include "cx_conf.h"
 #include "cx_env.h"
 #include "cx_tagger.h"
+#include "cx_tag_learned.h"
 #include "cx_text.h"
+#include "labelled.h"
 #include "langid.h"
 #include <jansson.h>
 #include <stdio.h>
@@ -48,21 +51,10 @@ typedef struct ev_args {
     const char *dump;        /* --dump FILE: every record's result as TSV (gold, got, conf, text) */
     int half;                /* --half 1|2: only the even (1) or odd (2) records (sentiment) */
     int detect;              /* --detect: ignore the records' "lang" (sentiment) */
+    const char *learned;     /* --learned DIR (sentiment), or NULL: sentiment.learned of the configuration */
+    const char *learned_mode;/* --learned-mode (sentiment), or NULL: sentiment.learned_mode */
     cx_conf *conf;           /* -c FILE plus -o overrides (defaults without -c) */
 } ev_args;
-
-/* One labelled record: owned copies of the text and the gold label. */
-typedef struct ev_rec {
-    char *text;
-    char *gold;
-    char lang[8];            /* the record's "lang", "" when absent */
-} ev_rec;
-
-typedef struct ev_data {
-    ev_rec *r;
-    size_t n, cap;
-    size_t skipped;          /* lines without a usable text or label */
-} ev_data;
 
 static double ev_now(void) {
     struct timespec ts;
@@ -76,66 +68,6 @@ static double ev_cpu(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void ev_data_free(ev_data *d) {
-    for (size_t i = 0; i < d->n; i++) {
-        cx_free(d->r[i].text);
-        cx_free(d->r[i].gold);
-    }
-    cx_free(d->r);
-    memset(d, 0, sizeof *d);
-}
-
-/* Read JSON lines: the string fields text_key and gold_key of each object.
- * Lines that are not objects with both strings are counted in skipped.
- * 0 / -1 with a reason in err. */
-static int ev_read_jsonl(const char *path, const char *text_key, const char *gold_key, ev_data *d, char *err,
-                         size_t errlen) {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        return -1;
-    }
-    char *line = NULL;
-    size_t lcap = 0;
-    ssize_t len;
-    int rc = 0;
-    while ((len = getline(&line, &lcap, f)) >= 0) {
-        json_error_t je;
-        json_t *o = json_loadb(line, (size_t)len, 0, &je);
-        const char *t = o ? json_string_value(json_object_get(o, text_key)) : NULL;
-        const char *g = o ? json_string_value(json_object_get(o, gold_key)) : NULL;
-        if (!t || !g) {
-            if (len > 1) d->skipped++;
-            json_decref(o);
-            continue;
-        }
-        if (d->n == d->cap) {
-            size_t nc = d->cap ? d->cap * 2 : 1024;
-            ev_rec *nr = cx_realloc(d->r, nc * sizeof *nr);
-            if (!nr) { rc = -1; json_decref(o); break; }
-            d->r = nr;
-            d->cap = nc;
-        }
-        ev_rec *r = &d->r[d->n];
-        r->text = cx_strdup(t);
-        r->gold = cx_strdup(g);
-        const char *lg = json_string_value(json_object_get(o, "lang"));
-        snprintf(r->lang, sizeof r->lang, "%s", lg ? lg : "");
-        json_decref(o);
-        if (!r->text || !r->gold) {
-            cx_free(r->text);
-            cx_free(r->gold);
-            rc = -1;
-            break;
-        }
-        d->n++;
-    }
-    free(line);
-    fclose(f);
-    if (rc < 0) snprintf(err, errlen, "%s: out of memory", path);
-    return rc;
 }
 
 /* ---- langid ---- */
@@ -194,15 +126,15 @@ static int ev_langid(const ev_args *a) {
         fprintf(stderr, "cxflow-eval: unknown --method %s (combined, stopwords, textcat, cld2, stopwords+textcat)\n", a->method);
         return 2;
     }
-    ev_data d = {0};
-    if (ev_read_jsonl(a->file, "text", "lang", &d, err, sizeof err) < 0) {
+    lb_data d = {0};
+    if (lb_read_jsonl(a->file, "text", "lang", &d, err, sizeof err) < 0) {
         fprintf(stderr, "cxflow-eval: %s\n", err);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
     if (!d.n) {
         fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and \"lang\"\n", a->file);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
     cx_text_opts o = {0};
@@ -216,7 +148,7 @@ static int ev_langid(const ev_args *a) {
     cx_text *t = cx_text_new(&o, err, sizeof err);
     if (!t) {
         fprintf(stderr, "cxflow-eval: %s\n", err);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
     char(*got)[8] = cx_calloc(d.n, sizeof *got);
@@ -226,7 +158,7 @@ static int ev_langid(const ev_args *a) {
         cx_free(gconf);
         fprintf(stderr, "cxflow-eval: out of memory\n");
         cx_text_destroy(&t);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
 
@@ -318,7 +250,7 @@ static int ev_langid(const ev_args *a) {
     cx_free(got);
     cx_free(gconf);
     cx_text_destroy(&t);
-    ev_data_free(&d);
+    lb_data_free(&d);
     return 0;
 }
 
@@ -329,14 +261,6 @@ static int ev_langid(const ev_args *a) {
  * positive; records with null are skipped).  The text goes through the
  * tokenize stage's analysis (the record's "lang" as the hint unless
  * --detect, PII redaction as configured) and the tag stage's tagger. */
-enum { EV_NEG, EV_NEU, EV_POS, EV_NCLS };
-static const char *const ev_cls[EV_NCLS] = {"negative", "neutral", "positive"};
-
-static int ev_cls_of(const char *s) {
-    for (int i = 0; i < EV_NCLS; i++)
-        if (!strcmp(s, ev_cls[i])) return i;
-    return -1;
-}
 
 static int ev_sentiment(const ev_args *a) {
     char err[512], dir[4096];
@@ -344,44 +268,38 @@ static int ev_sentiment(const ev_args *a) {
         fprintf(stderr, "cxflow-eval: --half is 1 (even records) or 2 (odd records)\n");
         return 2;
     }
-    ev_data d = {0};
-    if (ev_read_jsonl(a->file, "text", "label_sentiment", &d, err, sizeof err) < 0) {
+    lb_data d = {0};
+    if (lb_read_jsonl(a->file, "text", "label_sentiment", &d, err, sizeof err) < 0) {
         fprintf(stderr, "cxflow-eval: %s\n", err);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
-    size_t unknown = 0, kept = 0;
-    for (size_t i = 0; i < d.n; i++) {   /* keep the known labels (and the chosen half) */
-        int ok = ev_cls_of(d.r[i].gold) >= 0;
-        unknown += !ok;
-        if (ok && a->half && (int)(i % 2) != a->half - 1) ok = 0;
-        if (ok) d.r[kept++] = d.r[i];
-        else {
-            cx_free(d.r[i].text);
-            cx_free(d.r[i].gold);
-        }
-    }
-    d.n = kept;
+    size_t unknown = lb_keep_sentiment(&d, a->half);   /* the known labels (and the chosen half) */
     if (!d.n) {
         fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and a \"label_sentiment\"\n", a->file);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
-    cx_text_opts o = {0};
-    o.lexicon_dir = a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir);
-    o.default_lang = cx_conf_str(a->conf, "tokenize.default_lang");
-    o.trust_hint = !a->detect;
-    o.min_confidence = (float)cx_conf_dbl(a->conf, "langid.min_confidence");
-    if (o.min_confidence <= 0) o.min_confidence = -1;
-    o.per_sentence = cx_conf_bool(a->conf, "langid.per_sentence");
-    o.redact_pii = cx_conf_bool(a->conf, "pii.redact");
+    cx_text_opts o;
+    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir),
+                 a->detect, &o);
+    char ldir[4096];
+    const char *learned = a->learned ? a->learned : cx_conf_path(a->conf, "sentiment.learned", ldir, sizeof ldir);
+    int lmode = cx_learned_mode_parse(a->learned_mode ? a->learned_mode : cx_conf_str(a->conf, "sentiment.learned_mode"));
+    if (lmode < 0) {
+        fprintf(stderr, "cxflow-eval: --learned-mode is file, with or instead\n");
+        lb_data_free(&d);
+        return 2;
+    }
     cx_text *t = cx_text_new(&o, err, sizeof err);
     cx_tagger *tg = NULL;
     if (t) {
         cx_tagger_opts to = {.lexicon_dir = o.lexicon_dir,
                              .positive_threshold = cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
                              .negative_threshold = cx_conf_dbl(a->conf, "sentiment.negative_threshold"),
-                             .text = t};
+                             .text = t,
+                             .learned_dir = learned,
+                             .learned_mode = lmode};
         tg = cx_tagger_new(&to, err, sizeof err);
     }
     cx_env **envs = cx_calloc(d.n, sizeof *envs);
@@ -390,7 +308,7 @@ static int ev_sentiment(const ev_args *a) {
         cx_free(envs);
         cx_tagger_destroy(&tg);
         cx_text_destroy(&t);
-        ev_data_free(&d);
+        lb_data_free(&d);
         return 2;
     }
     /* pass 1: the tokenize stage's analysis of every record */
@@ -416,25 +334,25 @@ static int ev_sentiment(const ev_args *a) {
         el = ev_cpu() - t0;
     }
     /* confusion matrix over the gold classes */
-    size_t cm[EV_NCLS][EV_NCLS] = {{0}}, gold_n[EV_NCLS] = {0}, pred_n[EV_NCLS] = {0}, correct = 0;
+    size_t cm[LB_NCLS][LB_NCLS] = {{0}}, gold_n[LB_NCLS] = {0}, pred_n[LB_NCLS] = {0}, correct = 0;
     FILE *df = a->dump ? fopen(a->dump, "w") : NULL;
     if (a->dump && !df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
     int shown = 0;
     for (size_t i = 0; got && i < d.n; i++) {
-        int g = ev_cls_of(d.r[i].gold), p = (int)got[i] + 1;   /* CX_LABEL_* -1..1 -> 0..2 */
+        int g = lb_cls_of(d.r[i].gold), p = (int)got[i] + 1;   /* CX_LABEL_* -1..1 -> 0..2 */
         cm[g][p]++;
         gold_n[g]++;
         pred_n[p]++;
         correct += g == p;
         const cx_env *e = envs[i];
         if (df) {
-            fprintf(df, "%s\t%s\t%+.3f\t%s\t", ev_cls[g], ev_cls[p], e ? (double)e->sentiment : 0.0, e ? e->lang : "");
+            fprintf(df, "%s\t%s\t%+.3f\t%s\t", lb_cls[g], lb_cls[p], e ? (double)e->sentiment : 0.0, e ? e->lang : "");
             for (const char *q = d.r[i].text; *q; q++) fputc(*q == '\t' || *q == '\n' ? ' ' : *q, df);
             fprintf(df, "\t%s\n", e && e->explain ? e->explain : "");
         }
         if (g != p && shown < a->errors) {
             shown++;
-            printf("miss gold=%s got=%s score=%+.3f text=%.200s\n     %s\n", ev_cls[g], ev_cls[p],
+            printf("miss gold=%s got=%s score=%+.3f text=%.200s\n     %s\n", lb_cls[g], lb_cls[p],
                    e ? (double)e->sentiment : 0.0, d.r[i].text, e && e->explain ? e->explain : "");
         }
     }
@@ -443,23 +361,28 @@ static int ev_sentiment(const ev_args *a) {
            cx_conf_dbl(a->conf, "sentiment.negative_threshold"), cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
            a->half ? (a->half == 1 ? " half=1(even records)" : " half=2(odd records)") : "",
            a->detect ? " lang=detected" : " lang=record");
-    printf("%-10s %9s %9s %9s %7s %9s %7s %7s\n", "gold\\pred", ev_cls[0], ev_cls[1], ev_cls[2], "n", "precision",
+    if (learned[0]) {
+        cx_tagger_stats ts;
+        cx_tagger_get_stats(tg, &ts);
+        printf("learned=%s mode=%s terms=%zu\n", learned, cx_learned_mode_name(ts.learned_mode), ts.learned_terms);
+    }
+    printf("%-10s %9s %9s %9s %7s %9s %7s %7s\n", "gold\\pred", lb_cls[0], lb_cls[1], lb_cls[2], "n", "precision",
            "recall", "f1");
     double f1sum = 0;
     int nclasses = 0;
-    for (int g = 0; g < EV_NCLS; g++) {
+    for (int g = 0; g < LB_NCLS; g++) {
         if (!gold_n[g]) continue;
         double pr = pred_n[g] ? (double)cm[g][g] / (double)pred_n[g] : 0, rc = (double)cm[g][g] / (double)gold_n[g];
         double f1 = pr + rc > 0 ? 2 * pr * rc / (pr + rc) : 0;
         f1sum += f1;
         nclasses++;
-        printf("%-10s %9zu %9zu %9zu %7zu %9.4f %7.4f %7.4f\n", ev_cls[g], cm[g][0], cm[g][1], cm[g][2], gold_n[g], pr,
+        printf("%-10s %9zu %9zu %9zu %7zu %9.4f %7.4f %7.4f\n", lb_cls[g], cm[g][0], cm[g][1], cm[g][2], gold_n[g], pr,
                rc, f1);
     }
     if (unknown) printf("skipped %zu records without a sentiment label\n", unknown);
     if (d.skipped) printf("skipped %zu lines without \"text\" or with a null \"label_sentiment\"\n", d.skipped);
     if (failed) printf("analysis or tagging failed on %zu records\n", failed);
-    if (nclasses == 2 && !gold_n[EV_NEU]) printf("two-class gold: a neutral prediction counts as wrong\n");
+    if (nclasses == 2 && !gold_n[LB_NEU]) printf("two-class gold: a neutral prediction counts as wrong\n");
     printf("sentiment n=%zu accuracy=%.4f macro_f1=%.4f docs_per_s=%.0f\n", d.n, (double)correct / (double)d.n,
            nclasses ? f1sum / nclasses : 0.0, el > 0 ? (double)done / el : 0.0);
     for (size_t i = 0; i < d.n; i++) cx_env_destroy(&envs[i]);
@@ -467,7 +390,7 @@ static int ev_sentiment(const ev_args *a) {
     cx_free(got);
     cx_tagger_destroy(&tg);
     cx_text_destroy(&t);
-    ev_data_free(&d);
+    lb_data_free(&d);
     return 0;
 }
 
@@ -486,7 +409,9 @@ static const ev_cmd cmds[] = {
      "        language identification against \"lang\"; ends with `langid n=N accuracy=A docs_per_s=R`"},
     {"sentiment", ev_sentiment,
      "sentiment FILE.jsonl [--lexicon DIR] [--detect] [--half 1|2] [--errors N] [--dump FILE]\n"
+     "        [--learned DIR [--learned-mode file|with|instead]]\n"
      "        the tag stage's sentiment against \"label_sentiment\" (confusion matrix, per-class F1);\n"
+     "        --learned: with a learned lexicon (cxflow train sentiment; default: sentiment.learned);\n"
      "        ends with `sentiment n=N accuracy=A macro_f1=F docs_per_s=R` (R: tagging alone per CPU-second)"},
 };
 
@@ -520,6 +445,8 @@ int main(int argc, char **argv) {
         else if ((!strcmp(s, "--lexicons") || !strcmp(s, "--lexicon")) && more) a.lexicons = argv[++i];
         else if (!strcmp(s, "--half") && more) a.half = atoi(argv[++i]);
         else if (!strcmp(s, "--detect")) a.detect = 1;
+        else if (!strcmp(s, "--learned") && more) a.learned = argv[++i];
+        else if (!strcmp(s, "--learned-mode") && more) a.learned_mode = argv[++i];
         else if (!strcmp(s, "--method") && more) a.method = argv[++i];
         else if (!strcmp(s, "--errors") && more) a.errors = atoi(argv[++i]);
         else if (!strcmp(s, "--dump") && more) a.dump = argv[++i];

@@ -10,6 +10,10 @@
  * and last log lines are logged.  SIGINT/SIGTERM stops the group cleanly:
  * ingest first (it waits for in-flight acknowledgements and commits), then
  * the others downstream, each given supervisor.grace_ms before SIGKILL.
+ * SIGHUP is passed on to the stages that reload their lexicons on it
+ * (tokenize, tag), once each has written its pid file (its handler is in
+ * place by then); `cxflow reload` signals them directly and waits for the
+ * outcome.
  * --stages runs only some stages on this machine (a distributed deployment:
  * the links in pipeline.conf then name the other machines). */
 #include "cx_alloc.h"
@@ -115,6 +119,29 @@ static void stop_child(child *ch, int64_t grace_ms) {
     ch->pid = 0;
 }
 
+/* SIGHUP to the reloading stages that are up.  A stage that has not written
+ * its pid file yet may not have its handler installed (SIGHUP would kill
+ * it): it is skipped with a warning. */
+static void forward_hup(child *ch) {
+    for (int i = 0; i < NSTAGES; i++) {
+        if (ch[i].pid <= 0 || (strcmp(ch[i].name, "tokenize") && strcmp(ch[i].name, "tag"))) continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s.pid", rundir, ch[i].name);
+        FILE *f = fopen(path, "r");
+        long p = 0;
+        if (f) {
+            if (fscanf(f, "%ld", &p) != 1) p = 0;
+            fclose(f);
+        }
+        if (p != ch[i].pid) {
+            cx_warn("SIGHUP: %s is still starting and was not signalled; send SIGHUP again once it runs", ch[i].name);
+            continue;
+        }
+        kill(ch[i].pid, SIGHUP);
+        cx_info("SIGHUP: passed on to %s (pid %d)", ch[i].name, (int)ch[i].pid);
+    }
+}
+
 static int wait_broker(const cx_conf *c, child *broker) {
     char path[4200];
     cx_kafka_addr_file(c, path, sizeof path);
@@ -213,6 +240,10 @@ int main(int argc, char **argv) {
         if (ch[i].enabled) spawn(&ch[i]);
     if (!cx_stop) cx_info("pipeline running (supervisor pid %d); stop with Ctrl-C or `cxflow stop`", (int)getpid());
     while (!cx_stop) {
+        if (cx_reload) {
+            cx_reload = 0;
+            forward_hup(ch);
+        }
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         int64_t now = cx_mono_ms();
