@@ -15,11 +15,15 @@
 # memory, which holds the Kafka log, is shown separately).
 #
 #   tools/cxflow bench --stage tokenize [--rounds N]
+#   tools/cxflow bench --stage tag [--rounds N]
 #
 # measures the text analysis alone on one core (normalisation, segmentation,
 # language identification, stems, flags, PII redaction) over the bundled
 # 20-line multilingual bench file (171 bytes per record on average), ending
 # with  bench_tokenize records=N records_per_s=R
+# and --stage tag measures the tag stage's work alone (sentiment with rules
+# and explanation, themes, signals) on the same records, tokenized once,
+# ending with  bench_tag records=N records_per_s=R
 set -eu
 BIN=$1 ROOT=$2
 shift 2
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=1; shift ;;
         --stage) STAGE=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -42,8 +46,17 @@ if [ "$STAGE" = tokenize ]; then
     recs=$(echo "$out" | sed -n 's/^\([0-9]*\) records.*/\1/p')
     echo "bench_tokenize records=$recs records_per_s=$rate"
     exit 0
+elif [ "$STAGE" = tag ]; then
+    # tokenize every line once, then tag them all 2 x --rounds times (sentiment
+    # with rules and explanation, themes, signals: what the tag stage does)
+    out=$("$BIN/cxflow-tagtext" --lexicons "$ROOT/lexicons" --bench $((ROUNDS * 2)) <"$ROOT/tests/data/text/bench_200.txt" 2>&1 | tail -n 1)
+    echo "$out"
+    rate=$(echo "$out" | sed -n 's/.* = \([0-9]*\) records\/s .*/\1/p')
+    recs=$(echo "$out" | sed -n 's/^\([0-9]*\) records.*/\1/p')
+    echo "bench_tag records=$recs records_per_s=$rate"
+    exit 0
 elif [ -n "$STAGE" ]; then
-    echo "bench: --stage supports: tokenize" >&2; exit 2
+    echo "bench: --stage supports: tokenize, tag" >&2; exit 2
 fi
 T=$(mktemp -d /tmp/cxflow-bench.XXXXXX)
 cat >"$T/bench.conf" <<EOF
