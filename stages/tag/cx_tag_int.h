@@ -35,13 +35,15 @@
 #define CX_TAG_LONG_MARGIN 0.2       /* per such token beyond it, subtracted from a positive record sum */
 #define CX_TAG_LONG_NEG 0.25         /* ... times this from a negative record sum */
 #define CX_TAG_EMOTICON_ONLY 0.0     /* positive record sum made of ASCII emoticons only: tone, not a verdict */
+#define CX_TAG_PROBLEM_PRIOR (-1.0)  /* record sum of a record without sentiment words that mentions a problem theme */
+#define CX_TAG_POST_WINDOW_MAX 9     /* largest value of "option post_window N" */
 
 #define CX_TAG_MAX_WARNINGS 200       /* warnings kept as text (all are counted) */
 
 /* rule kinds (bit set) */
 enum {
     CX_RK_NEGATOR = 1, CX_RK_NEG_POST = 2, CX_RK_INTENSIFIER = 4, CX_RK_DIMINISHER = 8,
-    CX_RK_CONTRAST = 16, CX_RK_REQUEST = 32,
+    CX_RK_CONTRAST = 16, CX_RK_REQUEST = 32, CX_RK_INT_POST = 64, CX_RK_DIM_POST = 128,
 };
 
 typedef struct cx_tag_senti {
@@ -65,6 +67,10 @@ typedef struct cx_tag_lang {
     const char **neg_prefix, **neg_suffix; /* normalised affixes (arena strings) */
     uint32_t n_prefix, n_suffix, cap_prefix, cap_suffix;
     uint8_t has_senti, has_themes, has_rules;
+    uint8_t has_post_mod;      /* some rule is an intensifier_post / diminisher_post */
+    uint8_t request_clause;    /* option request_scope segment: a request marker covers its contrast segment only */
+    int8_t post_window;        /* option post_window N: a post-negator negates only the nearest
+                                * hit within N content tokens; -1 = default (all hits, 2 tokens) */
 } cx_tag_lang;
 
 typedef struct cx_tag_tax {
@@ -72,6 +78,7 @@ typedef struct cx_tag_tax {
     uint32_t parent_idx;/* index of the parent, UINT32_MAX when none (or undefined) */
     uint8_t churn;      /* its top-level id mentions churn */
     uint8_t implicit;   /* not in taxonomy.tsv */
+    uint8_t problem;    /* marked "problem" in taxonomy.tsv (4th column), or a sub-theme of one */
 } cx_tag_tax;
 
 struct cx_tagger {

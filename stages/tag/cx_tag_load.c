@@ -265,10 +265,25 @@ static int valid_id(const char *s) {
     return 1;
 }
 
-/* taxonomy.tsv: theme_id, parent_id or "-", English name. */
+/* taxonomy.tsv: theme_id, parent_id or "-", English name; or a directive
+ * "@problem<TAB>theme_id": the theme (and its sub-themes) names a problem
+ * (a late delivery, a missing item).  Directives come after the themes. */
 static int tax_line(cx_tagger *t, void *ctx, char **f, int nf, const char *path, int line, char *err,
                     size_t n) {
     (void)ctx;
+    if (nf >= 1 && f[0][0] == '@') {
+        if (strcmp(f[0], "@problem") || nf != 2) {
+            snprintf(err, n, "%s:%d: unknown directive '%s' (known: @problem<TAB>theme_id)", path, line, f[0]);
+            return -1;
+        }
+        long i = tax_find(t, f[1]);
+        if (i < 0) {
+            snprintf(err, n, "%s:%d: @problem: theme '%s' is not defined above", path, line, f[1]);
+            return -1;
+        }
+        t->tax[i].problem = 1;
+        return 0;
+    }
     if (nf != 3) {
         snprintf(err, n, "%s:%d: expected 3 tab-separated fields (theme_id, parent_id or -, name), got %d", path,
                  line, nf);
@@ -378,6 +393,7 @@ static int senti_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pa
 static const struct { const char *name; int kind; } rule_kinds[] = {
     {"negator", CX_RK_NEGATOR},       {"negator_post", CX_RK_NEG_POST}, {"intensifier", CX_RK_INTENSIFIER},
     {"diminisher", CX_RK_DIMINISHER}, {"contrast", CX_RK_CONTRAST},     {"request", CX_RK_REQUEST},
+    {"intensifier_post", CX_RK_INT_POST}, {"diminisher_post", CX_RK_DIM_POST},
 };
 
 /* Append a negation affix (normalised like text when it analyses to one token). */
@@ -417,9 +433,32 @@ static int rule_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pat
         return -1;
     }
     double w = 0;
-    if (nf == 3 && (parse_num(f[2], &w) < 0 || w <= 0 || w > 10)) {
+    int opt = !strcmp(f[0], "option");
+    if (opt && nf == 3 && parse_num(f[2], &w) < 0) w = -1;
+    if (!opt && nf == 3 && (parse_num(f[2], &w) < 0 || w <= 0 || w > 10)) {
         snprintf(err, n, "%s:%d: bad weight '%s' (a number above 0, at most 10)", path, line, f[2]);
         return -1;
+    }
+    if (!strcmp(f[0], "option")) {
+        /* option<TAB>name<TAB>value: per-language settings of the rules */
+        cx_tag_lang *L = c->L;
+        if (!strcmp(f[1], "post_window")) {
+            if (nf != 3 || w < 0 || w != (double)(int)w || w > CX_TAG_POST_WINDOW_MAX) {
+                snprintf(err, n, "%s:%d: option post_window takes a whole number of tokens, 0 to %d", path, line,
+                         CX_TAG_POST_WINDOW_MAX);
+                return -1;
+            }
+            L->post_window = (int8_t)w;
+        } else if (!strcmp(f[1], "request_scope")) {
+            if (nf != 3 || (strcmp(f[2], "segment") && strcmp(f[2], "sentence"))) {
+                snprintf(err, n, "%s:%d: option request_scope is 'segment' or 'sentence'", path, line);
+                return -1;
+            }
+            L->request_clause = !strcmp(f[2], "segment");
+        } else {
+            warn(t, "%s:%d: unknown option '%s' (ignored)", path, line, f[1]);
+        }
+        return 0;
     }
     if (!strcmp(f[0], "negator_prefix")) return add_affix(t, c, f[1], 1, path, line, err, n);
     if (!strcmp(f[0], "negator_suffix")) return add_affix(t, c, f[1], 0, path, line, err, n);
@@ -430,6 +469,7 @@ static int rule_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pat
         warn(t, "%s:%d: unknown rule kind '%s' (ignored)", path, line, f[0]);
         return 0;
     }
+    if (kind & (CX_RK_INT_POST | CX_RK_DIM_POST)) c->L->has_post_mod = 1;
     tnorm tn;
     int r = norm_term(c->tx, c->lang, f[1], &tn, path, line, err, n);
     if (r <= 0) {
@@ -578,6 +618,7 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
     }
     cx_tag_lang *L = &t->langs[t->n_langs++];
     memset(L, 0, sizeof *L);
+    L->post_window = -1;
     snprintf(L->code, sizeof L->code, "%s", code);
     cx_lexmap_init(&L->senti, &t->arena);
     cx_lexmap_init(&L->rules, &t->arena);
@@ -695,6 +736,11 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
         long p = t->tax[i].pub.parent ? tax_find(t, t->tax[i].pub.parent) : -1;
         t->tax[i].parent_idx = p >= 0 ? (uint32_t)p : UINT32_MAX;
     }
+    for (uint32_t i = 0; i < t->n_tax; i++) /* a sub-theme of a problem theme is one */
+        for (uint32_t p = t->tax[i].parent_idx, d = 0; p != UINT32_MAX && d < 16 && !t->tax[i].problem; d++) {
+            t->tax[i].problem = t->tax[p].problem;
+            p = t->tax[p].parent_idx;
+        }
     for (size_t i = 0; i < t->n_langs; i++)
         if (t->langs[i].has_senti || t->langs[i].has_themes) t->st.n_langs++;
     t->st.sentiment_terms += t->st.emoji_terms;

@@ -41,7 +41,9 @@ enum {
 typedef struct shit {
     uint32_t start, len;
     uint32_t neg_tok, mod_tok, after_tok, before_tok; /* tokens that changed it, or NONE */
+    uint32_t pmod_tok;                                /* intensifier_post / diminisher_post, or NONE */
     float base, imult, after_w, before_w;
+    float pmult;      /* weight of the intensifier_post / diminisher_post words right after it */
     double v;         /* final contribution (before the sentence's '!') */
     uint16_t flags;
 } shit;
@@ -76,11 +78,13 @@ typedef struct work {
     uint32_t n_clauses;
     double *craw;       /* per clause: sum without contrast weights */
     uint8_t *chas;      /* per clause: has a sentiment hit */
+    uint8_t *creq;      /* per contrast segment: has a request marker (option request_scope segment) */
     double *sraw;       /* per contrast segment: sum without contrast weights */
     const cx_tag_lang *L;
     int mostly_caps;
     double margin;      /* long-text margin taken off the record sum */
     int emo_only;       /* every sentiment hit is an emoticon */
+    uint32_t prior;     /* problem theme + 1 that gave the record CX_TAG_PROBLEM_PRIOR, 0 = none */
 } work;
 
 static const float excl_mult[4] = {1.0f, 1.15f, 1.3225f, 1.520875f};
@@ -208,7 +212,8 @@ static shit *new_hit(work *w, uint32_t start, uint32_t len, float base) {
     h->start = start;
     h->len = len;
     h->base = base;
-    h->imult = 1.0f;
+    h->imult = h->pmult = 1.0f;
+    h->pmod_tok = NONE;
     h->after_w = h->before_w = 1.0f;
     h->neg_tok = h->mod_tok = h->after_tok = h->before_tok = NONE;
     return h;
@@ -388,6 +393,25 @@ static float compound_value(const cx_tag_lang *L, const cx_tagger *t, const char
     return 0;
 }
 
+/* intensifier_post / diminisher_post words right after hit h (from token
+ * i, same clause, at most two): "جيد جدا", "enak sekali", "bom demais".
+ * Their weights multiply h (the product clamped with the intensifiers
+ * before it); the tokens are consumed.  Returns the token after them. */
+static uint32_t post_mods(work *w, const cx_tag_lang *L, shit *h, uint32_t i) {
+    for (int k = 0; k < 2 && i < w->n && w->sc[i].hn; k++) {
+        if ((w->tk[i - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) || w->tk[i].sent != w->tk[i - 1].sent) break;
+        mt m;
+        if (!longest(&L->rules, w, i, &m)) break;
+        const cx_tag_rule *r = &w->t->rules[m.e->val];
+        if (!(r->kinds & (CX_RK_INT_POST | CX_RK_DIM_POST))) break;
+        float def = (r->kinds & CX_RK_INT_POST) ? CX_TAG_INTENSIFIER : CX_TAG_DIMINISHER;
+        h->pmult *= r->weight > 0 ? r->weight : def;
+        if (h->pmod_tok == NONE) h->pmod_tok = i;
+        i += m.len;
+    }
+    return i;
+}
+
 /* Find the sentiment hits and theme mentions of the record with language L
  * (NULL: emoji only).  A single word that is a negator, contrast,
  * intensifier, diminisher or request marker is a modifier, never a
@@ -416,6 +440,7 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
             shit *h = new_hit(w, i, m.len, sv->v);
             if (par != sv->negform) h->flags |= HF_SELFNEG;
             i += m.len;
+            if (L && L->has_post_mod) i = post_mods(w, L, h, i);
             continue;
         }
         float hv;
@@ -469,12 +494,14 @@ static int prepare(work *w, cx_env *env) {
     w->s = cx_env_alloc(env, ns * sizeof *w->s);
     w->craw = cx_env_alloc(env, n * sizeof *w->craw);
     w->chas = cx_env_alloc(env, n);
+    w->creq = cx_env_alloc(env, n);
     w->sraw = cx_env_alloc(env, n * sizeof *w->sraw);
-    if (!w->sc || !w->hits || !w->th || !w->s || !w->craw || !w->chas || !w->sraw) return -1;
+    if (!w->sc || !w->hits || !w->th || !w->s || !w->craw || !w->chas || !w->creq || !w->sraw) return -1;
     memset(w->sraw, 0, n * sizeof *w->sraw);
     memset(w->s, 0, ns * sizeof *w->s);
     memset(w->craw, 0, n * sizeof *w->craw);
     memset(w->chas, 0, n);
+    memset(w->creq, 0, n);
     for (uint32_t k = 0; k < ns; k++) {
         w->s[k].first_word = w->s[k].first_ctr = w->s[k].last_ctr = NONE;
         w->s[k].first_ctr_w = w->s[k].last_ctr_w = 1.0f;
@@ -504,7 +531,10 @@ static int prepare(work *w, cx_env *env) {
         sinfo *S = &w->s[k->sent];
         if (content) S->content++;
         if (f & CX_TF_QUESTION) S->question = 1;
-        if (f & CX_TF_REQUEST) S->request = 1;
+        if (f & CX_TF_REQUEST) {
+            S->request = 1;
+            w->creq[seg] = 1;
+        }
         if (f & CX_TF_EXCLAIM) S->exclaim_flag = 1;
         if (k->type == CX_TOK_PUNCT) {
             /* the surface keeps "!!!" (the normalised form may collapse it) */
@@ -555,6 +585,22 @@ static int is_emo(const work *w, const shit *h) {
  * how many. */
 static int post_negate(work *w, uint32_t hp, uint32_t i, uint32_t window) {
     int c = 0;
+    if (w->L && w->L->post_window >= 0) {
+        /* option post_window N: only the nearest hit, at most N content
+         * tokens between it and the post-negator */
+        if (w->tk[i].flags & MOD_FLAGS) window = (uint32_t)w->L->post_window;
+        for (uint32_t k = hp; k-- > 0;) {
+            shit *h = &w->hits[k];
+            if (is_emo(w, h)) continue;
+            uint32_t end = h->start + h->len - 1;
+            if (w->sc[end].clause != w->sc[i].clause || w->sc[i].cpos - w->sc[end].cpos > window) return 0;
+            if (h->flags & (HF_PRENEG | HF_POSTNEG)) return 0;
+            h->flags |= HF_POSTNEG;
+            h->neg_tok = i;
+            return 1;
+        }
+        return 0;
+    }
     for (uint32_t k = hp; k-- > 0;) {
         shit *h = &w->hits[k];
         uint32_t end = h->start + h->len - 1;
@@ -684,7 +730,12 @@ static double combine(work *w) {
         sinfo *S = &w->s[si];
         double v = h->base;
         if (negated(h)) v *= h->base > 0 ? CX_TAG_NEG_POS : CX_TAG_NEG_NEG;
-        v *= h->imult;
+        if (h->pmod_tok != NONE) {
+            float im = h->imult * h->pmult;
+            v *= im < CX_TAG_INT_MIN ? CX_TAG_INT_MIN : im > CX_TAG_INT_MAX ? CX_TAG_INT_MAX : im;
+        } else {
+            v *= h->imult;
+        }
         for (uint32_t j = h->start; j < h->start + h->len; j++) {
             if ((tk[j].flags & CX_TF_ALLCAPS) && !w->mostly_caps && !(h->flags & HF_CAPS)) {
                 h->flags |= HF_CAPS;
@@ -699,8 +750,9 @@ static double combine(work *w) {
             v *= CX_TAG_QUESTION;
             h->flags |= HF_QUESTION;
         }
-        if ((v > 0 && fabsf(h->base) < CX_TAG_STRONG && (S->request || courtesy(w, si))) ||
-            (v < 0 && fabsf(h->base) < CX_TAG_REQUEST_NEG && S->request)) {
+        int req = S->request && (!w->L || !w->L->request_clause || w->creq[w->sc[h->start].seg]);
+        if ((v > 0 && fabsf(h->base) < CX_TAG_STRONG && (req || courtesy(w, si))) ||
+            (v < 0 && fabsf(h->base) < CX_TAG_REQUEST_NEG && req)) {
             v *= CX_TAG_REQUEST;
             h->flags |= HF_REQUEST;
         }
@@ -938,6 +990,7 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
         xs(&x, " ");
         xnum(&x, h->base, 1, 1);
         if (h->mod_tok != NONE) xmul(&x, h->imult, "", &tk[h->mod_tok]);
+        if (h->pmod_tok != NONE) xmul(&x, h->pmult, "", &tk[h->pmod_tok]);
         if (h->flags & (HF_PRENEG | HF_POSTNEG)) {
             xs(&x, " negated (");
             xtok(&x, &tk[h->neg_tok], 24);
@@ -967,7 +1020,12 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
         xnum(&x, s + 1, 0, 0);
         xs(&x, ")");
     }
-    if (!items) {
+    if (!items && w->prior) {
+        xs(&x, "no sentiment terms; problem theme ");
+        xs(&x, w->t->tax[w->prior - 1].pub.id);
+        xs(&x, " \xE2\x86\x92 ");
+        xnum(&x, compound, 2, 1);
+    } else if (!items) {
         xs(&x, "no sentiment terms");
     } else {
         xs(&x, "; sum ");
@@ -1027,6 +1085,25 @@ static double verdict(work *w, double total) {
         return 0;
     }
     return total > 0 ? a : -a;
+}
+
+/* A record without any sentiment word (no hit with a valence) that mentions
+ * a problem theme ("@problem" in taxonomy.tsv: a late delivery, a missing
+ * item, cold food) gets CX_TAG_PROBLEM_PRIOR: naming the problem is the
+ * complaint. */
+static double problem_prior(work *w, double adjusted) {
+    w->prior = 0;
+    uint32_t content = 0;
+    for (uint32_t k = 0; k < w->nh; k++)
+        if (w->hits[k].base != 0) return adjusted;
+    for (uint32_t k = 0; k < w->ns; k++) content += w->s[k].content;
+    if (content > CX_TAG_LONG_START) return adjusted;
+    for (uint32_t j = 0; j < w->nth; j++)
+        if (w->t->tax[w->th[j].theme].problem) {
+            w->prior = w->th[j].theme + 1;
+            return CX_TAG_PROBLEM_PRIOR;
+        }
+    return adjusted;
 }
 
 /* ---- public ---- */
@@ -1105,7 +1182,7 @@ static int tag_record(const cx_tagger *t, cx_env *env, int use_learned, double *
     match_all(&w, L);
     modifiers(&w);
     double total = combine(&w);
-    double compound = normalise(verdict(&w, total));
+    double compound = normalise(problem_prior(&w, verdict(&w, total)));
     env->sentiment = (float)compound;
     env->label = compound >= t->pos_thr ? CX_LABEL_POSITIVE : compound <= t->neg_thr ? CX_LABEL_NEGATIVE
                                                                                        : CX_LABEL_NEUTRAL;

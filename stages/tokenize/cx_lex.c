@@ -32,6 +32,15 @@ static const struct { const char *name; uint32_t flag; } rule_kinds[] = {
     {"contrast", CX_TF_CONTRAST},       {"request", CX_TF_REQUEST},
 };
 
+/* Rule lines that only the tag stage reads (stages/tag/README.md): they set
+ * no token flag, so the tokenize loader passes over them without a warning. */
+static int tag_only_kind(const char *kind) {
+    static const char *const k[] = {"option", "intensifier_post", "diminisher_post"};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(kind, k[i])) return 1;
+    return 0;
+}
+
 static void lexlang_free(cx_lexlang *l) {
     cx_hmap_destroy(&l->words);
     cx_hmap_destroy(&l->stems);
@@ -297,6 +306,7 @@ static int load_file(cx_text *t, cx_lexlang *l, const char *path, int rules, con
         size_t ki;
         for (ki = 0; ki < sizeof rule_kinds / sizeof rule_kinds[0]; ki++)
             if (!strcmp(kind, rule_kinds[ki].name)) { flag = rule_kinds[ki].flag; break; }
+        if (!flag && tag_only_kind(kind)) continue;   /* the tag stage's, nothing for tokenize */
         float weight = 0;
         if (!flag) why = "unknown rule kind";
         if (wt && *trim(wt)) {

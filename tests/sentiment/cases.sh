@@ -22,8 +22,13 @@ for lang in $LANGS; do
     [ -f "$f" ] || { echo "cases: no case file $f" >&2; status=1; continue; }
     # the cases without comments, and the texts alone for the tagger
     grep -v '^#' "$f" | grep -v '^[[:space:]]*$' >"${TMPDIR:-/tmp}/cx-cases.$$" || true
-    cut -f 2 "${TMPDIR:-/tmp}/cx-cases.$$" |
-        "$BIN/cxflow-tagtext" --lexicons "$ROOT/lexicons" --lang "$lang" >"${TMPDIR:-/tmp}/cx-cases-out.$$"
+    if ! cut -f 2 "${TMPDIR:-/tmp}/cx-cases.$$" |
+        "$BIN/cxflow-tagtext" --lexicons "$ROOT/lexicons" --lang "$lang" >"${TMPDIR:-/tmp}/cx-cases-out.$$"; then
+        echo "sentiment_cases lang=$lang: cxflow-tagtext failed (its error is above)"
+        status=1
+        rm -f "${TMPDIR:-/tmp}/cx-cases.$$" "${TMPDIR:-/tmp}/cx-cases-out.$$"
+        continue
+    fi
     out=$(paste "${TMPDIR:-/tmp}/cx-cases.$$" "${TMPDIR:-/tmp}/cx-cases-out.$$" | awk -F '\t' -v lang="$lang" '
         {
             want = $1; text = $2; need = (NF >= 9) ? $3 : ""

@@ -586,6 +586,48 @@ static void test_alloc_failures(void) {
     CX_CHECK(ok);
 }
 
+/* intensifier_post / diminisher_post: the word after the sentiment word */
+static void test_post_modifiers(void) {
+    double base = score("good", "en"), up = score("good indeed", "en"), down = score("good ish", "en");
+    CX_CHECK(up > base);
+    CX_CHECK(down < base && down > 0);
+    CX_CHECK(score("terrible indeed", "en") < score("terrible", "en"));
+    cx_env *e = tag("good indeed", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "indeed"));
+    cx_env_destroy(&e);
+}
+
+/* option post_window 0 (fixture fa): a post-negator negates only the word
+ * right before it, not a sentiment word further back */
+static void test_post_window(void) {
+    CX_CHECK(label("غذا خوب نبود", "fa") == CX_LABEL_NEGATIVE);
+    /* عالی is two content words before نبود: not negated with window 0 */
+    CX_CHECK(label("عالی غذا سس نبود", "fa") == CX_LABEL_POSITIVE);
+    /* only the nearest of two hits */
+    cx_env *e = tag("عالی خوب نبود", "fa");
+    CX_CHECK(e && e->explain && strstr(e->explain, "عالی +3.3;"));
+    cx_env_destroy(&e);
+}
+
+/* @problem in the taxonomy: a problem theme without sentiment words is a
+ * mild complaint; with sentiment words the words decide */
+static void test_problem_prior(void) {
+    double s = score("the delivery took ages", "en");
+    CX_CHECK(s < -0.05 && s > -0.5);
+    CX_CHECK(score("the courier came at noon", "en") == 0);
+    CX_CHECK(score("the delivery took ages but it was great", "en") > 0);
+    cx_env *e = tag("the delivery took ages", "en");
+    CX_CHECK(e && e->explain && strstr(e->explain, "problem theme delivery.late"));
+    cx_env_destroy(&e);
+}
+
+/* option request_scope segment (fixture fa): a request marker does not
+ * cancel the praise before a contrast word (sentence scope would) */
+static void test_request_scope(void) {
+    CX_CHECK(score("لطفا خوب", "fa") == 0);
+    CX_CHECK(label("غذا خوب بود اما لطفا زود بیایید", "fa") == CX_LABEL_POSITIVE);
+}
+
 int main(void) {
     verbose = getenv("CX_TAG_VERBOSE") != NULL;
     char err[1024] = "";
@@ -627,6 +669,10 @@ int main(void) {
     CX_RUN(test_long_text);
     CX_RUN(test_own_lexicons);
     CX_RUN(test_real_lexicons);
+    CX_RUN(test_post_modifiers);
+    CX_RUN(test_post_window);
+    CX_RUN(test_problem_prior);
+    CX_RUN(test_request_scope);
     CX_RUN(test_alloc_failures);
     cx_tagger_destroy(&tg);
     cx_text_destroy(&tx);

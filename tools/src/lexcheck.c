@@ -503,10 +503,28 @@ static void tag_check(lc *c, int fi) {
 
 /* ---- the tokenize stage's loader ---- */
 
+/* Is line of rules file f one of the kinds only the tag stage reads
+ * (option, intensifier_post, diminisher_post)?  The tokenize loader skips
+ * those lines on purpose. */
+static int tag_only_rule(const lc_file *f, int line) {
+    static const char *const kinds[] = {"option\t", "intensifier_post\t", "diminisher_post\t"};
+    size_t pos = 0, n;
+    const char *s;
+    if (f->kind != K_RULES || !f->data) return 0;
+    for (int l = 1; next_line(f, &pos, &s, &n); l++) {
+        if (l < line) continue;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            if (n > strlen(kinds[k]) && !memcmp(s, kinds[k], strlen(kinds[k]))) return 1;
+        return 0;
+    }
+    return 0;
+}
+
 static void lex_report(void *arg, const char *path, int line, int warning, const char *why) {
     lc *c = arg;
     for (size_t i = 0; i < c->nf; i++)
         if (!strcmp(c->f[i].path, path)) {
+            if (line && !strcmp(why, "unknown rule kind") && tag_only_rule(&c->f[i], line)) return;
             problem(c, (int)i, line, warning, "%s%s", line ? "the tokenize stage skips this line: " : "", why);
             return;
         }
@@ -684,17 +702,19 @@ static int lex_key(lc *c, const char *lang, const char *term, char *key, size_t 
 
 /* Kinds of rules/<lang>.tsv, as both loaders know them. */
 static const char *const rule_kinds[] = {"negator", "negator_post", "negator_prefix", "negator_suffix",
-                                         "intensifier", "diminisher", "contrast", "request"};
+                                         "intensifier", "diminisher", "contrast", "request",
+                                         "intensifier_post", "diminisher_post", "option"};
 
 /* The weight of a rule line: does it make sense for its kind? */
 static void check_weight(lc *c, int fi, int line, const char *kind, const char *ws, double w) {
-    if (!strcmp(kind, "intensifier")) {
+    if (!strcmp(kind, "option")) return; /* the tag loader checks option values */
+    if (!strcmp(kind, "intensifier") || !strcmp(kind, "intensifier_post")) {
         if (w <= 1)
             problem(c, fi, line, 0, "an intensifier's weight multiplies the next sentiment word and must be above 1 "
                     "(%s; %g when left out)", ws, CX_TAG_INTENSIFIER);
         else if (w > CX_TAG_INT_MAX)
             problem(c, fi, line, 1, "intensifier weight %s: the tagger caps stacked weights at %g", ws, CX_TAG_INT_MAX);
-    } else if (!strcmp(kind, "diminisher")) {
+    } else if (!strcmp(kind, "diminisher") || !strcmp(kind, "diminisher_post")) {
         if (w >= 1)
             problem(c, fi, line, 0, "a diminisher's weight multiplies the next sentiment word and must be below 1 "
                     "(%s; %g when left out)", ws, CX_TAG_DIMINISHER);
@@ -745,9 +765,11 @@ static void check_tag_lines(lc *c, int fi) {
             for (size_t i = 0; i < sizeof rule_kinds / sizeof rule_kinds[0]; i++) known |= !strcmp(fl[0], rule_kinds[i]);
             if (!known) {
                 problem(c, fi, line, 0, "unknown rule kind '%s' (known: negator, negator_post, negator_prefix, "
-                        "negator_suffix, intensifier, diminisher, contrast, request)", fl[0]);
+                        "negator_suffix, intensifier, diminisher, contrast, request, intensifier_post, diminisher_post, "
+                        "option)", fl[0]);
                 continue;
             }
+            if (!strcmp(fl[0], "option")) continue; /* option<TAB>name<TAB>value: values checked by the tag loader */
             if (nf == 3) {
                 if (!plain_number(fl[2])) {
                     problem(c, fi, line, 0, "weight '%s' is not a plain decimal number", fl[2]);
