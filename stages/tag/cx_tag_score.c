@@ -35,6 +35,7 @@ enum {
     HF_REQUEST = 64,
     HF_AFTER = 128,   /* in a clause after a contrast word */
     HF_BEFORE = 256,  /* in a clause before a contrast word */
+    HF_CONCORD = 512, /* in a negator's scope, negated on its own: not negated again */
 };
 
 /* a sentiment hit: one lexicon term matched at tokens [start, start+len) */
@@ -42,6 +43,7 @@ typedef struct shit {
     uint32_t start, len;
     uint32_t neg_tok, mod_tok, after_tok, before_tok; /* tokens that changed it, or NONE */
     uint32_t pmod_tok;                                /* intensifier_post / diminisher_post, or NONE */
+    uint32_t pmod_end;                                /* the token after them (consumed up to here) */
     float base, imult, after_w, before_w;
     float pmult;      /* weight of the intensifier_post / diminisher_post words right after it */
     double v;         /* final contribution (before the sentence's '!') */
@@ -214,6 +216,7 @@ static shit *new_hit(work *w, uint32_t start, uint32_t len, float base) {
     h->base = base;
     h->imult = h->pmult = 1.0f;
     h->pmod_tok = NONE;
+    h->pmod_end = start + len;
     h->after_w = h->before_w = 1.0f;
     h->neg_tok = h->mod_tok = h->after_tok = h->before_tok = NONE;
     return h;
@@ -408,6 +411,7 @@ static uint32_t post_mods(work *w, const cx_tag_lang *L, shit *h, uint32_t i) {
         h->pmult *= r->weight > 0 ? r->weight : def;
         if (h->pmod_tok == NONE) h->pmod_tok = i;
         i += m.len;
+        h->pmod_end = i;
     }
     return i;
 }
@@ -613,6 +617,18 @@ static int post_negate(work *w, uint32_t hp, uint32_t i, uint32_t window) {
     return c;
 }
 
+/* Negative concord: does hit h carry a negation of its own (a negated
+ * form, or a negator / post-negator / negated form among the tokens of a
+ * phrase: "не отвечают", "no problem")?  A negator whose scope reaches such
+ * a hit agrees with that negation and does not turn it around again:
+ * "никогда не отвечают", "nunca não chegou", "jamais aucun problème". */
+static int own_negation(const work *w, const shit *h) {
+    if (h->flags & HF_SELFNEG) return 1;
+    for (uint32_t j = h->start; j < h->start + h->len; j++)
+        if (w->tk[j].flags & (CX_TF_NEGATOR | CX_TF_NEG_POST | CX_TF_NEGATED_FORM)) return 1;
+    return 0;
+}
+
 /* One forward pass over the tokens.  A negator opens a scope that covers the
  * next CX_TAG_NEG_WINDOW content tokens of its clause; intensifiers and
  * diminishers multiply into a pending weight taken by the next sentiment
@@ -641,7 +657,8 @@ static void modifiers(work *w) {
         if (hp < w->nh && w->hits[hp].start == i) {
             shit *h = &w->hits[hp++];
             if (neg_tok != NONE && sc[i].cpos - neg_cpos <= CX_TAG_NEG_WINDOW && !is_emo(w, h)) {
-                h->flags |= HF_PRENEG;
+                /* negative concord: a hit negated on its own is not negated again */
+                h->flags |= own_negation(w, h) ? HF_CONCORD : HF_PRENEG;
                 h->neg_tok = neg_tok;
             }
             if (pend_tok != NONE && sc[i].cpos - pend_cpos <= CX_TAG_INT_WINDOW) {
@@ -654,7 +671,9 @@ static void modifiers(work *w) {
                 h->after_tok = ctr_tok;
                 h->after_w = ctr_w;
             }
-            i += h->len;
+            /* the intensifier_post / diminisher_post words after it are
+             * consumed: "جيد نوعا ما" - its ما negates nothing */
+            i = h->pmod_end;
             continue;
         }
         uint32_t f = tk[i].flags, len;
@@ -998,6 +1017,11 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
         }
         if (h->flags & HF_SELFNEG) xs(&x, " negated (negative form)");
         if ((h->flags & HF_SELFNEG) && (h->flags & (HF_PRENEG | HF_POSTNEG))) xs(&x, " = double negation");
+        if (h->flags & HF_CONCORD) {
+            xs(&x, " concord (");
+            xtok(&x, &tk[h->neg_tok], 24);
+            xs(&x, ")");
+        }
         if (h->flags & HF_CAPS) xmul(&x, CX_TAG_CAPS, "capitals", NULL);
         if (h->flags & HF_STRETCH) xmul(&x, CX_TAG_STRETCH, "stretched", NULL);
         if (h->flags & HF_QUESTION) xmul(&x, CX_TAG_QUESTION, "question", NULL);

@@ -597,6 +597,21 @@ static void test_post_modifiers(void) {
     cx_env_destroy(&e);
 }
 
+/* negative concord: a negator inside an active negation scope does not
+ * flip it again (fixture es: "no funciona" is a phrase with its own "no") */
+static void test_negative_concord(void) {
+    CX_CHECK(label("no funciona", "es") == CX_LABEL_NEGATIVE);
+    CX_CHECK(label("nunca no funciona", "es") == CX_LABEL_NEGATIVE);
+    CX_CHECK(score("nunca no funciona", "es") == score("no funciona", "es"));
+    cx_env *e = tag("nunca no funciona", "es");
+    CX_CHECK(e && e->explain && strstr(e->explain, "concord (nunca)") && !strstr(e->explain, "negated"));
+    cx_env_destroy(&e);
+    /* two negators before a word negate it once: "no tuve ningún problema" */
+    CX_CHECK(label("no tuve ningún problema", "es") == CX_LABEL_POSITIVE);
+    CX_CHECK(score("no tuve ningún problema", "es") == score("ningún problema", "es"));
+    CX_CHECK(label("nunca no es bueno", "es") == CX_LABEL_NEGATIVE);
+}
+
 /* option post_window 0 (fixture fa): a post-negator negates only the word
  * right before it, not a sentiment word further back */
 static void test_post_window(void) {
@@ -670,6 +685,7 @@ int main(void) {
     CX_RUN(test_own_lexicons);
     CX_RUN(test_real_lexicons);
     CX_RUN(test_post_modifiers);
+    CX_RUN(test_negative_concord);
     CX_RUN(test_post_window);
     CX_RUN(test_problem_prior);
     CX_RUN(test_request_scope);
