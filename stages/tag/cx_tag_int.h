@@ -26,6 +26,7 @@
 #define CX_TAG_POST_WINDOW 2         /* content tokens a post-negator reaches back */
 #define CX_TAG_INT_WINDOW 2          /* content tokens an intensifier reaches forward */
 #define CX_TAG_COURTESY_MAX 4        /* content tokens of a courtesy sentence ("Thanks in advance") */
+#define CX_TAG_COURTESY_VAL 1.5       /* after a question, courtesy words are this mild or milder */
 #define CX_TAG_REQUEST_NEG 0.6       /* negatives weaker than this in a request: not a complaint ("refund") */
 #define CX_TAG_HASH_MIN 3            /* code points of a lexicon word found inside a hashtag ("#unitedfail") */
 #define CX_TAG_HASH_MAX 64           /* bytes of a hashtag body (or compound word) that is segmented */

@@ -725,11 +725,15 @@ static int negated(const shit *h) {
     return ((h->flags & (HF_PRENEG | HF_POSTNEG)) != 0) ^ ((h->flags & HF_SELFNEG) != 0);
 }
 
-/* A short sentence right after a request sentence ("Thank you in advance.")
- * with no negative word is courtesy, not praise. */
-static int courtesy(const work *w, uint32_t si) {
+/* A short sentence right after a request ("Thank you in advance.") with no
+ * negative word is courtesy, not praise; after a question ("Can I pay by
+ * card? Thanks!") only its mild words are (thanks, cheers: valence up to
+ * CX_TAG_COURTESY_VAL), "...? The app is good." stays praise. */
+static int courtesy(const work *w, uint32_t si, const shit *h) {
     const sinfo *S = &w->s[si];
-    return si > 0 && w->s[si - 1].request && !S->request && S->content <= CX_TAG_COURTESY_MAX && !S->has_neg;
+    if (si == 0 || S->request || S->content > CX_TAG_COURTESY_MAX || S->has_neg) return 0;
+    const sinfo *P = &w->s[si - 1];
+    return P->request || (P->question && fabsf(h->base) <= CX_TAG_COURTESY_VAL);
 }
 
 /* Apply the word- and sentence-level weights to every hit and add up the
@@ -770,7 +774,7 @@ static double combine(work *w) {
             h->flags |= HF_QUESTION;
         }
         int req = S->request && (!w->L || !w->L->request_clause || w->creq[w->sc[h->start].seg]);
-        if ((v > 0 && fabsf(h->base) < CX_TAG_STRONG && (req || courtesy(w, si))) ||
+        if ((v > 0 && fabsf(h->base) < CX_TAG_STRONG && (req || courtesy(w, si, h))) ||
             (v < 0 && fabsf(h->base) < CX_TAG_REQUEST_NEG && req)) {
             v *= CX_TAG_REQUEST;
             h->flags |= HF_REQUEST;

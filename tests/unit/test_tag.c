@@ -154,6 +154,9 @@ static void test_question_request(void) {
     CX_CHECK(label("please refund my order", "en") != CX_LABEL_POSITIVE);
     CX_CHECK(label("kindly refund my money. thank you.", "en") != CX_LABEL_POSITIVE);
     CX_CHECK(label("thank you, the agent was great", "en") == CX_LABEL_POSITIVE);
+    /* thanks after a question is courtesy too, a sentence of praise is not */
+    CX_CHECK(label("when do you open? thank you.", "en") == CX_LABEL_NEUTRAL);
+    CX_CHECK(label("when do you open? the app is good.", "en") == CX_LABEL_POSITIVE);
     cx_env *e = tag("can you please refund my order?", "en");
     CX_CHECK(e && e->signals && strstr(e->signals, "question") && strstr(e->signals, "request"));
     cx_env_destroy(&e);
