@@ -3,6 +3,7 @@
 #include "cx_alloc.h"
 #include "cx_log.h"
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,5 +171,15 @@ int cx_read_text_file(const char *path, char **out, size_t *len, char *err, size
     buf[l] = '\0';
     *out = buf;
     if (len) *len = l;
+    return 0;
+}
+
+int cx_parse_double(const char *s, double *v) {
+    if (!*s) return -1;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (*end || errno || !isfinite(d)) return -1;
+    *v = d;
     return 0;
 }

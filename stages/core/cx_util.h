@@ -28,6 +28,10 @@ long cx_peak_rss_kb(void);
  * text file).  The caller frees *out with cx_free. */
 int cx_read_text_file(const char *path, char **out, size_t *len, char *err, size_t errlen);
 
+/* Parse a whole string as a finite decimal number (strtod syntax, nothing
+ * after it, no overflow).  0, or -1 leaving *v unchanged. */
+int cx_parse_double(const char *s, double *v);
+
 /* Common command line of every stage binary:
  *   NAME [-c FILE] [-o key=value]... [-h|--help] [--version]
  * Loads the configuration (default: $CXFLOW_CONF, else ./pipeline.conf),

@@ -268,16 +268,6 @@ static char *trim(char *s) {
     return s;
 }
 
-static int parse_num(const char *s, double *v) {
-    if (!*s) return -1;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (*end || errno || !isfinite(d)) return -1;
-    *v = d;
-    return 0;
-}
-
 /* the header keys the loader reads (the others are comments for people) */
 enum { HK_LANGUAGES, HK_CLASSES, HK_MODE, HK_FEATURES, HK_CUTPOINTS, HK_N };
 static const char *const hk_names[HK_N] = {"languages", "classes", "mode", "features", "cutpoints"};
@@ -414,7 +404,7 @@ static int set_cutpoints(lctx *c, char *err, size_t n) {
             char num[64];
             double v;
             snprintf(num, sizeof num, "%.*s", (int)(len < 63 ? len : 63), s);
-            if (parse_num(num, &v) < 0 || fabs(v) > CX_LEARNED_MAX_WEIGHT) {
+            if (cx_parse_double(num, &v) < 0 || fabs(v) > CX_LEARNED_MAX_WEIGHT) {
                 snprintf(err, n, "%s:%d: bad cutpoint '%s' (a number, at most %g in size)", c->path, line, num,
                          CX_LEARNED_MAX_WEIGHT);
                 return -1;
@@ -470,7 +460,7 @@ static int term_line(lctx *c, char *s, int line, char *err, size_t n) {
         return -1;
     }
     double w;
-    if (parse_num(ws, &w) < 0 || fabs(w) > CX_LEARNED_MAX_WEIGHT) {
+    if (cx_parse_double(ws, &w) < 0 || fabs(w) > CX_LEARNED_MAX_WEIGHT) {
         snprintf(err, n, "%s:%d: bad weight '%s' for '%s' (a number, at most %g in size)", c->path, line, ws, term,
                  CX_LEARNED_MAX_WEIGHT);
         return -1;

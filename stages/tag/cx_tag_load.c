@@ -103,17 +103,6 @@ static int each_line(cx_tagger *t, const char *path, line_fn fn, void *ctx, char
     return rc;
 }
 
-/* Parse a finite number; 0 / -1. */
-static int parse_num(const char *s, double *v) {
-    if (!*s) return -1;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (*end || errno || !isfinite(d)) return -1;
-    *v = d;
-    return 0;
-}
-
 /* ---- term normalisation ---- */
 
 typedef struct tnorm {
@@ -342,7 +331,7 @@ static int senti_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pa
         return -1;
     }
     double v;
-    if (parse_num(f[1], &v) < 0) {
+    if (cx_parse_double(f[1], &v) < 0) {
         snprintf(err, n, "%s:%d: bad valence '%s' (a number from -4 to 4)", path, line, f[1]);
         return -1;
     }
@@ -434,8 +423,8 @@ static int rule_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pat
     }
     double w = 0;
     int opt = !strcmp(f[0], "option");
-    if (opt && nf == 3 && parse_num(f[2], &w) < 0) w = -1;
-    if (!opt && nf == 3 && (parse_num(f[2], &w) < 0 || w <= 0 || w > 10)) {
+    if (opt && nf == 3 && cx_parse_double(f[2], &w) < 0) w = -1;
+    if (!opt && nf == 3 && (cx_parse_double(f[2], &w) < 0 || w <= 0 || w > 10)) {
         snprintf(err, n, "%s:%d: bad weight '%s' (a number above 0, at most 10)", path, line, f[2]);
         return -1;
     }
