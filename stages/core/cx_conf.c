@@ -179,6 +179,18 @@ int cx_conf_set(cx_conf *c, const char *key, const char *value, char *err, size_
     return 0;
 }
 
+int cx_conf_set_kv(cx_conf *c, const char *kv, char *err, size_t errlen) {
+    const char *eq = strchr(kv, '=');
+    char key[256];
+    if (!eq || (size_t)(eq - kv) >= sizeof key) {
+        snprintf(err, errlen, "expected key=value, got '%s'", kv);
+        return -1;
+    }
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    return cx_conf_set(c, key, eq + 1, err, errlen);
+}
+
 /* Parse one line in place.  Returns 1 for key/value, 0 for blank, -1 error. */
 static int parse_line(char *s, char **key, char **val, char *why, size_t n) {
     while (isspace((unsigned char)*s)) s++;

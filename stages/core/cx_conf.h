@@ -44,6 +44,10 @@ cx_conf *cx_conf_load(const char *path, char *err, size_t errlen);
  * err filled otherwise. */
 int cx_conf_set(cx_conf *c, const char *key, const char *value, char *err, size_t errlen);
 
+/* The same for one "key=value" argument (the -o of every command); a
+ * missing '=' is an error too ("expected key=value, got '...'"). */
+int cx_conf_set_kv(cx_conf *c, const char *kv, char *err, size_t errlen);
+
 void cx_conf_destroy(cx_conf **c);
 
 /* Typed getters.  Asking for a key that is not in the table, or with the

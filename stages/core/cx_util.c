@@ -102,12 +102,11 @@ cx_conf *cx_stage_args(int argc, char **argv, const char *name, const char *summ
     if (!c) { fprintf(stderr, "%s: %s\n", name, err); return NULL; }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") || i + 1 >= argc) continue;
-        char *kv = argv[++i], *eq = strchr(kv, '=');
-        if (!eq) { fprintf(stderr, "%s: -o expects key=value, got '%s'\n", name, kv); cx_conf_destroy(&c); return NULL; }
-        *eq = '\0';
-        int r = cx_conf_set(c, kv, eq + 1, err, sizeof err);
-        *eq = '=';
-        if (r < 0) { fprintf(stderr, "%s: %s\n", name, err); cx_conf_destroy(&c); return NULL; }
+        if (cx_conf_set_kv(c, argv[++i], err, sizeof err) < 0) {
+            fprintf(stderr, "%s: -o: %s\n", name, err);
+            cx_conf_destroy(&c);
+            return NULL;
+        }
     }
     cx_log_init(name, cx_log_level_parse(cx_conf_str(c, "log.level")));
     *exit_code = 0;

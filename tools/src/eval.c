@@ -469,17 +469,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     for (int i = 0; i < nover; i++) {
-        char kv[1024];
-        snprintf(kv, sizeof kv, "%s", over[i]);
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            fprintf(stderr, "cxflow-eval: -o %s: expected key=value\n", over[i]);
-            cx_conf_destroy(&a.conf);
-            return 2;
-        }
-        *eq = '\0';
-        if (cx_conf_set(a.conf, kv, eq + 1, err, sizeof err) < 0) {
-            fprintf(stderr, "cxflow-eval: %s\n", err);
+        if (cx_conf_set_kv(a.conf, over[i], err, sizeof err) < 0) {
+            fprintf(stderr, "cxflow-eval: -o: %s\n", err);
             cx_conf_destroy(&a.conf);
             return 2;
         }

@@ -314,6 +314,22 @@ static int next_line(const lc_file *f, size_t *pos, const char **s, size_t *n) {
     return 1;
 }
 
+/* A NUL-terminated copy of the n bytes at s in *buf (grown as needed, at
+ * least 4 KiB), or NULL when memory runs out (*buf is then freed). */
+static char *line_copy(char **buf, size_t *cap, const char *s, size_t n) {
+    if (n + 1 > *cap) {
+        cx_free(*buf);
+        *cap = n + 1 > 4096 ? n + 1 : 4096;
+        if (!(*buf = cx_malloc(*cap))) {
+            *cap = 0;
+            return NULL;
+        }
+    }
+    memcpy(*buf, s, n);
+    (*buf)[n] = '\0';
+    return *buf;
+}
+
 /* ---- encoding ---- */
 
 /* UTF-8 without a BOM, no NUL, LF line endings; lines the tokenize loader
@@ -503,28 +519,10 @@ static void tag_check(lc *c, int fi) {
 
 /* ---- the tokenize stage's loader ---- */
 
-/* Is line of rules file f one of the kinds only the tag stage reads
- * (option, intensifier_post, diminisher_post)?  The tokenize loader skips
- * those lines on purpose. */
-static int tag_only_rule(const lc_file *f, int line) {
-    static const char *const kinds[] = {"option\t", "intensifier_post\t", "diminisher_post\t"};
-    size_t pos = 0, n;
-    const char *s;
-    if (f->kind != K_RULES || !f->data) return 0;
-    for (int l = 1; next_line(f, &pos, &s, &n); l++) {
-        if (l < line) continue;
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-            if (n > strlen(kinds[k]) && !memcmp(s, kinds[k], strlen(kinds[k]))) return 1;
-        return 0;
-    }
-    return 0;
-}
-
 static void lex_report(void *arg, const char *path, int line, int warning, const char *why) {
     lc *c = arg;
     for (size_t i = 0; i < c->nf; i++)
         if (!strcmp(c->f[i].path, path)) {
-            if (line && !strcmp(why, "unknown rule kind") && tag_only_rule(&c->f[i], line)) return;
             problem(c, (int)i, line, warning, "%s%s", line ? "the tokenize stage skips this line: " : "", why);
             return;
         }
@@ -734,14 +732,8 @@ static void check_tag_lines(lc *c, int fi) {
     char *buf = NULL;
     size_t bcap = 0;
     for (int line = 1; next_line(f, &pos, &s, &n); line++) {
-        if (n + 1 > bcap) {
-            cx_free(buf);
-            bcap = n + 1 > 4096 ? n + 1 : 4096;
-            if (!(buf = cx_malloc(bcap))) { c->oom = 1; break; }
-        }
-        memcpy(buf, s, n);
-        buf[n] = '\0';
-        char *p = buf;
+        char *p = line_copy(&buf, &bcap, s, n);
+        if (!p) { c->oom = 1; break; }
         if (line == 1 && (uint8_t)p[0] == 0xEF && (uint8_t)p[1] == 0xBB && (uint8_t)p[2] == 0xBF) p += 3;
         char *fl[8];
         int runs = 0, nf = split_fields(p, fl, 8, &runs);
@@ -818,13 +810,7 @@ static void check_lex_lines(lc *c, int fi) {
     char *buf = NULL;
     size_t bcap = 0;
     for (int line = 1; next_line(f, &pos, &s, &n); line++) {
-        if (n + 1 > bcap) {
-            cx_free(buf);
-            bcap = n + 1 > 4096 ? n + 1 : 4096;
-            if (!(buf = cx_malloc(bcap))) { c->oom = 1; break; }
-        }
-        memcpy(buf, s, n);
-        buf[n] = '\0';
+        if (!line_copy(&buf, &bcap, s, n)) { c->oom = 1; break; }
         char *p = lex_trim(buf);
         if (!*p || *p == '#') continue;
         f->entries++;
@@ -1067,12 +1053,8 @@ int main(int argc, char **argv) {
         return 2;
     }
     for (int i = 0; i < nover; i++) {
-        char kv[1024];
-        snprintf(kv, sizeof kv, "%s", over[i]);
-        char *eq = strchr(kv, '=');
-        if (eq) *eq = '\0';
-        if (!eq || cx_conf_set(conf, kv, eq + 1, err, sizeof err) < 0) {
-            fprintf(stderr, "cxflow-lexcheck: -o %s: %s\n", over[i], eq ? err : "expected key=value");
+        if (cx_conf_set_kv(conf, over[i], err, sizeof err) < 0) {
+            fprintf(stderr, "cxflow-lexcheck: -o %s: %s\n", over[i], err);
             cx_conf_destroy(&conf);
             return 2;
         }

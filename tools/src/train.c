@@ -67,13 +67,18 @@ typedef struct tr_args {
 static int quiet;
 
 static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr with the program's name in front. */
+static void vsay(const char *fmt, va_list ap) {
+    fputs("cxflow-train: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 static void progress(const char *fmt, ...) {
     if (quiet) return;
     va_list ap;
     va_start(ap, fmt);
-    fputs("cxflow-train: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsay(fmt, ap);
     va_end(ap);
 }
 
@@ -526,9 +531,7 @@ static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2,
 static int fail(int code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    fputs("cxflow-train: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsay(fmt, ap);
     va_end(ap);
     return code;
 }
@@ -881,17 +884,9 @@ int main(int argc, char **argv) {
     a.conf = cx_conf_load(conf_path, err, sizeof err);
     if (!a.conf) return fail(2, "%s", err);
     for (int i = 0; i < nover; i++) {
-        char kv[1024];
-        snprintf(kv, sizeof kv, "%s", over[i]);
-        char *eq = strchr(kv, '=');
-        if (!eq) {
+        if (cx_conf_set_kv(a.conf, over[i], err, sizeof err) < 0) {
             cx_conf_destroy(&a.conf);
-            return fail(2, "--set %s: expected key=value", over[i]);
-        }
-        *eq = '\0';
-        if (cx_conf_set(a.conf, kv, eq + 1, err, sizeof err) < 0) {
-            cx_conf_destroy(&a.conf);
-            return fail(2, "%s", err);
+            return fail(2, "--set: %s", err);
         }
     }
     int rc = train_sentiment(&a);
