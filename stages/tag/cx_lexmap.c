@@ -1,5 +1,5 @@
-/* cx_lexmap.c - arena, word hashing and the open-addressing sequence map
- * used by the tag stage's lexicons (see cx_lexmap.h). */
+/* cx_lexmap.c - arena, word hashing, the word vocabulary and the trie of
+ * word sequences used by the tag stage's lexicons (see cx_lexmap.h). */
 #include "cx_lexmap.h"
 #include "cx_alloc.h"
 #include <string.h>
@@ -71,65 +71,74 @@ uint64_t cx_lex_strhash(const char *s, size_t n) {
     return h | 1; /* never 0: 0 marks "not matchable" in the tagger */
 }
 
+/* ---- vocabulary ---- */
+
+void cx_lexvocab_free(cx_lexvocab *v) {
+    cx_hmap_destroy(&v->ids);
+    v->n = 0;
+}
+
+long cx_lexvocab_intern(cx_lexvocab *v, const char *s, size_t n) {
+    if (!v->ids && !(v->ids = cx_hmap_new())) return -1;
+    uint64_t *id = cx_hmap_upsert(v->ids, s, n);
+    if (!id) return -1;
+    if (!*id) {
+        if (v->n == CX_LEX_NOWORD) return -1;
+        *id = (uint64_t)++v->n; /* id + 1: a new key's value is 0 */
+    }
+    return (long)(*id - 1);
+}
+
 /* ---- map ---- */
 
-void cx_lexmap_init(cx_lexmap *m, cx_arena *arena) {
+void cx_lexmap_init(cx_lexmap *m, cx_lexvocab *vocab) {
     memset(m, 0, sizeof *m);
-    m->arena = arena;
+    m->vocab = vocab;
 }
 
 void cx_lexmap_free(cx_lexmap *m) {
-    cx_free(m->slots);
+    cx_free(m->keys);
+    cx_free(m->slot_ent);
     cx_free(m->ents);
-    cx_free(m->words);
-    cx_arena *a = m->arena;
+    cx_lexvocab *v = m->vocab;
     memset(m, 0, sizeof *m);
-    m->arena = a;
+    m->vocab = v;
 }
 
-static inline uint64_t slot_of(uint64_t h, uint32_t idx) {
-    return (h & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
+static inline uint32_t key_slot(const cx_lexmap *m, uint64_t key) {
+    return (uint32_t)((key * 0x9e3779b97f4a7c15ULL) >> m->shift);
 }
 
-/* Double the slot array (or create it) and re-insert every entry. */
+/* Double the slot arrays (or create them) and re-insert every entry. */
 static int grow_slots(cx_lexmap *m) {
     uint32_t ncap = m->cap ? m->cap * 2 : 64;
-    uint64_t *ns = cx_calloc(ncap, sizeof *ns);
-    if (!ns) return -1;
-    for (uint32_t i = 0; i < m->n_ents; i++) {
-        uint32_t p = (uint32_t)m->ents[i].hash & (ncap - 1);
-        while (ns[p]) p = (p + 1) & (ncap - 1);
-        ns[p] = slot_of(m->ents[i].hash, i);
+    uint8_t nshift = m->cap ? (uint8_t)(m->shift - 1) : 64 - 6;
+    uint64_t *nk = cx_calloc(ncap, sizeof *nk);
+    uint32_t *ne = cx_calloc(ncap, sizeof *ne);
+    if (!nk || !ne) {
+        cx_free(nk);
+        cx_free(ne);
+        return -1;
     }
-    cx_free(m->slots);
-    m->slots = ns;
+    cx_free(m->keys);
+    cx_free(m->slot_ent);
+    m->keys = nk;
+    m->slot_ent = ne;
     m->cap = ncap;
+    m->shift = nshift;
+    for (uint32_t i = 0; i < m->n_ents; i++) {
+        uint64_t key = cx_lex_key(m->ents[i].parent, m->ents[i].word);
+        uint32_t p = key_slot(m, key);
+        while (nk[p]) p = (p + 1) & (ncap - 1);
+        nk[p] = key;
+        ne[p] = i;
+    }
     return 0;
 }
 
-/* Find the entry of words[0..n) with hash h, or -1. */
-static long find_words(const cx_lexmap *m, uint64_t h, const char *const *words, unsigned n) {
-    if (!m->cap) return -1;
-    uint32_t mask = m->cap - 1, p = (uint32_t)h & mask;
-    uint64_t hi = h & 0xffffffff00000000ULL;
-    for (;;) {
-        uint64_t s = m->slots[p];
-        if (!s) return -1;
-        if ((s & 0xffffffff00000000ULL) == hi) {
-            const cx_lex_entry *e = &m->ents[(uint32_t)s - 1];
-            if (e->hash == h && e->n == n) {
-                unsigned j = 0;
-                while (j < n && !strcmp(m->words[e->words + j], words[j])) j++;
-                if (j == n) return (long)((uint32_t)s - 1);
-            }
-        }
-        p = (p + 1) & mask;
-    }
-}
-
-/* Add a new entry for words[0..n) (not present yet) with the given flags. */
-static long add_entry(cx_lexmap *m, uint64_t h, const char *const *words, unsigned n, uint8_t flags,
-                      long prefix) {
+/* Add a new entry (not present yet): the sequence `parent` (entry index + 1,
+ * 0 = empty) followed by `word`, with the given flags. */
+static long add_entry(cx_lexmap *m, uint32_t parent, uint32_t word, unsigned n, uint8_t flags) {
     /* at most half full: most lookups are misses, and a miss under linear
      * probing costs about (1 + 1/(1-load)^2)/2 probes - 2.5 at 1/2, 8.5 at 3/4 */
     if ((m->n_ents + 1) * 2 > m->cap && grow_slots(m) < 0) return -1;
@@ -140,36 +149,18 @@ static long add_entry(cx_lexmap *m, uint64_t h, const char *const *words, unsign
         m->ents = ne;
         m->ents_cap = nc;
     }
-    if (m->n_words + n > m->words_cap) {
-        uint32_t nc = m->words_cap ? m->words_cap * 2 : 128;
-        while (nc < m->n_words + n) nc *= 2;
-        const char **nw = cx_realloc(m->words, (size_t)nc * sizeof *nw);
-        if (!nw) return -1;
-        m->words = nw;
-        m->words_cap = nc;
-    }
-    /* intern the words: reuse the strings of the (already stored) prefix
-     * entry when there is one, so phrases sharing a head share memory */
-    uint32_t first = m->n_words;
-    unsigned j = 0;
-    if (prefix >= 0)
-        for (; j + 1 < n; j++) m->words[first + j] = m->words[m->ents[prefix].words + j];
-    for (; j < n; j++) {
-        char *w = cx_arena_strndup(m->arena, words[j], strlen(words[j]));
-        if (!w) return -1;
-        m->words[first + j] = w;
-    }
-    m->n_words += n;
     uint32_t idx = m->n_ents++;
     cx_lex_entry *e = &m->ents[idx];
     memset(e, 0, sizeof *e);
-    e->hash = h;
-    e->words = first;
+    e->parent = parent;
+    e->word = word;
     e->n = (uint8_t)n;
     e->flags = flags;
-    uint32_t mask = m->cap - 1, p = (uint32_t)h & mask;
-    while (m->slots[p]) p = (p + 1) & mask;
-    m->slots[p] = slot_of(h, idx);
+    uint64_t key = cx_lex_key(parent, word);
+    uint32_t mask = m->cap - 1, p = key_slot(m, key);
+    while (m->keys[p]) p = (p + 1) & mask;
+    m->keys[p] = key;
+    m->slot_ent[p] = idx;
     if (n > m->max_len) m->max_len = (uint8_t)n;
     return (long)idx;
 }
@@ -178,64 +169,27 @@ static long add_entry(cx_lexmap *m, uint64_t h, const char *const *words, unsign
 long cx_lexmap_put(cx_lexmap *m, const char *const *words, unsigned n, int *created) {
     *created = 0;
     if (n == 0 || n > CX_LEX_MAX_WORDS) return -1;
-    uint64_t h = CX_LEX_SEED;
-    long prev = -1;
+    const cx_lex_entry *prev = NULL;
     for (unsigned k = 1; k <= n; k++) {
-        h = cx_lex_step(h, cx_lex_strhash(words[k - 1], strlen(words[k - 1])));
+        long wid = cx_lexvocab_intern(m->vocab, words[k - 1], strlen(words[k - 1]));
+        if (wid < 0) return -1;
         uint8_t want = k == n ? CX_LEX_VALUE : CX_LEX_PREFIX;
-        long idx = find_words(m, h, words, k);
-        if (idx < 0) {
-            idx = add_entry(m, h, words, k, want, prev);
+        const cx_lex_entry *e = cx_lexmap_next(m, prev, (uint32_t)wid);
+        long idx;
+        if (!e) {
+            uint32_t parent = prev ? (uint32_t)(prev - m->ents) + 1u : 0u;
+            idx = add_entry(m, parent, (uint32_t)wid, k, want);
             if (idx < 0) return -1;
             if (want == CX_LEX_VALUE) { *created = 1; m->n_values++; }
-        } else if (!(m->ents[idx].flags & want)) {
-            m->ents[idx].flags |= want;
-            if (want == CX_LEX_VALUE) { *created = 1; m->n_values++; }
+        } else {
+            idx = (long)(e - m->ents);
+            if (!(m->ents[idx].flags & want)) {
+                m->ents[idx].flags |= want;
+                if (want == CX_LEX_VALUE) { *created = 1; m->n_values++; }
+            }
         }
         if (k == n) return idx;
-        prev = idx;
+        prev = &m->ents[idx]; /* add_entry may have moved the entries */
     }
     return -1; /* not reached */
-}
-
-const cx_lex_entry *cx_lexmap_get(const cx_lexmap *m, uint64_t h, unsigned n, const cx_token *toks,
-                                  int use_stem) {
-    if (!m->cap) return NULL;
-    uint32_t mask = m->cap - 1, p = (uint32_t)h & mask;
-    uint64_t hi = h & 0xffffffff00000000ULL;
-    for (;;) {
-        uint64_t s = m->slots[p];
-        if (!s) return NULL;
-        if ((s & 0xffffffff00000000ULL) == hi) {
-            const cx_lex_entry *e = &m->ents[(uint32_t)s - 1];
-            if (e->hash == h && e->n == n) {
-                unsigned j = 0;
-                for (; j < n; j++) {
-                    const char *w = use_stem ? toks[j].stem : toks[j].norm;
-                    if (!w || strcmp(m->words[e->words + j], w)) break;
-                }
-                if (j == n) return e;
-            }
-        }
-        p = (p + 1) & mask;
-    }
-}
-
-const cx_lex_entry *cx_lexmap_get_str(const cx_lexmap *m, const char *s, size_t len) {
-    if (!m->cap) return NULL;
-    uint64_t h = cx_lex_step(CX_LEX_SEED, cx_lex_strhash(s, len));
-    uint32_t mask = m->cap - 1, p = (uint32_t)h & mask;
-    uint64_t hi = h & 0xffffffff00000000ULL;
-    for (;;) {
-        uint64_t sl = m->slots[p];
-        if (!sl) return NULL;
-        if ((sl & 0xffffffff00000000ULL) == hi) {
-            const cx_lex_entry *e = &m->ents[(uint32_t)sl - 1];
-            if (e->hash == h && e->n == 1) {
-                const char *w = m->words[e->words];
-                if (strlen(w) == len && !memcmp(w, s, len)) return e;
-            }
-        }
-        p = (p + 1) & mask;
-    }
 }

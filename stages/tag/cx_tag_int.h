@@ -64,6 +64,7 @@ typedef struct cx_tag_tterm {
 
 typedef struct cx_tag_lang {
     char code[8];
+    size_t code_len;
     cx_lexmap senti, rules, themes;
     const char **neg_prefix, **neg_suffix; /* normalised affixes (arena strings) */
     uint32_t n_prefix, n_suffix, cap_prefix, cap_suffix;
@@ -84,6 +85,7 @@ typedef struct cx_tag_tax {
 
 struct cx_tagger {
     cx_arena arena;
+    cx_lexvocab vocab;            /* every word of every map below, numbered (cx_lexmap.h) */
     cx_tag_lang *langs;
     size_t n_langs, cap_langs;
     cx_lexmap emoji;

@@ -237,10 +237,10 @@ static long tax_add(cx_tagger *t, const char *id, const char *parent, const char
     if (GROW(t->tax, t->n_tax, t->cap_tax) < 0) return -1;
     cx_tag_tax *x = &t->tax[t->n_tax];
     memset(x, 0, sizeof *x);
-    x->pub.id = t->tax_index.words[cx_lexmap_entry(&t->tax_index, ei)->words];
+    x->pub.id = cx_arena_strndup(&t->arena, id, strlen(id));
     x->pub.parent = parent ? cx_arena_strndup(&t->arena, parent, strlen(parent)) : NULL;
     x->pub.name = cx_arena_strndup(&t->arena, name, strlen(name));
-    if ((parent && !x->pub.parent) || !x->pub.name) return -1;
+    if (!x->pub.id || (parent && !x->pub.parent) || !x->pub.name) return -1;
     x->churn = (uint8_t)is_churn_id(id);
     x->implicit = (uint8_t)implicit;
     cx_lexmap_entry(&t->tax_index, ei)->val = t->n_tax;
@@ -609,9 +609,10 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
     memset(L, 0, sizeof *L);
     L->post_window = -1;
     snprintf(L->code, sizeof L->code, "%s", code);
-    cx_lexmap_init(&L->senti, &t->arena);
-    cx_lexmap_init(&L->rules, &t->arena);
-    cx_lexmap_init(&L->themes, &t->arena);
+    L->code_len = strlen(L->code);
+    cx_lexmap_init(&L->senti, &t->vocab);
+    cx_lexmap_init(&L->rules, &t->vocab);
+    cx_lexmap_init(&L->themes, &t->vocab);
     char path[PATH_MAX];
     lctx c = {code, tx, NULL, L};
 
@@ -692,8 +693,8 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
     t->pos_thr = o->positive_threshold;
     t->neg_thr = o->negative_threshold;
     t->explain = !o->no_explain;
-    cx_lexmap_init(&t->emoji, &t->arena);
-    cx_lexmap_init(&t->tax_index, &t->arena);
+    cx_lexmap_init(&t->emoji, &t->vocab);
+    cx_lexmap_init(&t->tax_index, &t->vocab);
 
     const char *dir = o->lexicon_dir;
     char path[PATH_MAX];
@@ -754,6 +755,7 @@ void cx_tagger_destroy(cx_tagger **tp) {
     cx_free(t->langs);
     cx_lexmap_free(&t->emoji);
     cx_lexmap_free(&t->tax_index);
+    cx_lexvocab_free(&t->vocab);
     cx_free(t->senti);
     cx_free(t->rules);
     cx_free(t->tterms);

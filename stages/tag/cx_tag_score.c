@@ -18,10 +18,16 @@
 
 /* per-token scratch */
 typedef struct tsc {
-    uint64_t hn, hs;  /* hash of norm / stem; 0 = token never matches */
-    uint32_t clause;  /* clause index */
-    uint32_t seg;     /* contrast segment: part of a sentence between contrast words */
-    uint32_t cpos;    /* number of content tokens in [0, i] (window distances) */
+    uint32_t wn, ws;   /* vocabulary id of norm / stem (CX_LEX_NOWORD: in no lexicon; ws also
+                          when the token has no stem) */
+    uint32_t clause;   /* clause index */
+    uint32_t seg;      /* contrast segment: part of a sentence between contrast words */
+    uint32_t cpos;     /* number of content tokens in [0, i] (window distances) */
+    uint8_t matchable; /* lexicons may match it (not a URL, e-mail, mention, PII or empty) */
+    uint8_t inflected; /* it has a stem and the stem differs from its normalised form (also 1
+                          when neither has an id: such a token ends every walk anyway) */
+    uint8_t joins;     /* matchable and a phrase may run on to it from the token before (same
+                          sentence, no clause end in between) */
 } tsc;
 
 /* hit flags */
@@ -110,7 +116,7 @@ typedef struct mt {
 static inline int stem_ok(const cx_lex_entry *e, const tsc *sc, uint32_t i) {
     if (!(e->flags & CX_LEX_STEMKEY) || !e->infl) return 1;
     for (unsigned j = 0; j < e->n; j++)
-        if (((e->infl >> j) & 1) && sc[i + j].hs == sc[i + j].hn) return 0;
+        if (((e->infl >> j) & 1) && !sc[i + j].inflected) return 0;
     return 1;
 }
 
@@ -118,34 +124,22 @@ static inline int stem_ok(const cx_lex_entry *e, const tsc *sc, uint32_t i) {
  * per length, matching either all normalised forms or all stems (an exact
  * normalised match wins over a stem match of the same length).  A phrase
  * never crosses a clause end.  out has room for CX_LEX_MAX_WORDS; returns
- * the number found. */
-static int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
-    if (!m->n_values) return 0;
-    const cx_token *tk = w->tk;
+ * the number found.
+ *
+ * The norm and stem sequences are walked down m's trie side by side, one
+ * probe per word (the words' vocabulary ids come from prepare()); en / es
+ * are the entries of token i's own norm / stem (es only for an inflected
+ * token), found by matches_at.  While every token so far has its stem equal
+ * to its normalised form the two sequences are one and only the norm walk is
+ * done; a token without a stem ends the stem walk at the first later token
+ * whose stem differs. */
+static int matches_walk(const cx_lexmap *m, const work *w, uint32_t i, const cx_lex_entry *en,
+                        const cx_lex_entry *es, mt *out) {
     const tsc *sc = w->sc;
     uint32_t maxl = m->max_len;
     if (maxl > w->n - i) maxl = w->n - i;
-    uint64_t hn = CX_LEX_SEED, hs = CX_LEX_SEED;
-    int alive_n = 1, alive_s = 1, found = 0;
-    for (uint32_t l = 1; l <= maxl && (alive_n || alive_s); l++) {
-        uint32_t j = i + l - 1;
-        if (!sc[j].hn) break;
-        if (l > 1 && ((tk[j - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) || tk[j].sent != tk[i].sent)) break;
-        hn = cx_lex_step(hn, sc[j].hn);
-        hs = cx_lex_step(hs, sc[j].hs);
-        const cx_lex_entry *en = NULL, *es = NULL;
-        if (alive_n) {
-            en = cx_lexmap_get(m, hn, l, tk + i, 0);
-            alive_n = en && (en->flags & CX_LEX_PREFIX);
-        }
-        if (hs != hn) {
-            if (alive_s) {
-                es = cx_lexmap_get(m, hs, l, tk + i, 1);
-                alive_s = es && (es->flags & CX_LEX_PREFIX);
-            }
-        } else {
-            alive_s = alive_n; /* stems equal the normalised forms so far */
-        }
+    int same = !sc[i].inflected, stemless = same && sc[i].ws != sc[i].wn, found = 0;
+    for (uint32_t l = 1;;) {
         if (en && (en->flags & CX_LEX_VALUE) && stem_ok(en, sc, i)) {
             out[found].len = l;
             out[found++].e = en;
@@ -153,12 +147,37 @@ static int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
             out[found].len = l;
             out[found++].e = es;
         }
+        /* the sequences a longer term could still continue (NULL: none) */
+        const cx_lex_entry *pn = en && (en->flags & CX_LEX_PREFIX) ? en : NULL;
+        const cx_lex_entry *ps = same ? (stemless ? NULL : pn) : es && (es->flags & CX_LEX_PREFIX) ? es : NULL;
+        if ((!pn && !ps) || ++l > maxl) break;
+        uint32_t j = i + l - 1;
+        if (!sc[j].joins) break;
+        same = same && !sc[j].inflected;
+        en = pn ? cx_lexmap_next(m, pn, sc[j].wn) : NULL;
+        if (same) {
+            es = NULL;
+            stemless |= sc[j].ws != sc[j].wn;
+        } else {
+            es = ps ? cx_lexmap_next(m, ps, sc[j].ws) : NULL;
+        }
     }
     return found;
 }
 
+/* matches_walk() from token i.  Most tokens start no term of m (a stop
+ * word, a word of another language's lexicon): the one or two probes that
+ * say so are inline. */
+static inline int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+    const tsc *c = &w->sc[i];
+    const cx_lex_entry *en = cx_lexmap_next(m, NULL, c->wn);
+    const cx_lex_entry *es = c->inflected ? cx_lexmap_next(m, NULL, c->ws) : NULL;
+    if (!en && !es) return 0;
+    return matches_walk(m, w, i, en, es, out);
+}
+
 /* The longest stored term of m starting at token i. */
-static int longest(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+static inline int longest(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
     mt all[CX_LEX_MAX_WORDS];
     int k = matches_at(m, w, i, all);
     if (k) *out = all[k - 1];
@@ -289,17 +308,9 @@ static int hashtag_part(const work *w, const cx_tag_lang *L, const char *b, size
         const cx_lex_entry *ea = cx_lexmap_get_str(&L->senti, b, k);
         const cx_lex_entry *eb = word_entry(&L->senti, b + k, n - k);
         if (ea && (ea->flags & CX_LEX_PREFIX)) { /* 2: a phrase starts with the first part */
-            char buf[CX_TAG_HASH_MAX + 2];
-            cx_token tk2[2];
-            memset(tk2, 0, sizeof tk2);
-            memcpy(buf, b, k);
-            buf[k] = 0;
-            memcpy(buf + k + 1, b + k, n - k);
-            buf[n + 1] = 0;
-            tk2[0].norm = tk2[0].stem = buf;
-            tk2[1].norm = tk2[1].stem = buf + k + 1;
-            uint64_t h = cx_lex_step(cx_lex_step(CX_LEX_SEED, cx_lex_strhash(b, k)), cx_lex_strhash(b + k, n - k));
-            const cx_lex_entry *p = cx_lexmap_get(&L->senti, h, 2, tk2, 0);
+            const cx_lexvocab *voc = L->senti.vocab;
+            const cx_lex_entry *p =
+                cx_lexmap_next(&L->senti, ea, cx_lexvocab_find(voc, b + k, n - k, cx_hmap_hash(b + k, n - k)));
             if (p && (p->flags & CX_LEX_VALUE) && !(p->flags & CX_LEX_STEMKEY)) {
                 *v = t->senti[p->val].v;
                 return 1;
@@ -401,7 +412,7 @@ static float compound_value(const cx_tag_lang *L, const cx_tagger *t, const char
  * Their weights multiply h (the product clamped with the intensifiers
  * before it); the tokens are consumed.  Returns the token after them. */
 static uint32_t post_mods(work *w, const cx_tag_lang *L, shit *h, uint32_t i) {
-    for (int k = 0; k < 2 && i < w->n && w->sc[i].hn; k++) {
+    for (int k = 0; k < 2 && i < w->n && w->sc[i].matchable; k++) {
         if ((w->tk[i - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) || w->tk[i].sent != w->tk[i - 1].sent) break;
         mt m;
         if (!longest(&L->rules, w, i, &m)) break;
@@ -426,15 +437,16 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
     const cx_token *tk = w->tk;
     w->nh = w->nth = 0;
     int emoji_on = t->emoji.n_values > 0;
+    int senti_on = L && L->has_senti, compounds = senti_on && compounding(L), post_on = L && L->has_post_mod;
     for (uint32_t i = 0; i < w->n;) {
-        if (!w->sc[i].hn) { i++; continue; }
+        if (!w->sc[i].matchable) { i++; continue; }
         const cx_token *k = &tk[i];
         int emo_type = k->type == CX_TOK_EMOJI || k->type == CX_TOK_EMOTICON;
         int emo_ok = emoji_on && (k->type != CX_TOK_WORD || t->emoji_words);
         mt m;
         int got = 0;
         if (emo_type && emo_ok) got = longest(&t->emoji, w, i, &m);
-        if (!got && L && L->has_senti) got = longest(&L->senti, w, i, &m);
+        if (!got && senti_on) got = longest(&L->senti, w, i, &m);
         if (!got && !emo_type && emo_ok) got = longest(&t->emoji, w, i, &m);
         if (got && m.len == 1 && (k->flags & MOD_FLAGS)) got = 0;
         if (got) {
@@ -444,22 +456,22 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
             shit *h = new_hit(w, i, m.len, sv->v);
             if (par != sv->negform) h->flags |= HF_SELFNEG;
             i += m.len;
-            if (L && L->has_post_mod) i = post_mods(w, L, h, i);
+            if (post_on) i = post_mods(w, L, h, i);
             continue;
         }
         float hv;
-        if (L && L->has_senti && k->type == CX_TOK_HASHTAG && hashtag_value(w, L, k, &hv)) {
+        if (senti_on && k->type == CX_TOK_HASHTAG && hashtag_value(w, L, k, &hv)) {
             new_hit(w, i, 1, hv);
             i++;
             continue;
         }
-        if (L && L->has_senti && k->type == CX_TOK_WORD && !(k->flags & (MOD_FLAGS | CX_TF_STOP)) && k->norm &&
-            compounding(L) && (hv = compound_value(L, t, k->norm)) != 0) {
+        if (compounds && k->type == CX_TOK_WORD && !(k->flags & (MOD_FLAGS | CX_TF_STOP)) && k->norm &&
+            (hv = compound_value(L, t, k->norm)) != 0) {
             new_hit(w, i, 1, hv);
             i++;
             continue;
         }
-        if (L && L->has_senti && (k->flags & CX_TF_NEGATED_FORM) && !(k->flags & MOD_FLAGS)) {
+        if (senti_on && (k->flags & CX_TF_NEGATED_FORM) && !(k->flags & MOD_FLAGS)) {
             const cx_lex_entry *e = negform_lookup(L, k->norm);
             if (e) new_hit(w, i, 1, t->senti[e->val].v)->flags |= HF_SELFNEG;
         }
@@ -468,7 +480,7 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
     if (L && L->has_themes) {
         for (uint32_t i = 0; i < w->n; i++) {
             mt all[CX_LEX_MAX_WORDS];
-            int k = w->sc[i].hn ? matches_at(&L->themes, w, i, all) : 0;
+            int k = w->sc[i].matchable ? matches_at(&L->themes, w, i, all) : 0;
             while (k-- > 0) /* longest first */
                 for (uint32_t c = all[k].e->val + 1; c && w->nth < w->th_cap; c = t->tterms[c - 1].next) {
                     thit h = {t->tterms[c - 1].theme, i, i + all[k].len};
@@ -514,10 +526,10 @@ static int prepare(work *w, cx_env *env) {
     for (uint32_t i = 0; i < n; i++) {
         const cx_token *k = &tk[i];
         uint32_t f = k->flags;
-        if (i > 0 && (k->sent != tk[i - 1].sent || (tk[i - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END)) ||
-                      (f & CX_TF_CONTRAST)))
-            clause++;
-        if (i > 0 && (k->sent != tk[i - 1].sent || (f & CX_TF_CONTRAST))) seg++;
+        int new_sent = i > 0 && k->sent != tk[i - 1].sent;
+        int after_end = i > 0 && (tk[i - 1].flags & (CX_TF_CLAUSE_END | CX_TF_SENT_END));
+        if (new_sent || after_end || (i > 0 && (f & CX_TF_CONTRAST))) clause++;
+        if (new_sent || (i > 0 && (f & CX_TF_CONTRAST))) seg++;
         tsc *c = &w->sc[i];
         c->clause = clause;
         c->seg = seg;
@@ -526,11 +538,30 @@ static int prepare(work *w, cx_env *env) {
         c->cpos = cpos;
         int matchable = k->norm && k->norm[0] && k->type != CX_TOK_URL && k->type != CX_TOK_EMAIL &&
                         k->type != CX_TOK_MENTION && k->type != CX_TOK_PII;
+        c->matchable = (uint8_t)matchable;
+        c->joins = matchable && i > 0 && !new_sent && !after_end;
         if (matchable) {
-            c->hn = cx_lex_strhash(k->norm, strlen(k->norm));
-            c->hs = !k->stem || k->stem == k->norm || !k->stem[0] ? c->hn : cx_lex_strhash(k->stem, strlen(k->stem));
+            /* the only string work of the matcher: every lexicon lookup of
+             * this record goes by these vocabulary ids */
+            size_t nl = strlen(k->norm);
+            c->wn = cx_lexvocab_find(&w->t->vocab, k->norm, nl, cx_hmap_hash(k->norm, nl));
+            if (!k->stem || !k->stem[0]) {
+                c->inflected = 0;
+                c->ws = CX_LEX_NOWORD; /* no stem matches no stem key */
+            } else if (k->stem == k->norm) {
+                c->inflected = 0;
+                c->ws = c->wn;
+            } else {
+                /* equal ids are equal strings; an id and no id are different
+                 * ones; with neither, the token ends every walk whatever
+                 * inflected says, so no strcmp is needed */
+                size_t sl = strlen(k->stem);
+                c->ws = cx_lexvocab_find(&w->t->vocab, k->stem, sl, cx_hmap_hash(k->stem, sl));
+                c->inflected = c->ws != c->wn || c->ws == CX_LEX_NOWORD;
+            }
         } else {
-            c->hn = c->hs = 0;
+            c->inflected = 0;
+            c->wn = c->ws = CX_LEX_NOWORD;
         }
         sinfo *S = &w->s[k->sent];
         if (content) S->content++;
@@ -570,7 +601,7 @@ static float rule_weight(const work *w, uint32_t i, int kind, float def, uint32_
     *len = 1;
     const cx_tag_lang *L = w->L;
     mt m;
-    if (!L || !L->has_rules || !w->sc[i].hn || !longest(&L->rules, w, i, &m)) return def;
+    if (!L || !L->has_rules || !w->sc[i].matchable || !longest(&L->rules, w, i, &m)) return def;
     const cx_tag_rule *r = &w->t->rules[m.e->val];
     if (!(r->kinds & kind)) return def;
     *len = m.len;
@@ -906,13 +937,11 @@ static int signals(work *w, cx_env *env) {
         r |= w->s[k].request;
     }
     for (uint32_t j = 0; j < w->nth && !churn; j++) churn = w->t->tax[w->th[j].theme].churn;
-    if (!q && !r && !churn) return 0;
-    char buf[64];
-    size_t len = 0;
-    if (q) len += (size_t)snprintf(buf + len, sizeof buf - len, "question");
-    if (r) len += (size_t)snprintf(buf + len, sizeof buf - len, "%srequest", len ? "," : "");
-    if (churn) len += (size_t)snprintf(buf + len, sizeof buf - len, "%schurn", len ? "," : "");
-    return (env->signals = cx_env_strndup(env, buf, len)) ? 0 : -1;
+    static const char *const lists[8] = {NULL,    "question",       "request",       "question,request",
+                                         "churn", "question,churn", "request,churn", "question,request,churn"};
+    int set = (q != 0) | (r != 0) << 1 | (churn != 0) << 2;
+    if (!set) return 0;
+    return (env->signals = cx_env_strdup(env, lists[set])) ? 0 : -1;
 }
 
 /* ---- explanation ---- */
@@ -1137,11 +1166,11 @@ static double problem_prior(work *w, double adjusted) {
 /* ---- public ---- */
 
 static const cx_tag_lang *find_lang(const cx_tagger *t, const char *code) {
-    size_t cl = strcspn(code, "-_");
+    size_t cl = strcspn(code, "-_"); /* "pt-BR" -> pt (a lexicon code has neither '-' nor '_') */
     for (size_t i = 0; i < t->n_langs; i++) {
         const cx_tag_lang *L = &t->langs[i];
         if (!L->has_senti && !L->has_themes) continue;
-        if (!strcmp(L->code, code) || (strlen(L->code) == cl && !strncmp(L->code, code, cl))) return L;
+        if (L->code_len == cl && !memcmp(L->code, code, cl)) return L;
     }
     return NULL;
 }
