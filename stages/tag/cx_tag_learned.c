@@ -46,7 +46,7 @@ const char *cx_learned_mode_name(int mode) { return mode >= 0 && mode < 3 ? mode
 
 static const struct { const char *name; unsigned bit; } feat_names[] = {
     {"stems", CX_LF_STEMS}, {"bigrams", CX_LF_BIGRAMS}, {"emoji", CX_LF_EMOJI},
-    {"negation", CX_LF_NEGATION}, {"marks", CX_LF_MARKS},
+    {"negation", CX_LF_NEGATION}, {"marks", CX_LF_MARKS}, {"prefix", CX_LF_PREFIX},
 };
 #define N_FEAT_NAMES (sizeof feat_names / sizeof feat_names[0])
 
@@ -67,7 +67,7 @@ int cx_learned_features_parse(const char *s, unsigned *feats, char *err, size_t 
             size_t i = 0;
             while (i < N_FEAT_NAMES && (strlen(feat_names[i].name) != l || strncmp(s, feat_names[i].name, l))) i++;
             if (i == N_FEAT_NAMES) {
-                snprintf(err, n, "unknown feature kind '%.*s' (stems, bigrams, emoji, negation, marks)", (int)l, s);
+                snprintf(err, n, "unknown feature kind '%.*s' (stems, bigrams, emoji, negation, marks, prefix)", (int)l, s);
                 return -1;
             }
             f |= feat_names[i].bit;
@@ -76,7 +76,7 @@ int cx_learned_features_parse(const char *s, unsigned *feats, char *err, size_t 
         while (*s == ' ' || *s == ',' || *s == '\t') s++;
     }
     if (!f) {
-        snprintf(err, n, "no feature kinds (stems, bigrams, emoji, negation, marks)");
+        snprintf(err, n, "no feature kinds (stems, bigrams, emoji, negation, marks, prefix)");
         return -1;
     }
     *feats = f;
@@ -127,6 +127,25 @@ static int emit(cx_learned_feat_fn fn, void *ctx, char *buf, const char *a, cons
     return fn(ctx, buf, la + lb + lc, sent);
 }
 
+/* The prefix feature of a word: its normalised form cut after
+ * CX_LEARNED_PREFIX code points, with a '~' mark, when the word is longer.
+ * It ties together the spellings and inflections a stemmer does not know
+ * (romanised Tamil or Hindi, agglutinated forms): "semmaya", "semmaiya". */
+static int emit_prefix(cx_learned_feat_fn fn, void *ctx, char *buf, const char *w, uint32_t sent) {
+    size_t i = 0;
+    int cps = 0;
+    while (w[i] && cps < CX_LEARNED_PREFIX) {
+        i++;
+        while (((unsigned char)w[i] & 0xC0) == 0x80) i++;
+        cps++;
+    }
+    if (!w[i] || i + 2 > CX_LEARNED_MAX_TERM) return 0; /* not longer than the prefix */
+    memcpy(buf, w, i);
+    buf[i] = '~';
+    buf[i + 1] = '\0';
+    return fn(ctx, buf, i + 1, sent);
+}
+
 int cx_learned_features(const cx_env *env, unsigned feats, cx_learned_feat_fn fn, void *ctx) {
     const cx_token *tk = env->tokens;
     uint32_t n = tk ? env->n_tokens : 0;
@@ -140,6 +159,7 @@ int cx_learned_features(const cx_env *env, unsigned feats, cx_learned_feat_fn fn
             const char *s = stem_of(k);
             int negator = (k->flags & (CX_TF_NEGATOR | CX_TF_NEG_POST)) != 0;
             if ((feats & CX_LF_STEMS) && (rc = emit(fn, ctx, buf, s, NULL, NULL, k->sent))) return rc;
+            if ((feats & CX_LF_PREFIX) && (rc = emit_prefix(fn, ctx, buf, k->norm, k->sent))) return rc;
             if ((feats & CX_LF_NEGATION) && !negator && (scope || post_negated(tk, n, i)) &&
                 (rc = emit(fn, ctx, buf, CX_LEARNED_NOT, s, NULL, k->sent)))
                 return rc;

@@ -39,7 +39,11 @@ enum {
     CX_LF_EMOJI = 4,     /* each emoji or emoticon token's normalised form */
     CX_LF_NEGATION = 8,  /* also "not_stem" for a word in a negation scope */
     CX_LF_MARKS = 16,    /* "?" and "!" sentence marks */
+    CX_LF_PREFIX = 32,   /* "stem~" of a long word's first CX_LEARNED_PREFIX characters */
 };
+/* Characters (code points) kept by a prefix feature; words of more than this
+ * many characters get one. */
+#define CX_LEARNED_PREFIX 5
 #define CX_LF_DEFAULT (CX_LF_STEMS | CX_LF_BIGRAMS | CX_LF_EMOJI)
 
 /* learned mode: how the learned lexicon combines with the authored one */

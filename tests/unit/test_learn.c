@@ -146,7 +146,8 @@ static void test_train_with(void) {
     cx_learned_info li;
     cx_learned_get_info(l, &li);
     CX_CHECK(li.n_classes == 3 && li.mode == CX_LEARNED_WITH && li.has_lexicon && li.cut[0] < li.cut[1]);
-    CX_CHECK(li.feats == CX_LF_DEFAULT);
+    /* --features left to auto on 24 records (too few to cross-validate): the default kinds */
+    CX_CHECK(li.feats == CX_LF_DEFAULT && !contains(file, "# features-choice"));
     int found;
     CX_CHECK(cx_learned_weight(l, "crash", &found) < 0 && found);   /* "crashes" -> stem crash */
     CX_CHECK(cx_learned_weight(l, "tasti", &found) > 0 && found);
@@ -236,12 +237,30 @@ static void test_two_classes(void) {
     CX_CHECK_STR(header(file, "classes", v, sizeof v), "negative positive");
     CX_CHECK(!strchr(header(file, "cutpoints", v, sizeof v), ' '));   /* one cutpoint */
     CX_CHECK_STR(header(file, "half", v, sizeof v), "all");
+    /* 31 records, cross-validated: the prefix kind kept or left out by it, and the file says which */
+    CX_CHECK(!strncmp(header(file, "features-choice", v, sizeof v), "prefix ", 7));
+    int kept = strstr(v, "kept") != NULL;
+    CX_CHECK(!strcmp(header(file, "features", v, sizeof v), kept ? "stems bigrams emoji prefix" : "stems bigrams emoji"));
     cx_tagger *t = tagger(dir, 0, err, sizeof err);
     CX_CHECK(t != NULL);
     if (!t) { fprintf(stderr, "%s\n", err); return; }
     CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(header(file, "training-accuracy", v, sizeof v)), 1e-4);
     CX_CHECK(label(t, "the app crashes when I pay") == CX_LABEL_NEGATIVE);
     CX_CHECK(label(t, "quick delivery and tasty food") == CX_LABEL_POSITIVE);
+    cx_tagger_destroy(&t);
+
+    /* prefix features asked for: written, named in the header, and used by the tagger
+     * ("crashed" shares "crash~" with the training's "crashes"; its stem is another form) */
+    CX_CHECK(train("prefix", TWOCLASS " --quiet --min-count 1 --features stems,prefix --l2 0.25 --class-weight none") == 0);
+    path_of(dir, sizeof dir, "prefix");
+    snprintf(file, sizeof file, "%s/sentiment.tsv", dir);
+    CX_CHECK_STR(header(file, "features", v, sizeof v), "stems prefix");
+    CX_CHECK(!contains(file, "# features-choice"));
+    CX_CHECK(contains(file, "crash~\t-"));
+    t = tagger(dir, 0, err, sizeof err);
+    CX_CHECK(t != NULL);
+    if (!t) { fprintf(stderr, "%s\n", err); return; }
+    CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(header(file, "training-accuracy", v, sizeof v)), 1e-4);
     cx_tagger_destroy(&t);
 }
 
@@ -397,6 +416,11 @@ static void test_features(void) {
     cx_learned_features(e, CX_LF_STEMS | CX_LF_NEGATION | CX_LF_MARKS, collect, &f);
     CX_CHECK(strstr(f.all, "not@0|quick@0|not_quick@0|sad@0") && !strstr(f.all, "not_sad") && !strstr(f.all, "not_not"));
     CX_CHECK(strstr(f.all, "!@1") && !strstr(f.all, " "));
+    /* prefix: a word longer than 5 characters also gives its first 5 and '~' */
+    f.len = 0;
+    f.all[0] = '\0';
+    cx_learned_features(e, CX_LF_STEMS | CX_LF_PREFIX, collect, &f);
+    CX_CHECK(strstr(f.all, "deliveri@0|deliv~@0|") && !strstr(f.all, "quick~") && !strstr(f.all, "sadly~"));
     char names[128];
     CX_CHECK_STR(cx_learned_features_name(CX_LF_DEFAULT | CX_LF_MARKS, names, sizeof names), "stems bigrams emoji marks");
     unsigned fs;

@@ -61,6 +61,7 @@ typedef struct tr_args {
     int class_weight;         /* 0 none, 1 balanced, -1 auto (chosen with l2) */
     double l2;                /* < 0: auto */
     unsigned feats;
+    int feats_auto;           /* --features not given: the prefix kind is chosen by the cross-validation */
     cx_conf *conf;
 } tr_args;
 
@@ -411,8 +412,8 @@ static void set_class_weights(tdata *t, int balanced) {
  * for each value of the grid, train on four folds and predict the fifth;
  * the best pooled macro-F1 wins (ties: the larger l2, the simpler model;
  * then no class weights). */
-static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, double *best_l2, int *cw, char *report,
-                     size_t rn) {
+static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, double *best_l2, int *cw, double *best_f1,
+                     char *report, size_t rn) {
     size_t np = n_params(t);
     double *p = cx_malloc(np * sizeof *p);
     uint8_t *pred = cx_malloc(t->n ? t->n : 1);
@@ -456,9 +457,107 @@ static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, doub
     }
     }
     *cw = best_cw;
+    if (best_f1) *best_f1 = best;
     set_class_weights(t, best_cw);
     cx_free(p);
     cx_free(pred);
+    return 0;
+}
+
+/* Is term column j (after the min-count remap) a prefix feature? */
+static int is_prefix_term(const char *s) {
+    size_t l = strlen(s);
+    return l > 1 && s[l - 1] == '~';
+}
+
+/* Remove the prefix-feature columns from t in place; remap (dictionary id ->
+ * column) follows. */
+static int drop_prefix(tdata *t, const dict *dc, uint32_t *remap) {
+    uint32_t *col = cx_malloc((t->F ? t->F : 1) * sizeof *col); /* old column -> new, UINT32_MAX: dropped */
+    uint32_t nf = 0;
+    if (!col) return -1;
+    for (uint32_t k = 0; k < t->F; k++) col[k] = UINT32_MAX;
+    for (uint32_t j = 0; j < dc->n; j++)
+        if (remap[j] != UINT32_MAX && !is_prefix_term(dc->s[j])) col[remap[j]] = 0;
+    for (uint32_t k = 0; k < t->F; k++)
+        if (col[k] != UINT32_MAX) col[k] = nf++;
+    size_t w = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        uint32_t b = t->rp[i], e = t->rp[i + 1];
+        t->rp[i] = (uint32_t)w;
+        for (uint32_t k = b; k < e; k++)
+            if (col[t->ci[k]] != UINT32_MAX) t->ci[w++] = col[t->ci[k]];
+    }
+    t->rp[t->n] = (uint32_t)w;
+    t->nnz = w;
+    t->F = nf;
+    for (uint32_t j = 0; j < dc->n; j++)
+        if (remap[j] != UINT32_MAX) remap[j] = col[remap[j]];
+    cx_free(col);
+    return 0;
+}
+
+/* l2 and class weights by cross-validation (choose_l2), and with
+ * --features left to its default, whether to keep the prefix features: the
+ * grid runs with them and again without, the better pooled macro-F1 wins
+ * (a tie: without, the smaller model). */
+static int choose_cv(tdata *t, const dict *dc, uint32_t *remap, const double *grid, size_t ngrid, const tr_args *a,
+                     unsigned *feats, double *l2, int *cw, double prefix_f1[2], char *report, size_t rn) {
+    int cw_in = *cw;
+    double with_f1 = -1;
+    if (!a->feats_auto) return choose_l2(t, grid, ngrid, a->epochs, l2, cw, NULL, report, rn);
+    progress("cross-validation with prefix features");
+    char rep_with[1024];
+    double l2_with = *l2;
+    int cw_with = cw_in;
+    if (choose_l2(t, grid, ngrid, a->epochs, &l2_with, &cw_with, &with_f1, rep_with, sizeof rep_with) < 0) return -1;
+    tdata keep = *t;
+    uint32_t *ci = cx_malloc((t->nnz ? t->nnz : 1) * sizeof *ci), *rp = cx_malloc((t->n + 1) * sizeof *rp),
+             *rm = cx_malloc((dc->n ? dc->n : 1) * sizeof *rm);
+    if (!ci || !rp || !rm) {
+        cx_free(ci);
+        cx_free(rp);
+        cx_free(rm);
+        return -1;
+    }
+    memcpy(ci, t->ci, t->nnz * sizeof *ci);
+    memcpy(rp, t->rp, (t->n + 1) * sizeof *rp);
+    memcpy(rm, remap, dc->n * sizeof *rm);
+    if (drop_prefix(t, dc, remap) < 0) {
+        cx_free(ci);
+        cx_free(rp);
+        cx_free(rm);
+        return -1;
+    }
+    progress("cross-validation without prefix features");
+    double without_f1;
+    *cw = cw_in;
+    if (choose_l2(t, grid, ngrid, a->epochs, l2, cw, &without_f1, report, rn) < 0) {
+        cx_free(ci);
+        cx_free(rp);
+        cx_free(rm);
+        return -1;
+    }
+    if (with_f1 > without_f1) { /* back to the columns with prefixes */
+        memcpy(t->ci, ci, keep.nnz * sizeof *ci);
+        memcpy(t->rp, rp, (t->n + 1) * sizeof *rp);
+        memcpy(remap, rm, dc->n * sizeof *rm);
+        t->nnz = keep.nnz;
+        t->F = keep.F;
+        *l2 = l2_with;
+        *cw = cw_with;
+        snprintf(report, rn, "%s", rep_with);
+        set_class_weights(t, cw_with);
+    } else {
+        *feats &= ~(unsigned)CX_LF_PREFIX;
+    }
+    prefix_f1[0] = with_f1;
+    prefix_f1[1] = without_f1;
+    progress("prefix features: cross-validated macro-F1 %.4f with, %.4f without: %s", with_f1, without_f1,
+             with_f1 > without_f1 ? "kept" : "left out");
+    cx_free(ci);
+    cx_free(rp);
+    cx_free(rm);
     return 0;
 }
 
@@ -516,8 +615,9 @@ static void usage(FILE *f) {
             "                       records over %g..%g, by macro-F1; record i is in fold i mod 5)\n"
             "  --epochs N           at most N L-BFGS iterations, each a pass over the data (default 300)\n"
             "  --min-count N        keep terms present in at least N training records (default 2)\n"
-            "  --features LIST      comma-separated: stems,bigrams,emoji,negation,marks\n"
-            "                       (default stems,bigrams,emoji)\n"
+            "  --features LIST      comma-separated: stems,bigrams,emoji,negation,marks,prefix; or auto\n"
+            "                       (default auto: stems,bigrams,emoji, plus prefix when the\n"
+            "                       cross-validation prefers it)\n"
             "  --class-weight auto|none|balanced\n"
             "                       balanced: weight each class by the inverse of its share; auto (default):\n"
             "                       whichever the cross-validation prefers (with --l2 X: at that l2)\n"
@@ -623,6 +723,7 @@ static int train_sentiment(const tr_args *a) {
     if (!t.rp || !t.y || (a->mode == CX_LEARNED_WITH && !t.lex)) goto oom;
     double t0 = now_s();
     size_t failed = 0;
+    unsigned feats = a->feats | (a->feats_auto ? (unsigned)CX_LF_PREFIX : 0u);
     for (size_t i = 0; i < d.n; i++) {
         t.rp[i] = (uint32_t)t.nnz;
         t.y[i] = (uint8_t)cls_map[lb_cls_of(d.r[i].gold)];
@@ -645,7 +746,7 @@ static int train_sentiment(const tr_args *a) {
         }
         if (li < nlangs) langs[li].n++;
         fctx fc = {&dc, &t, (uint32_t)i, 0};
-        cx_learned_features(e, a->feats, add_feature, &fc);
+        cx_learned_features(e, feats, add_feature, &fc);
         cx_env_destroy(&e);
         if (fc.oom) goto oom;
         if ((i + 1) % 2000 == 0) progress("analysed %zu / %zu records", i + 1, d.n);
@@ -674,6 +775,7 @@ static int train_sentiment(const tr_args *a) {
     double l2 = a->l2;
     int cw = a->class_weight;
     char cvrep[1024] = "";
+    double prefix_f1[2] = {-1, -1}; /* cross-validated macro-F1 with and without the prefix features */
     if (l2 < 0 || cw < 0) {
         if (d.n < 5 * TR_FOLDS) {
             if (l2 < 0) l2 = 1;
@@ -682,11 +784,16 @@ static int train_sentiment(const tr_args *a) {
                      cw ? "balanced" : "none");
         } else if (l2 >= 0) { /* only the class weighting to choose: a grid of one l2 */
             double one[1] = {l2};
-            if (choose_l2(&t, one, 1, a->epochs, &l2, &cw, cvrep, sizeof cvrep) < 0) goto oom;
-        } else if (choose_l2(&t, l2_grid, N_GRID, a->epochs, &l2, &cw, cvrep, sizeof cvrep) < 0) {
+            if (choose_cv(&t, &dc, remap, one, 1, a, &feats, &l2, &cw, prefix_f1, cvrep, sizeof cvrep) < 0) goto oom;
+        } else if (choose_cv(&t, &dc, remap, l2_grid, N_GRID, a, &feats, &l2, &cw, prefix_f1, cvrep, sizeof cvrep) < 0) {
             goto oom;
         }
     }
+    if (a->feats_auto && prefix_f1[0] < 0) { /* nothing cross-validated: the default kinds */
+        if (drop_prefix(&t, &dc, remap) < 0) goto oom;
+        feats &= ~(unsigned)CX_LF_PREFIX;
+    }
+    F = t.F;
     set_class_weights(&t, cw);
     size_t np = n_params(&t);
     if (!(p = cx_malloc(np * sizeof *p)) || !(pred = cx_malloc(d.n))) goto oom;
@@ -746,7 +853,10 @@ static int train_sentiment(const tr_args *a) {
     fprintf(f, "\n# class-records:");
     for (int k = 0; k < K; k++) fprintf(f, "%s %s %zu", k ? "," : "", lb_cls[k2c[k]], cls_n[k2c[k]]);
     fprintf(f, "\n# mode: %s\n", cx_learned_mode_name(a->mode));
-    fprintf(f, "# features: %s\n", cx_learned_features_name(a->feats, fbuf, sizeof fbuf));
+    fprintf(f, "# features: %s\n", cx_learned_features_name(feats, fbuf, sizeof fbuf));
+    if (a->feats_auto && prefix_f1[0] >= 0)
+        fprintf(f, "# features-choice: prefix %s by the cross-validation (macro-F1 %.4f with, %.4f without)\n",
+                (feats & CX_LF_PREFIX) ? "kept" : "left out", prefix_f1[0], prefix_f1[1]);
     if (K == 3) fprintf(f, "# cutpoints: %.4f %.4f\n", cut[0], cut[1]);
     else fprintf(f, "# cutpoints: %.4f\n", cut[0]);
     if (cvrep[0]) fprintf(f, "# l2: %g (by 5-fold cross-validation on these records, macro-F1:%s)\n", l2, cvrep);
@@ -761,7 +871,8 @@ static int train_sentiment(const tr_args *a) {
                "# margin = the sum of the weights of the terms present in a record (each once)%s;\n"
                "# label: negative up to the first cutpoint, then neutral (3 classes) up to the next, then positive.\n"
                "# Terms are the analyser's stems (`tools/cxflow tokenize` shows them in [brackets]), \"stem1 stem2\"\n"
-               "# bigrams, emoji, \"not_stem\" for a word after a negator; edit weights or delete lines freely.\n",
+               "# bigrams, emoji, \"not_stem\" for a word after a negator, \"first~\" for the first 5 characters of a\n"
+               "# longer word (features: prefix); edit weights or delete lines freely.\n",
             t.lex ? " + the @lexicon weight x the authored lexicon's compound score (-1..1)" : "");
     if (t.lex) fprintf(f, "%s\t%.4f\n", CX_LEARNED_LEXICON, p[F]);
     for (uint32_t j = 0; j < nw; j++) fprintf(f, "%s\t%.4f\n", wt[j].s, wt[j].w);
@@ -832,6 +943,7 @@ int main(int argc, char **argv) {
     a.epochs = 300;
     a.min_count = 2;
     a.feats = CX_LF_DEFAULT;
+    a.feats_auto = 1;
     a.class_weight = -1;
     const char *conf_path = NULL, *over[64];
     int nover = 0;
@@ -865,7 +977,10 @@ int main(int argc, char **argv) {
         } else if (!strcmp(s, "--min-count")) {
             if (parse_int(argv[++i], 1, 1000000, &a.min_count) < 0) return fail(2, "--min-count is an integer >= 1");
         } else if (!strcmp(s, "--features")) {
-            if (cx_learned_features_parse(argv[++i], &a.feats, err, sizeof err) < 0) return fail(2, "--features: %s", err);
+            const char *fv = argv[++i];
+            if (!strcmp(fv, "auto")) a.feats_auto = 1, a.feats = CX_LF_DEFAULT;
+            else if (cx_learned_features_parse(fv, &a.feats, err, sizeof err) < 0) return fail(2, "--features: %s", err);
+            else a.feats_auto = 0;
         } else if (!strcmp(s, "--class-weight")) {
             const char *x = argv[++i];
             if (!strcmp(x, "balanced")) a.class_weight = 1;
