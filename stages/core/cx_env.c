@@ -15,7 +15,7 @@ enum {
     T_TOPIC = 1, T_PARTITION, T_OFFSET, T_ID, T_TS, T_INGEST_US, T_CHANNEL, T_PRODUCT, T_REGION,
     T_LANG_HINT, T_SCORE, T_META, T_TEXT, T_ERROR, T_KAFKA_TS,
     T_LANG = 20, T_TOKENS, T_COUNTS, T_SENT_LANG,
-    T_SENTIMENT = 30, T_SENT_SCORES, T_THEMES, T_SIGNALS, T_EXPLAIN,
+    T_SENTIMENT = 30, T_SENT_SCORES, T_THEMES, T_SIGNALS, T_EXPLAIN, T_SIGNAL_EVIDENCE,
     T_CLUSTER = 40,
 };
 
@@ -283,6 +283,7 @@ int cx_env_encode(const cx_env *e, cx_buf *b) {
         end_field(b, at);
         put_str_field(b, T_SIGNALS, e->signals);
         put_str_field(b, T_EXPLAIN, e->explain);
+        put_str_field(b, T_SIGNAL_EVIDENCE, e->signal_evidence);
     }
     if (e->cluster_id) put_i64_field(b, T_CLUSTER, e->cluster_id);
     return b->oom ? -1 : 0;
@@ -342,6 +343,7 @@ cx_env *cx_env_decode(const void *data, size_t len, char *err, size_t errlen) {
         case T_ERROR: sp = &e->error; break;
         case T_SIGNALS: sp = &e->signals; break;
         case T_EXPLAIN: sp = &e->explain; break;
+        case T_SIGNAL_EVIDENCE: sp = &e->signal_evidence; break;
         case T_PARTITION:
             if (n != 4) goto badlen;
             e->partition = (int32_t)get_u32(f);

@@ -100,6 +100,7 @@ typedef struct cx_env {
     uint32_t n_themes;
     cx_theme_hit *themes;
     const char *signals;    /* comma-separated signal names, or NULL */
+    const char *signal_evidence; /* "name=text|text;name=text" per signal of signals, or NULL */
     const char *explain;    /* human-readable explanation, or NULL */
     /* cluster */
     int64_t cluster_id;     /* 0 = not clustered */

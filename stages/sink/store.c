@@ -9,13 +9,13 @@
 
 static const char *schema =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '1');"
+    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '2');"
     "CREATE TABLE IF NOT EXISTS records ("
     " topic TEXT NOT NULL, partition INTEGER NOT NULL, \"offset\" INTEGER NOT NULL,"
     " id TEXT NOT NULL, ts INTEGER NOT NULL, channel TEXT, product TEXT, region TEXT,"
     " lang TEXT, lang_conf REAL, score REAL, score_kind TEXT, text TEXT NOT NULL, meta TEXT,"
     " sentiment REAL, label TEXT, signals TEXT, explain TEXT, tokens TEXT, n_tokens INTEGER,"
-    " cluster_id INTEGER, stored_at INTEGER NOT NULL,"
+    " cluster_id INTEGER, stored_at INTEGER NOT NULL, signal_evidence TEXT,"
     " PRIMARY KEY (topic, partition, \"offset\"));"
     "CREATE INDEX IF NOT EXISTS records_ts ON records(ts);"
     "CREATE INDEX IF NOT EXISTS records_cluster ON records(cluster_id);"
@@ -38,7 +38,7 @@ enum { S_REC, S_THEME, S_DLQ, S_CLU, S_EX_DEL, S_EX, S_EV, S__N };
 static const char *sqls[S__N] = {
     "INSERT OR IGNORE INTO records (topic, partition, \"offset\", id, ts, channel, product, region, lang,"
     " lang_conf, score, score_kind, text, meta, sentiment, label, signals, explain, tokens, n_tokens,"
-    " cluster_id, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    " cluster_id, stored_at, signal_evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR IGNORE INTO record_themes VALUES (?,?,?,?,?,?)",
     "INSERT OR IGNORE INTO dead_letters VALUES (?,?,?,?,?,?,?)",
     "INSERT INTO clusters VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(cluster_id) DO UPDATE SET"
@@ -62,6 +62,26 @@ static int fail(cx_store *s, const char *what, char *err, size_t n) {
     return -1;
 }
 
+/* Schema version 1 -> 2: records.signal_evidence (the signals' evidence,
+ * envelope tag 35).  A database written by an older sink gets the column
+ * (NULL for the records it holds). */
+static int migrate(cx_store *s, char *err, size_t errlen) {
+    sqlite3_stmt *st = NULL;
+    int have = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info('records') WHERE name = 'signal_evidence'", -1,
+                           &st, NULL) != SQLITE_OK)
+        return fail(s, "schema check", err, errlen);
+    have = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (have) return 0;
+    if (sqlite3_exec(s->db,
+                     "ALTER TABLE records ADD COLUMN signal_evidence TEXT;"
+                     "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, "schema migration to version 2", err, errlen);
+    return 0;
+}
+
 cx_store *cx_store_open(const char *path, const char *synchronous, char *err, size_t errlen) {
     cx_store *s = cx_calloc(1, sizeof *s);
     if (!s) { snprintf(err, errlen, "out of memory"); return NULL; }
@@ -81,6 +101,10 @@ cx_store *cx_store_open(const char *path, const char *synchronous, char *err, si
         sqlite3_exec(s->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "SQLite database %s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
+        cx_store_close(&s);
+        return NULL;
+    }
+    if (migrate(s, err, errlen) < 0) {
         cx_store_close(&s);
         return NULL;
     }
@@ -121,6 +145,44 @@ static int step(cx_store *s, sqlite3_stmt *st, const char *what, char *err, size
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return r == SQLITE_DONE ? 0 : fail(s, what, err, n);
+}
+
+/* ,"signal_evidence":{"effort":["called 3 times","had to explain again"],"churn":[...]}
+ * from the envelope's "effort=called 3 times|had to explain again;churn=..." */
+static void json_evidence(cx_buf *b, const char *ev) {
+    cx_buf_append(b, ",\"signal_evidence\":{", 20);
+    char item[512];
+    int first_sig = 1;
+    for (const char *p = ev; *p;) {
+        size_t sl = strcspn(p, ";");
+        const char *eq = memchr(p, '=', sl);
+        if (eq) {
+            size_t nl = (size_t)(eq - p);
+            if (nl >= sizeof item) nl = sizeof item - 1;
+            memcpy(item, p, nl);
+            item[nl] = '\0';
+            if (!first_sig) cx_buf_append(b, ",", 1);
+            first_sig = 0;
+            cx_buf_json_str(b, item);
+            cx_buf_append(b, ":[", 2);
+            const char *q = eq + 1, *end = p + sl;
+            for (int first = 1; q <= end; first = 0) {
+                const char *bar = memchr(q, '|', (size_t)(end - q));
+                size_t il = (size_t)((bar ? bar : end) - q);
+                if (il >= sizeof item) il = sizeof item - 1;
+                memcpy(item, q, il);
+                item[il] = '\0';
+                if (!first) cx_buf_append(b, ",", 1);
+                cx_buf_json_str(b, item);
+                if (!bar) break;
+                q = bar + 1;
+            }
+            cx_buf_append(b, "]", 1);
+        }
+        p += sl;
+        if (*p == ';') p++;
+    }
+    cx_buf_append(b, "}", 1);
 }
 
 int cx_env_content_stems(const cx_env *e, cx_buf *out) {
@@ -184,6 +246,7 @@ int cx_store_record(cx_store *s, const cx_env *e, char *err, size_t n) {
     sqlite3_bind_int(st, i++, (int)e->n_tokens);
     sqlite3_bind_int64(st, i++, e->cluster_id);
     sqlite3_bind_int64(st, i++, now);
+    bind_text(st, i++, e->signal_evidence);
     if (step(s, st, "insert record", err, n) < 0) return -1;
     if (sqlite3_changes(s->db) == 0) return 0; /* already stored: exactly-once effect */
     for (uint32_t k = 0; k < e->n_themes; k++) {
@@ -308,6 +371,7 @@ int cx_env_to_json(const cx_env *e, cx_buf *b) {
         }
         cx_buf_append(b, "]", 1);
         if (e->signals) { cx_buf_append(b, ",\"signals\":", 11); cx_buf_json_str(b, e->signals); }
+        if (e->signal_evidence) json_evidence(b, e->signal_evidence);
         if (e->explain) { cx_buf_append(b, ",\"explain\":", 11); cx_buf_json_str(b, e->explain); }
     }
     cx_buf_printf(b, ",\"cluster_id\":%lld,\"tokens\":[", (long long)e->cluster_id);

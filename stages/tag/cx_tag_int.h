@@ -40,6 +40,20 @@
 #define CX_TAG_POST_WINDOW_MAX 9     /* largest value of "option post_window N" */
 
 #define CX_TAG_MAX_WARNINGS 200       /* warnings kept as text (all are counted) */
+#define CX_TAG_EVIDENCE_MAX 4         /* evidence items kept per signal (distinct texts) */
+#define CX_TAG_EVIDENCE_BYTES 64      /* bytes of one evidence item (cut on a UTF-8 boundary) */
+
+/* The word a number token is matched as in signal terms ("called <num> times"):
+ * no token normalises to it (a word token has no '<'). */
+#define CX_TAG_NUM_WORD "<num>"
+
+/* Signals, in the order env->signals lists them (the first three are the
+ * historical ones: existing consumers read them in this order). */
+enum {
+    CX_SIG_QUESTION, CX_SIG_REQUEST, CX_SIG_CHURN, CX_SIG_EFFORT, CX_SIG_URGENCY, CX_SIG_LEGAL,
+    CX_SIG_PRAISE, CX_SIG_SUGGESTION, CX_SIG__N
+};
+extern const char *const cx_tag_signal_names[CX_SIG__N];
 
 /* rule kinds (bit set) */
 enum {
@@ -65,10 +79,10 @@ typedef struct cx_tag_tterm {
 typedef struct cx_tag_lang {
     char code[8];
     size_t code_len;
-    cx_lexmap senti, rules, themes;
+    cx_lexmap senti, rules, themes, signals;
     const char **neg_prefix, **neg_suffix; /* normalised affixes (arena strings) */
     uint32_t n_prefix, n_suffix, cap_prefix, cap_suffix;
-    uint8_t has_senti, has_themes, has_rules;
+    uint8_t has_senti, has_themes, has_rules, has_signals;
     uint8_t has_post_mod;      /* some rule is an intensifier_post / diminisher_post */
     uint8_t request_clause;    /* option request_scope segment: a request marker covers its contrast segment only */
     int8_t post_window;        /* option post_window N: a post-negator negates only the nearest
@@ -80,8 +94,20 @@ typedef struct cx_tag_tax {
     uint32_t parent_idx;/* index of the parent, UINT32_MAX when none (or undefined) */
     uint8_t churn;      /* its top-level id mentions churn */
     uint8_t implicit;   /* not in taxonomy.tsv */
-    uint8_t problem;    /* marked "problem" in taxonomy.tsv (4th column), or a sub-theme of one */
+    uint8_t problem;    /* marked @problem in taxonomy.tsv, or a sub-theme of one */
+    uint8_t praise;     /* its top-level id is "praise" (the praise signal) */
+    uint8_t user;       /* defined or overridden by the user taxonomy (themes.user_dir) */
 } cx_tag_tax;
+
+/* Local names of the themes in one language (themes/names/<lang>.tsv):
+ * name[i] is theme i's name or NULL; n may be below the taxonomy size (themes
+ * added later have none).  from_user[i]: the name came from the user dir. */
+typedef struct cx_tag_names {
+    char code[8];
+    const char **name;
+    uint8_t *from_user;
+    uint32_t n;
+} cx_tag_names;
 
 struct cx_tagger {
     cx_arena arena;
@@ -96,10 +122,16 @@ struct cx_tagger {
     uint32_t n_rules, cap_rules;
     cx_tag_tterm *tterms;
     uint32_t n_tterms, cap_tterms;
+    cx_tag_tterm *sterms;         /* signal terms: .theme is the CX_SIG_* (a chain like tterms) */
+    uint32_t n_sterms, cap_sterms;
+    uint32_t num_word;            /* vocabulary id of CX_TAG_NUM_WORD, CX_LEX_NOWORD when no signal term has it */
+    cx_tag_names *names;          /* local theme names per language */
+    size_t n_names, cap_names;
     cx_tag_tax *tax;
     uint32_t n_tax, cap_tax;
     cx_lexmap tax_index;          /* theme id (one word) -> taxonomy index */
     int have_taxonomy;
+    const char *user_dir;         /* themes.user_dir, an arena string ("" = none) */
     double pos_thr, neg_thr;
     int explain;
     cx_tagger_stats st;

@@ -227,6 +227,11 @@ static long tax_find(const cx_tagger *t, const char *id) {
     return e && (e->flags & CX_LEX_VALUE) ? (long)e->val : -1;
 }
 
+static int is_praise_id(const char *id) {
+    size_t top = strcspn(id, ".");
+    return top == 6 && !memcmp(id, "praise", 6);
+}
+
 /* Add a theme; -1 on OOM, -2 when the id exists. */
 static long tax_add(cx_tagger *t, const char *id, const char *parent, const char *name, int implicit) {
     int created;
@@ -242,6 +247,7 @@ static long tax_add(cx_tagger *t, const char *id, const char *parent, const char
     x->pub.name = cx_arena_strndup(&t->arena, name, strlen(name));
     if (!x->pub.id || (parent && !x->pub.parent) || !x->pub.name) return -1;
     x->churn = (uint8_t)is_churn_id(id);
+    x->praise = (uint8_t)is_praise_id(id);
     x->implicit = (uint8_t)implicit;
     cx_lexmap_entry(&t->tax_index, ei)->val = t->n_tax;
     return t->n_tax++;
@@ -254,12 +260,20 @@ static int valid_id(const char *s) {
     return 1;
 }
 
+/* What a loader is reading: the shipped lexicons or the user dir. */
+typedef struct tctx {
+    int user;
+} tctx;
+
 /* taxonomy.tsv: theme_id, parent_id or "-", English name; or a directive
  * "@problem<TAB>theme_id": the theme (and its sub-themes) names a problem
- * (a late delivery, a missing item).  Directives come after the themes. */
+ * (a late delivery, a missing item).  Directives come after the themes.
+ * In the user dir's taxonomy.tsv a line whose id the shipped taxonomy
+ * defines renames and reparents that theme (x->user = 2); a new id adds a
+ * theme (x->user = 1); an id twice in the user file is an error. */
 static int tax_line(cx_tagger *t, void *ctx, char **f, int nf, const char *path, int line, char *err,
                     size_t n) {
-    (void)ctx;
+    int user = ctx && ((tctx *)ctx)->user;
     if (nf >= 1 && f[0][0] == '@') {
         if (strcmp(f[0], "@problem") || nf != 2) {
             snprintf(err, n, "%s:%d: unknown directive '%s' (known: @problem<TAB>theme_id)", path, line, f[0]);
@@ -289,10 +303,24 @@ static int tax_line(cx_tagger *t, void *ctx, char **f, int nf, const char *path,
     }
     long r = tax_add(t, f[0], parent, f[2][0] ? f[2] : f[0], 0);
     if (r == -1) return oom(err, n);
+    if (r == -2 && user) {
+        cx_tag_tax *x = &t->tax[tax_find(t, f[0])];
+        if (x->user) {
+            snprintf(err, n, "%s:%d: duplicate theme id '%s'", path, line, f[0]);
+            return -1;
+        }
+        /* an override of a shipped theme: new parent and name */
+        x->pub.parent = parent ? cx_arena_strndup(&t->arena, parent, strlen(parent)) : NULL;
+        x->pub.name = cx_arena_strndup(&t->arena, f[2][0] ? f[2] : f[0], strlen(f[2][0] ? f[2] : f[0]));
+        if ((parent && !x->pub.parent) || !x->pub.name) return oom(err, n);
+        x->user = 2;
+        return 0;
+    }
     if (r == -2) {
         snprintf(err, n, "%s:%d: duplicate theme id '%s'", path, line, f[0]);
         return -1;
     }
+    if (user) t->tax[r].user = 1;
     return 0;
 }
 
@@ -319,6 +347,7 @@ typedef struct lctx {
     cx_text *tx;
     cx_lexmap *map;
     cx_tag_lang *L;
+    int user;           /* a file of the user dir: '-' lines remove a term */
 } lctx;
 
 /* sentiment/<lang>.tsv and emoji.tsv: term, valence in -4..4.  The first
@@ -493,20 +522,95 @@ static int rule_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pat
     return 0;
 }
 
-/* Prepend theme to the chain of entry e unless it is already there. */
-static int chain_theme(cx_tagger *t, cx_lex_entry *e, int created, uint32_t theme) {
+/* The entry of the stored sequence words[0..n), or NULL. */
+static cx_lex_entry *map_find(cx_lexmap *m, const char *const *words, unsigned n) {
+    const cx_lex_entry *e = NULL;
+    for (unsigned j = 0; j < n; j++) {
+        size_t l = strlen(words[j]);
+        e = cx_lexmap_next(m, e, cx_lexvocab_find(m->vocab, words[j], l, cx_hmap_hash(words[j], l)));
+        if (!e) return NULL;
+    }
+    return (cx_lex_entry *)e;
+}
+
+/* Take value v out of the chain (tterms or sterms) of entry e; an entry
+ * whose chain becomes empty stops being a term (it may stay a prefix).
+ * Returns 1 when v was there. */
+static int unchain(cx_lexmap *m, cx_tag_tterm *chain, cx_lex_entry *e, uint32_t v) {
+    if (!e || !(e->flags & CX_LEX_VALUE)) return 0;
+    uint32_t *link = NULL; /* the link that points at k (NULL: e->val) */
+    for (uint32_t k = e->val + 1; k; k = chain[k - 1].next) {
+        if (chain[k - 1].theme == v) {
+            uint32_t next = chain[k - 1].next;
+            if (link) *link = next;
+            else if (next) e->val = next - 1;
+            else {
+                e->flags &= (uint8_t)~CX_LEX_VALUE;
+                m->n_values--;
+            }
+            return 1;
+        }
+        link = &chain[k - 1].next;
+    }
+    return 0;
+}
+
+/* A '-' line of the user dir: remove the term from the theme (or signal) v
+ * of map m: its exact words, and its stem key when that key is only a stem
+ * key (not another term's exact words).  Returns 1 when something was
+ * removed. */
+static int remove_term(cx_lexmap *m, cx_tag_tterm *chain, const tnorm *tn, uint32_t v) {
+    int r = unchain(m, chain, map_find(m, tn->norm, tn->n), v);
+    if (tn->stem_differs) {
+        cx_lex_entry *e = map_find(m, tn->stem, tn->n);
+        if (e && (e->flags & CX_LEX_STEMKEY)) r |= unchain(m, chain, e, v);
+    }
+    return r;
+}
+
+/* Prepend v to the chain of entry e unless it is already there. */
+static int chain_add(cx_tag_tterm **arr, uint32_t *n, uint32_t *cap, cx_lex_entry *e, int created, uint32_t v,
+                     const cx_tag_tterm *chain) {
     if (!created)
-        for (uint32_t k = e->val + 1; k; k = t->tterms[k - 1].next)
-            if (t->tterms[k - 1].theme == theme) return 0;
-    if (GROW(t->tterms, t->n_tterms, t->cap_tterms) < 0) return -1;
-    t->tterms[t->n_tterms].theme = theme;
-    t->tterms[t->n_tterms].next = created ? 0 : e->val + 1;
-    e->val = t->n_tterms++;
+        for (uint32_t k = e->val + 1; k; k = chain[k - 1].next)
+            if (chain[k - 1].theme == v) return 0;
+    if (grow((void **)arr, *n, cap, sizeof **arr) < 0) return -1;
+    (*arr)[*n].theme = v;
+    (*arr)[*n].next = created ? 0 : e->val + 1;
+    e->val = (*n)++;
     return 1;
 }
 
+/* Store tn in map m under value v (a theme or signal), in the chain
+ * arrays given.  Returns 1 when added, 0 when the term already had v, -1 on
+ * OOM. */
+static int add_chained(cx_lexmap *m, cx_tag_tterm **arr, uint32_t *n, uint32_t *cap, const tnorm *tn, uint32_t v) {
+    long idx[2];
+    int created[2] = {0, 0};
+    int k = put_both(m, tn, idx, created);
+    if (k < 0) return -1;
+    int added = 0;
+    for (int j = 0; j < k; j++) {
+        /* a taken-over stem key (created 2) keeps its values: add to its chain */
+        /* (a term removed by a '-' line and listed again is created anew) */
+        int a = chain_add(arr, n, cap, cx_lexmap_entry(m, idx[j]), created[j] == 1, v, *arr);
+        if (a < 0) return -1;
+        added |= a;
+    }
+    return added;
+}
+
+/* A removal line "-id<TAB>term" outside the user dir, or a removal that
+ * finds nothing. */
+static int removal_only_user(const char *path, int line, char *err, size_t n) {
+    snprintf(err, n, "%s:%d: a leading '-' removes a shipped term; it is only for the user theme directory "
+             "(themes.user_dir)", path, line);
+    return -1;
+}
+
 /* themes/<lang>.tsv: theme_id, term.  A term listed under several themes
- * keeps all of them (a chain of cx_tag_tterm). */
+ * keeps all of them (a chain of cx_tag_tterm).  In the user dir,
+ * "-theme_id<TAB>term" removes a shipped term from the theme. */
 static int theme_line(cx_tagger *t, void *vctx, char **f, int nf, const char *path, int line, char *err,
                       size_t n) {
     lctx *c = vctx;
@@ -514,7 +618,10 @@ static int theme_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pa
         snprintf(err, n, "%s:%d: expected 2 tab-separated fields (theme_id, term), got %d", path, line, nf);
         return -1;
     }
-    if (!valid_id(f[0])) {
+    int removal = f[0][0] == '-';
+    if (removal && !c->user) return removal_only_user(path, line, err, n);
+    const char *id = f[0] + removal;
+    if (!valid_id(id)) {
         snprintf(err, n, "%s:%d: a theme id must be non-empty without spaces", path, line);
         return -1;
     }
@@ -522,7 +629,11 @@ static int theme_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pa
         snprintf(err, n, "%s:%d: empty term", path, line);
         return -1;
     }
-    long th = theme_index(t, f[0], path, line);
+    if (removal && tax_find(t, id) < 0) {
+        snprintf(err, n, "%s:%d: theme '%s' is not in the taxonomy: nothing to remove", path, line, id);
+        return -1;
+    }
+    long th = theme_index(t, id, path, line);
     if (th < 0) return oom(err, n);
     tnorm tn;
     int r = norm_term(c->tx, c->lang, f[1], &tn, path, line, err, n);
@@ -531,25 +642,195 @@ static int theme_line(cx_tagger *t, void *vctx, char **f, int nf, const char *pa
         tnorm_done(&tn);
         return r;
     }
-    long idx[2];
-    int created[2] = {0, 0};
-    int k = put_both(c->map, &tn, idx, created);
-    tnorm_done(&tn);
-    if (k < 0) return oom(err, n);
-    int added = 0;
-    for (int j = 0; j < k; j++) {
-        /* a taken-over stem key (created 2) keeps its themes: add to its chain */
-        int a = chain_theme(t, cx_lexmap_entry(c->map, idx[j]), created[j] == 1, (uint32_t)th);
-        if (a < 0) return oom(err, n);
-        added |= a;
+    if (removal) {
+        if (remove_term(c->map, t->tterms, &tn, (uint32_t)th)) t->st.removed++;
+        else warn(t, "%s:%d: nothing to remove: '%s' is not a term of theme '%s'", path, line, f[1], id);
+        tnorm_done(&tn);
+        return 0;
     }
+    int added = add_chained(c->map, &t->tterms, &t->n_tterms, &t->cap_tterms, &tn, (uint32_t)th);
+    tnorm_done(&tn);
+    if (added < 0) return oom(err, n);
     if (added) t->st.theme_terms++;
     else t->st.duplicates++;
     return 0;
 }
 
+/* ---- signals ---- */
+
+const char *const cx_tag_signal_names[CX_SIG__N] = {"question", "request", "churn",  "effort",
+                                                    "urgency",  "legal",   "praise", "suggestion"};
+
+/* signals/<lang>.tsv: signal, term.  "<num>" in a term stands for any number
+ * token, and so does every number written in a signal term ("called 3
+ * times" = "called <num> times").  In the user dir "-signal<TAB>term"
+ * removes a shipped term. */
+static int signal_line(cx_tagger *t, void *vctx, char **f, int nf, const char *path, int line, char *err,
+                       size_t n) {
+    lctx *c = vctx;
+    if (nf != 2) {
+        snprintf(err, n, "%s:%d: expected 2 tab-separated fields (signal, term), got %d", path, line, nf);
+        return -1;
+    }
+    int removal = f[0][0] == '-';
+    if (removal && !c->user) return removal_only_user(path, line, err, n);
+    const char *name = f[0] + removal;
+    int sig = -1;
+    for (int k = 0; k < CX_SIG__N; k++)
+        if (k != CX_SIG_REQUEST && !strcmp(name, cx_tag_signal_names[k])) sig = k;
+    if (sig < 0) {
+        snprintf(err, n, "%s:%d: unknown signal '%s' (known: effort, churn, urgency, legal, praise, suggestion, "
+                 "question%s)", path, line, name,
+                 strcmp(name, "request") ? "" : "; request comes from the request markers of rules/<lang>.tsv");
+        return -1;
+    }
+    if (!f[1][0]) {
+        snprintf(err, n, "%s:%d: empty term", path, line);
+        return -1;
+    }
+    if (strlen(f[1]) > 512) {
+        snprintf(err, n, "%s:%d: term longer than 512 bytes", path, line);
+        return -1;
+    }
+    /* "<num>" -> a digit, analysed as a number token like any other */
+    char term[1024];
+    size_t tl = 0;
+    for (const char *p = f[1]; *p && tl + 2 < sizeof term;) {
+        if (!strncmp(p, "<num>", 5)) {
+            if (tl && term[tl - 1] != ' ') term[tl++] = ' ';
+            term[tl++] = '7';
+            p += 5;
+            if (*p && *p != ' ') term[tl++] = ' ';
+        } else {
+            term[tl++] = *p++;
+        }
+    }
+    term[tl] = '\0';
+    tnorm tn;
+    int r = norm_term(c->tx, c->lang, term, &tn, path, line, err, n);
+    int words = 0;
+    if (r == 1) {
+        tn.stem_differs = 0;
+        for (unsigned j = 0; j < tn.n; j++) {
+            if (tn.env->tokens[j].type == CX_TOK_NUMBER) tn.norm[j] = tn.stem[j] = CX_TAG_NUM_WORD;
+            else words++;
+            if (strcmp(tn.norm[j], tn.stem[j])) tn.stem_differs = 1;
+        }
+        if (!words) {
+            tnorm_done(&tn);
+            snprintf(err, n, "%s:%d: term '%s' is only a number: it would match every number", path, line, f[1]);
+            return -1;
+        }
+    }
+    if (r <= 0) {
+        if (r == 0) skipped(t, &tn, f[1], path, line);
+        tnorm_done(&tn);
+        return r;
+    }
+    if (removal) {
+        if (remove_term(c->map, t->sterms, &tn, (uint32_t)sig)) t->st.removed++;
+        else warn(t, "%s:%d: nothing to remove: '%s' is not a term of signal '%s'", path, line, f[1], name);
+        tnorm_done(&tn);
+        return 0;
+    }
+    int added = add_chained(c->map, &t->sterms, &t->n_sterms, &t->cap_sterms, &tn, (uint32_t)sig);
+    tnorm_done(&tn);
+    if (added < 0) return oom(err, n);
+    if (added) t->st.signal_terms++;
+    else t->st.duplicates++;
+    return 0;
+}
+
+/* ---- local theme names ---- */
+
+typedef struct nctx {
+    cx_tag_names *nm;
+    uint8_t *seen;      /* per theme: named by this file already (line number, capped) */
+    int user;
+} nctx;
+
+/* names/<lang>.tsv: theme_id, the theme's name in that language.  The
+ * theme must be in the taxonomy; an id twice in one file is an error; a
+ * user file's name replaces the shipped one. */
+static int name_line(cx_tagger *t, void *vctx, char **f, int nf, const char *path, int line, char *err,
+                     size_t n) {
+    nctx *c = vctx;
+    if (nf != 2) {
+        snprintf(err, n, "%s:%d: expected 2 tab-separated fields (theme_id, name), got %d", path, line, nf);
+        return -1;
+    }
+    long i = tax_find(t, f[0]);
+    if (i < 0) {
+        snprintf(err, n, "%s:%d: theme '%s' is not in themes/taxonomy.tsv%s", path, line, f[0],
+                 c->user ? " (nor in the user taxonomy.tsv)" : "");
+        return -1;
+    }
+    if (!f[1][0]) {
+        snprintf(err, n, "%s:%d: empty name", path, line);
+        return -1;
+    }
+    if (c->seen[i]) {
+        snprintf(err, n, "%s:%d: duplicate theme id '%s' (it already has a name in this file)", path, line, f[0]);
+        return -1;
+    }
+    c->seen[i] = 1;
+    cx_tag_names *nm = c->nm;
+    if (!nm->name[i] || c->user) {
+        if (!nm->name[i]) t->st.theme_names++;
+        if (!(nm->name[i] = cx_arena_strndup(&t->arena, f[1], strlen(f[1])))) return oom(err, n);
+        nm->from_user[i] = (uint8_t)c->user;
+    }
+    return 0;
+}
+
+static cx_tag_names *names_of(const cx_tagger *t, const char *code, size_t cl) {
+    for (size_t k = 0; k < t->n_names; k++)
+        if (strlen(t->names[k].code) == cl && !memcmp(t->names[k].code, code, cl)) return &t->names[k];
+    return NULL;
+}
+
+/* Load one names file for language code (after the taxonomies). */
+static int load_names(cx_tagger *t, const char *path, const char *code, int user, char *err, size_t n) {
+    cx_tag_names *nm = names_of(t, code, strlen(code));
+    if (!nm) {
+        if (t->n_names == t->cap_names) {
+            size_t nc = t->cap_names ? t->cap_names * 2 : 8;
+            cx_tag_names *p = cx_realloc(t->names, nc * sizeof *p);
+            if (!p) return oom(err, n);
+            t->names = p;
+            t->cap_names = nc;
+        }
+        nm = &t->names[t->n_names++];
+        memset(nm, 0, sizeof *nm);
+        snprintf(nm->code, sizeof nm->code, "%s", code);
+    }
+    if (nm->n < t->n_tax) {
+        const char **a = cx_realloc(nm->name, t->n_tax * sizeof *a);
+        if (!a) return oom(err, n);
+        nm->name = a;
+        uint8_t *u = cx_realloc(nm->from_user, t->n_tax);
+        if (!u) return oom(err, n);
+        nm->from_user = u;
+        memset(nm->name + nm->n, 0, (t->n_tax - nm->n) * sizeof *a);
+        memset(nm->from_user + nm->n, 0, t->n_tax - nm->n);
+        nm->n = t->n_tax;
+    }
+    nctx c = {nm, cx_calloc(t->n_tax + 1, 1), user};
+    if (!c.seen) return oom(err, n);
+    int r = each_line(t, path, name_line, &c, err, n);
+    cx_free(c.seen);
+    return r;
+}
+
 /* ---- discovery ---- */
 
+static int file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A language file name: 2-3 lower-case letters + ".tsv" (names/ and
+ * signals/ inside a themes directory are directories, never languages). */
 static int is_lang_file(const char *name, char code[8]) {
     size_t len = strlen(name);
     if (len < 6 || len > 7 || strcmp(name + len - 4, ".tsv")) return 0;
@@ -562,41 +843,53 @@ static int is_lang_file(const char *name, char code[8]) {
 
 static int cmp_code(const void *a, const void *b) { return strcmp(a, b); }
 
-/* Collect the language codes that have a file in sentiment/, rules/ or themes/. */
-static int find_langs(const char *dir, char codes[][8], size_t *n, char *err, size_t errlen) {
-    static const char *subs[] = {"sentiment", "rules", "themes"};
-    *n = 0;
-    for (size_t s = 0; s < 3; s++) {
-        char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/%s", dir, subs[s]);
-        DIR *d = opendir(path);
-        if (!d) continue;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            char code[8];
-            if (!is_lang_file(de->d_name, code)) continue;
-            size_t k = 0;
-            while (k < *n && strcmp(codes[k], code)) k++;
-            if (k < *n) continue;
-            if (*n == MAX_LANGS) {
-                closedir(d);
-                snprintf(err, errlen, "%s: more than %d languages", dir, MAX_LANGS);
-                return -1;
-            }
-            memcpy(codes[(*n)++], code, 8);
+/* Add the language codes of the regular files <code>.tsv in dir to
+ * codes (no duplicates).  A missing dir adds nothing. */
+static int scan_langs(const char *dir, char codes[][8], size_t *n, char *err, size_t errlen) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char code[8], path[PATH_MAX];
+        if (!is_lang_file(de->d_name, code)) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (!file_exists(path)) continue;
+        size_t k = 0;
+        while (k < *n && strcmp(codes[k], code)) k++;
+        if (k < *n) continue;
+        if (*n == MAX_LANGS) {
+            closedir(d);
+            snprintf(err, errlen, "%s: more than %d languages", dir, MAX_LANGS);
+            return -1;
         }
-        closedir(d);
+        memcpy(codes[(*n)++], code, 8);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* Collect the language codes that have a file in sentiment/, rules/,
+ * themes/ or signals/ of dir, or in the user dir (udir: <code>.tsv and
+ * signals/<code>.tsv; NULL = none). */
+static int find_langs(const char *dir, const char *udir, char codes[][8], size_t *n, char *err, size_t errlen) {
+    static const char *subs[] = {"sentiment", "rules", "themes", "signals"};
+    *n = 0;
+    char path[PATH_MAX];
+    for (size_t s = 0; s < 4; s++) {
+        snprintf(path, sizeof path, "%s/%s", dir, subs[s]);
+        if (scan_langs(path, codes, n, err, errlen) < 0) return -1;
+    }
+    if (udir) {
+        if (scan_langs(udir, codes, n, err, errlen) < 0) return -1;
+        snprintf(path, sizeof path, "%s/signals", udir);
+        if (scan_langs(path, codes, n, err, errlen) < 0) return -1;
     }
     qsort(codes, *n, sizeof codes[0], cmp_code);
     return 0;
 }
 
-static int file_exists(const char *path) {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* Load rules, sentiment and themes of one language (whatever exists). */
+/* Load rules, sentiment, themes and signals of one language (whatever
+ * exists), the user dir's theme terms and signals after the shipped ones. */
 static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *code, char *err, size_t n) {
     if (t->n_langs == t->cap_langs) {
         size_t nc = t->cap_langs ? t->cap_langs * 2 : 8;
@@ -613,8 +906,10 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
     cx_lexmap_init(&L->senti, &t->vocab);
     cx_lexmap_init(&L->rules, &t->vocab);
     cx_lexmap_init(&L->themes, &t->vocab);
+    cx_lexmap_init(&L->signals, &t->vocab);
     char path[PATH_MAX];
-    lctx c = {code, tx, NULL, L};
+    const char *udir = t->user_dir[0] ? t->user_dir : NULL;
+    lctx c = {code, tx, NULL, L, 0};
 
     snprintf(path, sizeof path, "%s/rules/%s.tsv", dir, code);
     if (file_exists(path)) {
@@ -628,11 +923,80 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
         if (each_line(t, path, senti_line, &c, err, n) < 0) return -1;
         L->has_senti = 1;
     }
+    c.map = &L->themes;
     snprintf(path, sizeof path, "%s/themes/%s.tsv", dir, code);
     if (file_exists(path)) {
-        c.map = &L->themes;
         if (each_line(t, path, theme_line, &c, err, n) < 0) return -1;
         L->has_themes = 1;
+    }
+    snprintf(path, sizeof path, "%s/%s.tsv", udir ? udir : "", code);
+    if (udir && file_exists(path)) {
+        c.user = 1;
+        if (each_line(t, path, theme_line, &c, err, n) < 0) return -1;
+        L->has_themes = 1;
+        c.user = 0;
+    }
+    c.map = &L->signals;
+    snprintf(path, sizeof path, "%s/signals/%s.tsv", dir, code);
+    if (file_exists(path)) {
+        if (each_line(t, path, signal_line, &c, err, n) < 0) return -1;
+        L->has_signals = 1;
+    }
+    snprintf(path, sizeof path, "%s/signals/%s.tsv", udir ? udir : "", code);
+    if (udir && file_exists(path)) {
+        c.user = 1;
+        if (each_line(t, path, signal_line, &c, err, n) < 0) return -1;
+        L->has_signals = 1;
+    }
+    if (!L->signals.n_values) L->has_signals = 0;
+    return 0;
+}
+
+/* Load every names/<lang>.tsv of dir (user: the user dir's). */
+static int load_all_names(cx_tagger *t, const char *dir, int user, char *err, size_t n) {
+    char ndir[PATH_MAX];
+    snprintf(ndir, sizeof ndir, "%s/names", dir);
+    char codes[MAX_LANGS][8];
+    size_t nc = 0;
+    if (scan_langs(ndir, codes, &nc, err, n) < 0) return -1;
+    qsort(codes, nc, sizeof codes[0], cmp_code);
+    for (size_t i = 0; i < nc; i++) {
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s.tsv", ndir, codes[i]);
+        if (load_names(t, path, codes[i], user, err, n) < 0) return -1;
+    }
+    return 0;
+}
+
+/* After both taxonomies: warn about parents that do not exist and sub-theme
+ * ids that do not start with their parent's (not for a theme the user
+ * reparented on purpose); refuse a parent chain that loops. */
+static int check_taxonomy(cx_tagger *t, const char *dir, char *err, size_t n) {
+    char ship[PATH_MAX], user[PATH_MAX];
+    snprintf(ship, sizeof ship, "%s/themes/taxonomy.tsv", dir);
+    snprintf(user, sizeof user, "%s/taxonomy.tsv", t->user_dir);
+    for (uint32_t i = 0; i < t->n_tax; i++) {
+        const cx_tag_theme *x = &t->tax[i].pub;
+        const char *path = t->tax[i].user ? user : ship;
+        if (!x->parent || t->tax[i].implicit) continue;
+        if (tax_find(t, x->parent) < 0)
+            warn(t, "%s: parent '%s' of theme '%s' is not defined", path, x->parent, x->id);
+        size_t pl = strlen(x->parent);
+        if (t->tax[i].user != 2 && (strncmp(x->id, x->parent, pl) || x->id[pl] != '.'))
+            warn(t, "%s: theme '%s' does not start with its parent's id '%s.'", path, x->id, x->parent);
+    }
+    for (uint32_t i = 0; i < t->n_tax; i++) {
+        long p = t->tax[i].pub.parent ? tax_find(t, t->tax[i].pub.parent) : -1;
+        t->tax[i].parent_idx = p >= 0 ? (uint32_t)p : UINT32_MAX;
+    }
+    for (uint32_t i = 0; i < t->n_tax; i++) {
+        uint32_t p = t->tax[i].parent_idx;
+        for (uint32_t d = 0; p != UINT32_MAX && d <= t->n_tax; d++, p = t->tax[p].parent_idx)
+            if (p == i) {
+                snprintf(err, n, "%s: theme '%s': its parents lead back to it (%s)", t->tax[i].user ? user : ship,
+                         t->tax[i].pub.id, t->tax[i].pub.parent);
+                return -1;
+            }
     }
     return 0;
 }
@@ -667,8 +1031,10 @@ static int load_learned(cx_tagger *t, const cx_tagger_opts *o, char *err, size_t
 
 /* ---- public ---- */
 
-/* Build the tagger: taxonomy first (theme lines refer to it), then each
- * language's rules, sentiment and themes, then the emoji lexicon. */
+/* Build the tagger: the taxonomies first (the shipped one, then the user
+ * dir's; theme and name lines refer to them), the local names, then each
+ * language's rules, sentiment, themes and signals (shipped, then the user
+ * dir's), then the emoji lexicon. */
 cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
     if (!o || !o->lexicon_dir || !o->text) {
         snprintf(err, n, "cx_tagger_new: lexicon_dir and text are required");
@@ -698,39 +1064,52 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
 
     const char *dir = o->lexicon_dir;
     char path[PATH_MAX];
+    if (o->user_dir && o->user_dir[0]) {
+        int bad = stat(o->user_dir, &st) < 0;
+        if (bad || !S_ISDIR(st.st_mode)) {
+            snprintf(err, n, "user theme directory (themes.user_dir) %s: %s", o->user_dir,
+                     bad ? strerror(errno) : "not a directory");
+            goto fail;
+        }
+    }
+    t->user_dir = cx_arena_strndup(&t->arena, o->user_dir ? o->user_dir : "", o->user_dir ? strlen(o->user_dir) : 0);
+    if (!t->user_dir) {
+        oom(err, n);
+        goto fail;
+    }
+    const char *udir = t->user_dir[0] ? t->user_dir : NULL;
     snprintf(path, sizeof path, "%s/themes/taxonomy.tsv", dir);
     if (file_exists(path)) {
         if (each_line(t, path, tax_line, NULL, err, n) < 0) goto fail;
         t->have_taxonomy = 1;
-        for (uint32_t i = 0; i < t->n_tax; i++) {
-            const cx_tag_theme *x = &t->tax[i].pub;
-            if (!x->parent) continue;
-            if (tax_find(t, x->parent) < 0)
-                warn(t, "%s: parent '%s' of theme '%s' is not defined", path, x->parent, x->id);
-            size_t pl = strlen(x->parent);
-            if (strncmp(x->id, x->parent, pl) || x->id[pl] != '.')
-                warn(t, "%s: theme '%s' does not start with its parent's id '%s.'", path, x->id, x->parent);
-        }
     }
+    snprintf(path, sizeof path, "%s/taxonomy.tsv", udir ? udir : "");
+    if (udir && file_exists(path)) {
+        tctx uc = {1};
+        if (each_line(t, path, tax_line, &uc, err, n) < 0) goto fail;
+        t->have_taxonomy = 1;
+    }
+    snprintf(path, sizeof path, "%s/themes", dir);
+    if (load_all_names(t, path, 0, err, n) < 0) goto fail;
+    if (udir && load_all_names(t, udir, 1, err, n) < 0) goto fail;
     char codes[MAX_LANGS][8];
     size_t nc;
-    if (find_langs(dir, codes, &nc, err, n) < 0) goto fail;
+    if (find_langs(dir, udir, codes, &nc, err, n) < 0) goto fail;
     for (size_t i = 0; i < nc; i++)
         if (load_lang(t, o->text, dir, codes[i], err, n) < 0) goto fail;
     snprintf(path, sizeof path, "%s/sentiment/emoji.tsv", dir);
     if (file_exists(path)) {
-        lctx c = {"en", o->text, &t->emoji, NULL};
+        lctx c = {"en", o->text, &t->emoji, NULL, 0};
         if (each_line(t, path, senti_line, &c, err, n) < 0) goto fail;
     }
-    for (uint32_t i = 0; i < t->n_tax; i++) {
-        long p = t->tax[i].pub.parent ? tax_find(t, t->tax[i].pub.parent) : -1;
-        t->tax[i].parent_idx = p >= 0 ? (uint32_t)p : UINT32_MAX;
-    }
+    if (check_taxonomy(t, dir, err, n) < 0) goto fail;
     for (uint32_t i = 0; i < t->n_tax; i++) /* a sub-theme of a problem theme is one */
         for (uint32_t p = t->tax[i].parent_idx, d = 0; p != UINT32_MAX && d < 16 && !t->tax[i].problem; d++) {
             t->tax[i].problem = t->tax[p].problem;
             p = t->tax[p].parent_idx;
         }
+    t->num_word = cx_lexvocab_find(&t->vocab, CX_TAG_NUM_WORD, strlen(CX_TAG_NUM_WORD),
+                                   cx_hmap_hash(CX_TAG_NUM_WORD, strlen(CX_TAG_NUM_WORD)));
     for (size_t i = 0; i < t->n_langs; i++)
         if (t->langs[i].has_senti || t->langs[i].has_themes) t->st.n_langs++;
     t->st.sentiment_terms += t->st.emoji_terms;
@@ -749,6 +1128,7 @@ void cx_tagger_destroy(cx_tagger **tp) {
         cx_lexmap_free(&L->senti);
         cx_lexmap_free(&L->rules);
         cx_lexmap_free(&L->themes);
+        cx_lexmap_free(&L->signals);
         cx_free(L->neg_prefix);
         cx_free(L->neg_suffix);
     }
@@ -759,6 +1139,12 @@ void cx_tagger_destroy(cx_tagger **tp) {
     cx_free(t->senti);
     cx_free(t->rules);
     cx_free(t->tterms);
+    cx_free(t->sterms);
+    for (size_t i = 0; i < t->n_names; i++) {
+        cx_free(t->names[i].name);
+        cx_free(t->names[i].from_user);
+    }
+    cx_free(t->names);
     cx_free(t->tax);
     cx_learned_destroy(&t->learned);
     cx_arena_free(&t->arena);
@@ -770,6 +1156,24 @@ size_t cx_tagger_n_themes(const cx_tagger *t) { return t->n_tax; }
 
 const cx_tag_theme *cx_tagger_theme(const cx_tagger *t, size_t i) {
     return i < t->n_tax ? &t->tax[i].pub : NULL;
+}
+
+long cx_tagger_theme_index(const cx_tagger *t, const char *id) { return id ? tax_find(t, id) : -1; }
+
+static const cx_tag_names *names_for(const cx_tagger *t, const char *lang) {
+    if (!lang) return NULL;
+    return names_of(t, lang, strcspn(lang, "-_")); /* "pt-BR" -> pt */
+}
+
+int cx_tagger_has_theme_name(const cx_tagger *t, size_t i, const char *lang) {
+    const cx_tag_names *nm = names_for(t, lang);
+    return nm && i < nm->n && nm->name[i] != NULL;
+}
+
+const char *cx_tagger_theme_name(const cx_tagger *t, size_t i, const char *lang) {
+    if (i >= t->n_tax) return NULL;
+    const cx_tag_names *nm = names_for(t, lang);
+    return nm && i < nm->n && nm->name[i] ? nm->name[i] : t->tax[i].pub.name;
 }
 
 void cx_tagger_get_stats(const cx_tagger *t, cx_tagger_stats *s) { *s = t->st; }

@@ -28,6 +28,10 @@ typedef struct tsc {
                           when neither has an id: such a token ends every walk anyway) */
     uint8_t joins;     /* matchable and a phrase may run on to it from the token before (same
                           sentence, no clause end in between) */
+    uint8_t number;    /* a number token: signal terms match it as CX_TAG_NUM_WORD */
+    uint32_t negby;    /* the negator whose forward scope covers it (CX_TAG_NEG_WINDOW content
+                          tokens of its clause), or NONE; for theme and signal mentions
+                          (neg_scopes) */
 } tsc;
 
 /* hit flags */
@@ -61,6 +65,11 @@ typedef struct thit {
     uint32_t theme, tok, end;
 } thit;
 
+/* a signal-lexicon mention at tokens [tok, end) */
+typedef struct ghit {
+    uint32_t sig, tok, end;
+} ghit;
+
 typedef struct sinfo {
     uint32_t first_word;              /* first non-punctuation token, or NONE */
     uint32_t first_ctr, last_ctr;     /* contrast tokens in the sentence, or NONE */
@@ -81,6 +90,10 @@ typedef struct work {
     uint32_t nh;
     thit *th;
     uint32_t nth, th_cap;
+    ghit *sg;
+    uint32_t nsg;
+    int praise_ok;      /* a praise theme has a positive aspect sentiment */
+    int neg_ready;      /* sc[].negby is computed for the current hits (neg_scopes) */
     sinfo *s;
     uint32_t ns;
     uint32_t n_clauses;
@@ -133,12 +146,14 @@ static inline int stem_ok(const cx_lex_entry *e, const tsc *sc, uint32_t i) {
  * to its normalised form the two sequences are one and only the norm walk is
  * done; a token without a stem ends the stem walk at the first later token
  * whose stem differs. */
-static int matches_walk(const cx_lexmap *m, const work *w, uint32_t i, const cx_lex_entry *en,
-                        const cx_lex_entry *es, mt *out) {
+static inline __attribute__((always_inline)) int
+matches_walk_impl(const cx_lexmap *m, const work *w, uint32_t i, const cx_lex_entry *en, const cx_lex_entry *es,
+                  mt *out, uint32_t num) {
     const tsc *sc = w->sc;
     uint32_t maxl = m->max_len;
     if (maxl > w->n - i) maxl = w->n - i;
-    int same = !sc[i].inflected, stemless = same && sc[i].ws != sc[i].wn, found = 0;
+    int isnum = num != CX_LEX_NOWORD && sc[i].number;
+    int same = isnum || !sc[i].inflected, stemless = !isnum && same && sc[i].ws != sc[i].wn, found = 0;
     for (uint32_t l = 1;;) {
         if (en && (en->flags & CX_LEX_VALUE) && stem_ok(en, sc, i)) {
             out[found].len = l;
@@ -153,6 +168,12 @@ static int matches_walk(const cx_lexmap *m, const work *w, uint32_t i, const cx_
         if ((!pn && !ps) || ++l > maxl) break;
         uint32_t j = i + l - 1;
         if (!sc[j].joins) break;
+        if (num != CX_LEX_NOWORD && sc[j].number) {
+            /* a number in a signal term: "<num>", norm and stem alike */
+            en = pn ? cx_lexmap_next(m, pn, num) : NULL;
+            es = !same && ps ? cx_lexmap_next(m, ps, num) : NULL;
+            continue;
+        }
         same = same && !sc[j].inflected;
         en = pn ? cx_lexmap_next(m, pn, sc[j].wn) : NULL;
         if (same) {
@@ -165,6 +186,19 @@ static int matches_walk(const cx_lexmap *m, const work *w, uint32_t i, const cx_
     return found;
 }
 
+/* The walk for the sentiment, rule and theme maps (no number word: the
+ * compiler drops its branches) and for the signal maps (num: the vocabulary
+ * id of CX_TAG_NUM_WORD). */
+static __attribute__((noinline)) int matches_walk(const cx_lexmap *m, const work *w, uint32_t i,
+                                                  const cx_lex_entry *en, const cx_lex_entry *es, mt *out) {
+    return matches_walk_impl(m, w, i, en, es, out, CX_LEX_NOWORD);
+}
+static __attribute__((noinline)) int matches_walk_num(const cx_lexmap *m, const work *w, uint32_t i,
+                                                      const cx_lex_entry *en, const cx_lex_entry *es, mt *out,
+                                                      uint32_t num) {
+    return matches_walk_impl(m, w, i, en, es, out, num);
+}
+
 /* matches_walk() from token i.  Most tokens start no term of m (a stop
  * word, a word of another language's lexicon): the one or two probes that
  * say so are inline. */
@@ -174,6 +208,20 @@ static inline int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *
     const cx_lex_entry *es = c->inflected ? cx_lexmap_next(m, NULL, c->ws) : NULL;
     if (!en && !es) return 0;
     return matches_walk(m, w, i, en, es, out);
+}
+
+/* matches_at() for a signal map: a number token is matched as the word
+ * CX_TAG_NUM_WORD (num, its vocabulary id). */
+static inline int matches_at_num(const cx_lexmap *m, const work *w, uint32_t i, mt *out, uint32_t num) {
+    const tsc *c = &w->sc[i];
+    if (num != CX_LEX_NOWORD && c->number) {
+        const cx_lex_entry *en = cx_lexmap_next(m, NULL, num);
+        return en ? matches_walk_num(m, w, i, en, NULL, out, num) : 0;
+    }
+    const cx_lex_entry *en = cx_lexmap_next(m, NULL, c->wn);
+    const cx_lex_entry *es = c->inflected ? cx_lexmap_next(m, NULL, c->ws) : NULL;
+    if (!en && !es) return 0;
+    return matches_walk_num(m, w, i, en, es, out, num);
 }
 
 /* The longest stored term of m starting at token i. */
@@ -261,6 +309,77 @@ static int theme_covered(const work *w, const thit *h) {
             return 1;
     }
     return 0;
+}
+
+/* ---- negated mentions ---- */
+
+/* The token that negates the theme or signal mention at tokens [start,
+ * end), or NONE.  The mention counts (NONE) when it carries a negation of its
+ * own (a negator, post-negator or negated form among its tokens: "still no
+ * answer", "nicht angekommen"; negative concord, as for sentiment words).
+ * Otherwise it is negated
+ *  - by a negator at most CX_TAG_NEG_WINDOW content tokens before it in its
+ *    clause ("no problems with the delivery", "I will not cancel",
+ *    "nicht dringend"; sc[].negby, from prepare());
+ *  - by a post-negator after it in its clause, at most CX_TAG_POST_WINDOW
+ *    content tokens away (the language's post_window option when set); a
+ *    token that is both a negator and a post-negator (German "nicht") only
+ *    when no content token follows it in its clause ("ich kündige nicht");
+ *  - by a negated verb form (not a modifier) right after it (مشکلی نبود).
+ * L may be NULL (emoji only). */
+static void neg_scopes(work *w);
+
+static uint32_t mention_neg(work *w, const cx_tag_lang *L, uint32_t start, uint32_t end) {
+    const cx_token *tk = w->tk;
+    const tsc *sc = w->sc;
+    for (uint32_t j = start; j < end; j++)
+        if (tk[j].flags & (CX_TF_NEGATOR | CX_TF_NEG_POST | CX_TF_NEGATED_FORM)) return NONE;
+    if (!w->neg_ready) neg_scopes(w); /* only records with a problem or signal mention pay for it */
+    if (sc[start].negby != NONE) return sc[start].negby;
+    uint32_t last = end - 1, window = L && L->post_window >= 0 ? (uint32_t)L->post_window : CX_TAG_POST_WINDOW;
+    for (uint32_t j = end; j < w->n && sc[j].clause == sc[last].clause; j++) {
+        uint32_t f = tk[j].flags, d = sc[j].cpos - sc[last].cpos;
+        if ((f & CX_TF_NEGATED_FORM) && !(f & MOD_FLAGS)) return d <= 1 ? j : NONE;
+        if (f & CX_TF_NEG_POST) {
+            if (d > window) return NONE;
+            if (!(f & CX_TF_NEGATOR)) return j;
+            for (uint32_t k = j + 1; k < w->n && sc[k].clause == sc[j].clause; k++)
+                if (sc[k].cpos != sc[j].cpos) return NONE; /* a content token follows: it negates forwards */
+            return j;
+        }
+        if (d > CX_TAG_POST_WINDOW_MAX) return NONE;
+    }
+    return NONE;
+}
+
+/* sc[].negby from the sentiment hits just found: a negator opens a scope
+ * over the next CX_TAG_NEG_WINDOW content tokens of its clause, unless it is
+ * inside a sentiment phrase ("not refunded", "no reply": consumed, as in
+ * modifiers()), so "if this is not refunded I will call my lawyer" keeps
+ * its lawyer. */
+static void neg_scopes(work *w) {
+    const tsc *sc = w->sc;
+    uint32_t neg = NONE, neg_cpos = 0, hp = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (i > 0 && sc[i].clause != sc[i - 1].clause) neg = NONE;
+        while (hp < w->nh && w->hits[hp].pmod_end <= i) hp++;
+        int consumed = hp < w->nh && w->hits[hp].start <= i && i < w->hits[hp].pmod_end;
+        if ((w->tk[i].flags & CX_TF_NEGATOR) && !consumed) {
+            neg = i;
+            neg_cpos = sc[i].cpos;
+        }
+        w->sc[i].negby = neg != NONE && neg != i && sc[i].cpos - neg_cpos <= CX_TAG_NEG_WINDOW ? neg : NONE;
+    }
+    w->neg_ready = 1;
+}
+
+/* The nearest ancestor of theme x that is not a problem theme, or NONE. */
+static uint32_t non_problem_ancestor(const cx_tagger *t, uint32_t x) {
+    for (int depth = 0; x != NONE && depth < 16; depth++) {
+        x = t->tax[x].parent_idx;
+        if (x != NONE && !t->tax[x].problem) return x;
+    }
+    return NONE;
 }
 
 /* ---- hashtags ---- */
@@ -477,6 +596,7 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
         }
         i++;
     }
+    w->neg_ready = 0;
     if (L && L->has_themes) {
         for (uint32_t i = 0; i < w->n; i++) {
             mt all[CX_LEX_MAX_WORDS];
@@ -484,11 +604,46 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
             while (k-- > 0) /* longest first */
                 for (uint32_t c = all[k].e->val + 1; c && w->nth < w->th_cap; c = t->tterms[c - 1].next) {
                     thit h = {t->tterms[c - 1].theme, i, i + all[k].len};
-                    if (!theme_covered(w, &h)) w->th[w->nth++] = h;
+                    if (theme_covered(w, &h)) continue;
+                    /* a negated problem ("the delivery was not late", "no
+                     * double charge") is no complaint: it counts for the
+                     * nearest non-problem ancestor (delivery, billing), or not
+                     * at all */
+                    if (t->tax[h.theme].problem && mention_neg(w, L, h.tok, h.end) != NONE) {
+                        h.theme = non_problem_ancestor(t, h.theme);
+                        if (h.theme == NONE || theme_covered(w, &h)) continue;
+                    }
+                    w->th[w->nth++] = h;
                 }
         }
     }
     return w->nh + w->nth;
+}
+
+/* The signal-lexicon mentions of the record with language L (signals/<lang>.tsv):
+ * at each token every stored term starting there, longest first; a mention
+ * covered by a longer one of the same signal is dropped, and so is a mention
+ * in a negation scope (mention_neg: "I will not cancel", "no rush"). */
+static void match_signals(work *w, const cx_tag_lang *L) {
+    const cx_tagger *t = w->t;
+    w->nsg = 0;
+    if (!L || !L->has_signals) return;
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (!w->sc[i].matchable) continue;
+        mt all[CX_LEX_MAX_WORDS];
+        int k = matches_at_num(&L->signals, w, i, all, t->num_word);
+        while (k-- > 0)
+            for (uint32_t c = all[k].e->val + 1; c && w->nsg < w->th_cap; c = t->sterms[c - 1].next) {
+                ghit h = {t->sterms[c - 1].theme, i, i + all[k].len};
+                int covered = 0;
+                for (uint32_t q = w->nsg; q-- > 0 && !covered;) {
+                    const ghit *d = &w->sg[q];
+                    if (d->tok + CX_LEX_MAX_WORDS < h.tok) break;
+                    covered = d->sig == h.sig && d->tok <= h.tok && d->end >= h.end;
+                }
+                if (!covered && mention_neg(w, L, h.tok, h.end) == NONE) w->sg[w->nsg++] = h;
+            }
+    }
 }
 
 /* ---- pass 0: per-token and per-sentence facts ---- */
@@ -507,12 +662,13 @@ static int prepare(work *w, cx_env *env) {
     w->sc = cx_env_alloc(env, n * sizeof *w->sc);
     w->hits = cx_env_alloc(env, n * sizeof *w->hits);
     w->th = cx_env_alloc(env, w->th_cap * sizeof *w->th);
+    w->sg = cx_env_alloc(env, w->th_cap * sizeof *w->sg);
     w->s = cx_env_alloc(env, ns * sizeof *w->s);
     w->craw = cx_env_alloc(env, n * sizeof *w->craw);
     w->chas = cx_env_alloc(env, n);
     w->creq = cx_env_alloc(env, n);
     w->sraw = cx_env_alloc(env, n * sizeof *w->sraw);
-    if (!w->sc || !w->hits || !w->th || !w->s || !w->craw || !w->chas || !w->creq || !w->sraw) return -1;
+    if (!w->sc || !w->hits || !w->th || !w->sg || !w->s || !w->craw || !w->chas || !w->creq || !w->sraw) return -1;
     memset(w->sraw, 0, n * sizeof *w->sraw);
     memset(w->s, 0, ns * sizeof *w->s);
     memset(w->craw, 0, n * sizeof *w->craw);
@@ -536,6 +692,7 @@ static int prepare(work *w, cx_env *env) {
         int content = k->type != CX_TOK_PUNCT && !(f & (CX_TF_STOP | MOD_FLAGS));
         if (content) cpos++;
         c->cpos = cpos;
+        c->number = k->type == CX_TOK_NUMBER;
         int matchable = k->norm && k->norm[0] && k->type != CX_TOK_URL && k->type != CX_TOK_EMAIL &&
                         k->type != CX_TOK_MENTION && k->type != CX_TOK_PII;
         c->matchable = (uint8_t)matchable;
@@ -925,23 +1082,111 @@ static int themes(work *w, cx_env *env, double total) {
         if (!(o->id = cx_env_strdup(env, w->t->tax[a[j].theme].pub.id))) return -1;
         o->weight = (float)a[j].count;
         o->sentiment = (float)normalise(a[j].any || a[j].contrast ? a[j].acc : total);
+        if (w->t->tax[a[j].theme].praise && o->sentiment >= w->t->pos_thr && o->sentiment > 0) w->praise_ok = 1;
     }
     env->n_themes = no;
     return 0;
 }
 
-static int signals(work *w, cx_env *env) {
-    int q = 0, r = 0, churn = 0;
-    for (uint32_t k = 0; k < w->ns; k++) {
-        q |= w->s[k].question;
-        r |= w->s[k].request;
+/* ---- signals ---- */
+
+/* Evidence collected for the signals of one record. */
+typedef struct sigev {
+    char item[CX_SIG__N][CX_TAG_EVIDENCE_MAX][CX_TAG_EVIDENCE_BYTES + 1];
+    uint8_t n[CX_SIG__N];
+    uint8_t on[CX_SIG__N];
+} sigev;
+
+/* Add evidence text s[0..len) to signal sig: cut on a UTF-8 boundary, the
+ * separators of the evidence field (';', '|', '=', ',') made blanks; a text
+ * the signal already has is not added twice. */
+static void ev_add(sigev *g, int sig, const char *s, size_t len) {
+    g->on[sig] = 1;
+    if (g->n[sig] >= CX_TAG_EVIDENCE_MAX) return;
+    if (len > CX_TAG_EVIDENCE_BYTES) {
+        len = CX_TAG_EVIDENCE_BYTES;
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
     }
-    for (uint32_t j = 0; j < w->nth && !churn; j++) churn = w->t->tax[w->th[j].theme].churn;
-    static const char *const lists[8] = {NULL,    "question",       "request",       "question,request",
-                                         "churn", "question,churn", "request,churn", "question,request,churn"};
-    int set = (q != 0) | (r != 0) << 1 | (churn != 0) << 2;
-    if (!set) return 0;
-    return (env->signals = cx_env_strdup(env, lists[set])) ? 0 : -1;
+    char *d = g->item[sig][g->n[sig]];
+    for (size_t k = 0; k < len; k++) d[k] = s[k] == ';' || s[k] == '|' || s[k] == '=' || s[k] == ',' ? ' ' : s[k];
+    d[len] = '\0';
+    for (uint8_t k = 0; k < g->n[sig]; k++)
+        if (!strcmp(g->item[sig][k], d)) return;
+    g->n[sig]++;
+}
+
+/* Evidence from the surface text of tokens [tok, end), joined by blanks. */
+static void ev_span(sigev *g, int sig, const work *w, uint32_t tok, uint32_t end) {
+    char b[CX_TAG_EVIDENCE_BYTES * 2];
+    size_t len = 0;
+    for (uint32_t j = tok; j < end && len < CX_TAG_EVIDENCE_BYTES; j++) {
+        const char *s = tok_text(&w->tk[j]);
+        size_t l = strlen(s);
+        if (j > tok) b[len++] = ' ';
+        if (l > sizeof b - len - 1) l = sizeof b - len - 1;
+        memcpy(b + len, s, l);
+        len += l;
+    }
+    ev_add(g, sig, b, len);
+}
+
+/* env->signals (the names, comma separated, in CX_SIG_* order) and
+ * env->signal_evidence ("effort=called 3 times|had to explain again;churn=cancel my account"):
+ *  - question: a sentence ends with '?' (evidence "?"), or a question term;
+ *  - request: a request marker of rules/<lang>.tsv (evidence: the marker);
+ *  - churn: a churn term, or a mention of a theme whose top-level id
+ *    contains "churn" (cancellation_churn) that no negator reaches;
+ *  - praise: a praise term, or a mention of the praise theme when its aspect
+ *    sentiment is positive;
+ *  - effort, urgency, legal, suggestion: their terms.
+ * Terms come from signals/<lang>.tsv (match_signals: negated ones do not
+ * count).  At most CX_TAG_EVIDENCE_MAX distinct texts per signal. */
+static int signals(work *w, cx_env *env) {
+    sigev g;
+    memset(g.n, 0, sizeof g.n);
+    memset(g.on, 0, sizeof g.on);
+    const cx_token *tk = w->tk;
+    const cx_tagger *t = w->t;
+    for (uint32_t k = 0; k < w->ns; k++)
+        if (w->s[k].question) ev_add(&g, CX_SIG_QUESTION, "?", 1);
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (!(tk[i].flags & CX_TF_REQUEST)) continue;
+        uint32_t e = i + 1;
+        while (e < w->n && (tk[e].flags & CX_TF_REQUEST) && tk[e].sent == tk[i].sent && !(tk[e - 1].flags & CX_TF_CLAUSE_END)) e++;
+        ev_span(&g, CX_SIG_REQUEST, w, i, e);
+        i = e - 1;
+    }
+    for (uint32_t j = 0; j < w->nth; j++) {
+        const thit *h = &w->th[j];
+        const cx_tag_tax *x = &t->tax[h->theme];
+        if (!x->churn && !(x->praise && w->praise_ok)) continue;
+        if (mention_neg(w, w->L, h->tok, h->end) != NONE) continue;
+        ev_span(&g, x->churn ? CX_SIG_CHURN : CX_SIG_PRAISE, w, h->tok, h->end);
+    }
+    for (uint32_t j = 0; j < w->nsg; j++) ev_span(&g, (int)w->sg[j].sig, w, w->sg[j].tok, w->sg[j].end);
+    char names[128], ev[CX_SIG__N * (CX_TAG_EVIDENCE_MAX * (CX_TAG_EVIDENCE_BYTES + 1) + 16)];
+    size_t nl = 0, el = 0;
+    for (int sig = 0; sig < CX_SIG__N; sig++) {
+        if (!g.on[sig]) continue;
+        const char *name = cx_tag_signal_names[sig];
+        size_t l = strlen(name);
+        if (nl) names[nl++] = ',';
+        memcpy(names + nl, name, l);
+        nl += l;
+        if (el) ev[el++] = ';';
+        memcpy(ev + el, name, l);
+        el += l;
+        ev[el++] = '=';
+        for (uint8_t k = 0; k < g.n[sig]; k++) {
+            if (k) ev[el++] = '|';
+            size_t il = strlen(g.item[sig][k]);
+            memcpy(ev + el, g.item[sig][k], il);
+            el += il;
+        }
+    }
+    if (!nl) return 0;
+    if (!(env->signals = cx_env_strndup(env, names, nl))) return -1;
+    return (env->signal_evidence = cx_env_strndup(env, ev, el)) ? 0 : -1;
 }
 
 /* ---- explanation ---- */
@@ -1204,6 +1449,7 @@ static int tag_record(const cx_tagger *t, cx_env *env, int use_learned, double *
     env->n_themes = 0;
     env->themes = NULL;
     env->signals = NULL;
+    env->signal_evidence = NULL;
     env->explain = NULL;
     env->tagged = 1;
     if (!env->n_tokens || !env->tokens) {
@@ -1237,6 +1483,7 @@ static int tag_record(const cx_tagger *t, cx_env *env, int use_learned, double *
     }
     w.L = L;
     match_all(&w, L);
+    match_signals(&w, L);
     modifiers(&w);
     double total = combine(&w);
     double compound = normalise(problem_prior(&w, verdict(&w, total)));

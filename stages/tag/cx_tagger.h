@@ -3,7 +3,11 @@
  *
  * A cx_tagger is built once from a lexicon directory (docs/LEXICONS.md):
  *   sentiment/<lang>.tsv, sentiment/emoji.tsv, rules/<lang>.tsv,
- *   themes/taxonomy.tsv, themes/<lang>.tsv
+ *   themes/taxonomy.tsv, themes/<lang>.tsv, themes/names/<lang>.tsv,
+ *   signals/<lang>.tsv
+ * and optionally a user theme directory (themes.user_dir) with
+ *   taxonomy.tsv, <lang>.tsv, names/<lang>.tsv, signals/<lang>.tsv
+ * that adds to, overrides and removes from the shipped themes and signals.
  * Whatever subset of these files exists is loaded; a malformed line fails the
  * build with "file:line: reason".  Every term is normalised with
  * cx_text_analyze (forced to the file's language) so it is keyed by exactly
@@ -34,6 +38,7 @@ typedef struct cx_tagger_opts {
     const char *learned_dir;   /* a learned lexicon (DIR/sentiment.tsv, cxflow-train); NULL or "" = none */
     int learned_mode;          /* CX_LEARNED_FILE_MODE (0: the file's own), CX_LEARNED_WITH or
                                   CX_LEARNED_INSTEAD (cx_tag_learned.h) */
+    const char *user_dir;      /* user theme directory (themes.user_dir); NULL or "" = none */
 } cx_tagger_opts;
 
 /* Build a tagger.  NULL with a reason in err ("file:line: reason" for a bad
@@ -69,6 +74,18 @@ typedef struct cx_tag_theme {
 size_t cx_tagger_n_themes(const cx_tagger *t);
 const cx_tag_theme *cx_tagger_theme(const cx_tagger *t, size_t i); /* NULL past the end */
 
+/* The index of theme id, or -1 when the taxonomy has no such theme. */
+long cx_tagger_theme_index(const cx_tagger *t, const char *id);
+
+/* Theme i's name in language lang (themes/names/<lang>.tsv, the user dir's
+ * names/<lang>.tsv winning), falling back to the English name of the
+ * taxonomy when the language has no name for it (lang NULL: English).
+ * "pt-BR" finds pt.  NULL past the end.  The string belongs to the tagger. */
+const char *cx_tagger_theme_name(const cx_tagger *t, size_t i, const char *lang);
+
+/* Does language lang have a local name for theme i? 1 / 0. */
+int cx_tagger_has_theme_name(const cx_tagger *t, size_t i, const char *lang);
+
 /* What was loaded, for the start-up log line and tests. */
 typedef struct cx_tagger_stats {
     size_t n_langs;            /* languages with a sentiment or theme lexicon */
@@ -76,6 +93,9 @@ typedef struct cx_tagger_stats {
     size_t emoji_terms;
     size_t rule_terms;
     size_t theme_terms;
+    size_t signal_terms;       /* signals/<lang>.tsv terms, shipped and user */
+    size_t theme_names;        /* local theme names, over all languages */
+    size_t removed;            /* terms removed by '-' lines of the user dir */
     size_t duplicates;         /* terms that normalised to an already stored one (first wins) */
     size_t skipped;            /* terms that normalised to nothing, to punctuation, or were too long */
     size_t warnings;           /* unknown rule kinds, unknown theme ids, ... */

@@ -27,14 +27,16 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
     cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1, .redact_pii = 0};
     cx_text *tx = cx_text_new(&to, err, n);
     if (!tx) return NULL;
-    char learned[4096];
+    char learned[4096], user_dir[4096];
     cx_conf_path(c, "sentiment.learned", learned, sizeof learned);
+    cx_conf_path(c, "themes.user_dir", user_dir, sizeof user_dir);
     cx_tagger_opts o = {.lexicon_dir = dir,
                         .positive_threshold = cx_conf_dbl(c, "sentiment.positive_threshold"),
                         .negative_threshold = cx_conf_dbl(c, "sentiment.negative_threshold"),
                         .text = tx,
                         .learned_dir = learned,
-                        .learned_mode = cx_learned_mode_parse(cx_conf_str(c, "sentiment.learned_mode"))};
+                        .learned_mode = cx_learned_mode_parse(cx_conf_str(c, "sentiment.learned_mode")),
+                        .user_dir = user_dir};
     cx_tagger *t = cx_tagger_new(&o, err, n);
     cx_text_destroy(&tx);
     if (!t) return NULL;
@@ -45,9 +47,10 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
     for (size_t i = 0; cx_tagger_lang(t, i) && len < sizeof langs - 8; i++)
         len += (size_t)snprintf(langs + len, sizeof langs - len, "%s%s", i ? "," : "", cx_tagger_lang(t, i));
     cx_info("lexicons from %s: languages %s; %zu sentiment terms (%zu emoji), %zu rules, %zu theme terms, "
-            "%zu themes; %zu duplicates, %zu skipped",
+            "%zu themes, %zu local theme names, %zu signal terms; %zu duplicates, %zu skipped",
             dir, langs[0] ? langs : "none", st.sentiment_terms, st.emoji_terms, st.rule_terms, st.theme_terms,
-            cx_tagger_n_themes(t), st.duplicates, st.skipped);
+            cx_tagger_n_themes(t), st.theme_names, st.signal_terms, st.duplicates, st.skipped);
+    if (user_dir[0]) cx_info("user themes from %s: %zu terms removed", user_dir, st.removed);
     if (st.warnings) cx_warn("%zu lexicon warnings; first: %s", st.warnings, st.first_warning);
     if (learned[0])
         cx_info("learned lexicon %s: %zu terms, mode %s", learned, st.learned_terms,

@@ -2,7 +2,8 @@
  * from stdin, runs the real tokenizer (cx_text_analyze) and the tagger on
  * each, and prints label, score, language, themes, signals and the
  * explanation, tab-separated, one line per input line.  --tokens also dumps
- * each token with its stem and flags. */
+ * each token with its stem and flags; --evidence adds the signals' evidence
+ * as a seventh column. */
 #include "cx_alloc.h"
 #include "cx_env.h"
 #include "cx_tag_learned.h"
@@ -15,15 +16,20 @@
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: cxflow-tagtext [--lexicons DIR] [--lang CODE] [--tokens] [--pos T] [--neg T] [--themes]\n"
-            "                      [--warnings] [--learned DIR [--learned-mode file|with|instead]]\n"
+            "usage: cxflow-tagtext [--lexicons DIR] [--user-dir DIR] [--lang CODE] [--tokens] [--evidence]\n"
+            "                      [--pos T] [--neg T] [--themes] [--warnings]\n"
+            "                      [--learned DIR [--learned-mode file|with|instead]]\n"
             "Reads feedback lines from stdin and prints, tab-separated:\n"
             "  label  score  language  themes(id:mentions:sentiment,...)  signals  explanation\n"
             "  --lexicons DIR  lexicon directory (default: lexicons)\n"
+            "  --user-dir DIR  user theme directory (themes.user_dir: taxonomy, terms, names, signals)\n"
             "  --lang CODE     force the language (default: detect)\n"
             "  --tokens        also print the tokens (norm/stem/flags)\n"
+            "  --evidence      add a 7th column: the signals' evidence (effort=called 3 times|...;churn=...)\n"
             "  --pos T --neg T label thresholds (default 0.05 / -0.05)\n"
-            "  --themes        print the theme taxonomy and exit\n"
+            "  --themes        print the theme taxonomy (id, parent, name) and exit; with --lang CODE the\n"
+            "                  names in that language (English where it has none) and a 4th column:\n"
+            "                  'local' or 'english'\n"
             "  --warnings      print every lexicon load warning and exit\n"
             "  --learned DIR   also load the learned lexicon DIR/sentiment.tsv (cxflow train sentiment)\n"
             "  --learned-mode M  with: learned terms plus the weighted authored score; instead: learned\n"
@@ -114,9 +120,9 @@ static int run_bench(cx_text *tx, cx_tagger *t, const char *lang, long rounds) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = "lexicons", *lang = NULL, *learned = NULL;
+    const char *dir = "lexicons", *lang = NULL, *learned = NULL, *user_dir = NULL;
     int learned_mode = CX_LEARNED_FILE_MODE;
-    int tokens = 0, list_themes = 0, list_warnings = 0;
+    int tokens = 0, list_themes = 0, list_warnings = 0, evidence = 0;
     long bench = 0;
     double pos = 0.05, neg = -0.05;
     for (int i = 1; i < argc; i++) {
@@ -125,7 +131,9 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--lang") && i + 1 < argc) lang = argv[++i];
         else if (!strcmp(a, "--pos") && i + 1 < argc) pos = atof(argv[++i]);
         else if (!strcmp(a, "--neg") && i + 1 < argc) neg = atof(argv[++i]);
+        else if (!strcmp(a, "--user-dir") && i + 1 < argc) user_dir = argv[++i];
         else if (!strcmp(a, "--tokens")) tokens = 1;
+        else if (!strcmp(a, "--evidence")) evidence = 1;
         else if (!strcmp(a, "--themes")) list_themes = 1;
         else if (!strcmp(a, "--warnings")) list_warnings = 1;
         else if (!strcmp(a, "--bench") && i + 1 < argc) bench = atol(argv[++i]);
@@ -144,7 +152,7 @@ int main(int argc, char **argv) {
     cx_text *tx = cx_text_new(&to, err, sizeof err);
     if (!tx) { fprintf(stderr, "cxflow-tagtext: %s\n", err); return 1; }
     cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = pos, .negative_threshold = neg, .text = tx,
-                        .learned_dir = learned, .learned_mode = learned_mode};
+                        .learned_dir = learned, .learned_mode = learned_mode, .user_dir = user_dir};
     cx_tagger *t = cx_tagger_new(&o, err, sizeof err);
     if (!t) { fprintf(stderr, "cxflow-tagtext: %s\n", err); cx_text_destroy(&tx); return 1; }
     cx_tagger_stats st;
@@ -160,7 +168,11 @@ int main(int argc, char **argv) {
     if (list_themes) {
         for (size_t i = 0; i < cx_tagger_n_themes(t); i++) {
             const cx_tag_theme *x = cx_tagger_theme(t, i);
-            printf("%s\t%s\t%s\n", x->id, x->parent ? x->parent : "-", x->name);
+            if (lang)
+                printf("%s\t%s\t%s\t%s\n", x->id, x->parent ? x->parent : "-", cx_tagger_theme_name(t, i, lang),
+                       cx_tagger_has_theme_name(t, i, lang) ? "local" : "english");
+            else
+                printf("%s\t%s\t%s\n", x->id, x->parent ? x->parent : "-", x->name);
         }
         cx_tagger_destroy(&t);
         cx_text_destroy(&tx);
@@ -188,7 +200,9 @@ int main(int argc, char **argv) {
         printf("%s\t%+.3f\t%s\t", cx_label_name(e->label), e->sentiment, e->lang);
         for (uint32_t k = 0; k < e->n_themes; k++)
             printf("%s%s:%g:%+.2f", k ? "," : "", e->themes[k].id, e->themes[k].weight, e->themes[k].sentiment);
-        printf("\t%s\t%s\n", e->signals ? e->signals : "", e->explain ? e->explain : "");
+        printf("\t%s\t%s", e->signals ? e->signals : "", e->explain ? e->explain : "");
+        if (evidence) printf("\t%s", e->signal_evidence ? e->signal_evidence : "");
+        printf("\n");
         fflush(stdout);
         cx_env_destroy(&e);
     }

@@ -9,8 +9,11 @@
 # to positive).  Then the copy gets a malformed rules line: the tag stage
 # refuses the new files with the file:line reason in its log and keeps
 # scoring with the lexicons it had, tokenize skips the line (logged with its
-# number); nothing restarts.  Last, the line is removed and SIGHUP goes to the
-# supervisor, which passes it on: both stages reload again.  Passes when every
+# number); nothing restarts.  Then the line is removed and SIGHUP goes to the
+# supervisor, which passes it on: both stages reload again.  Last, the user
+# theme directory (themes.user_dir, a copy of tests/data/themes_user/good)
+# gets a bad signal line: the tag stage refuses the reload with that
+# file:line, and takes the next one once the line is gone.  Passes when every
 # one of the 20,000 offsets is in the SQLite sink exactly once and committed.
 #
 # "Tagged after the reload" is decided by the sink's insertion order (rowid):
@@ -24,7 +27,9 @@ MARGIN=3000   # > ingest.max_inflight (1000) + 1000
 . "$ROOT/tests/lib.sh"
 LEX=$T/lexicons
 cp -R "$ROOT/lexicons" "$LEX"
-write_conf "lexicons.dir = $LEX" "ingest.ack_timeout_ms = 2000" "ingest.max_inflight = 1000" "sink.jsonl = \"\""
+UDIR=$T/user-themes
+cp -R "$ROOT/tests/data/themes_user/good" "$UDIR"
+write_conf "lexicons.dir = $LEX" "themes.user_dir = $UDIR" "ingest.ack_timeout_ms = 2000" "ingest.max_inflight = 1000" "sink.jsonl = \"\""
 start_pipeline
 tag_pid=$(pid_of tag)
 tok_pid=$(pid_of tokenize)
@@ -90,6 +95,19 @@ kill -HUP "$(cat "$T/run/supervisor.pid")"
 wait_metric tag tag_reloads_total 2
 wait_metric tokenize reloads_total 3
 grep -q 'SIGHUP: passed on to tag' "$T/supervisor.log" || fail "the supervisor did not pass SIGHUP on"
+
+# 4. a bad line in the user theme directory: refused with its file:line, then taken once fixed
+printf 'happiness\tyay\n' >>"$UDIR/signals/en.tsv"
+ubad=$(wc -l <"$UDIR/signals/en.tsv")
+rc=0
+"$BIN/cxflow-ctl" reload -c "$CONF" >"$T/reload4.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "cxflow reload of a malformed user theme file exited with $rc: $(cat "$T/reload4.out")"
+grep -q "^tag: reload FAILED.*$UDIR/signals/en.tsv:$ubad: unknown signal 'happiness'" "$T/reload4.out" ||
+    fail "cxflow reload did not name the bad user line: $(cat "$T/reload4.out")"
+sed '$d' "$UDIR/signals/en.tsv" >"$T/usig.tsv"
+mv "$T/usig.tsv" "$UDIR/signals/en.tsv"
+"$BIN/cxflow-ctl" reload -c "$CONF" >"$T/reload5.out" 2>&1 || fail "cxflow reload: $(cat "$T/reload5.out")"
+wait_metric tag tag_reloads_total 3
 
 wait $PROD || fail "producing failed"
 EXTRA_PIDS=

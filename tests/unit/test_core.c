@@ -179,6 +179,8 @@ static cx_env *sample_env(void) {
     e->themes = cx_env_alloc(e, sizeof(cx_theme_hit));
     e->themes[0] = (cx_theme_hit){"refunds_returns", 1, -0.7f};
     e->explain = "برنگشت -2.0";
+    e->signals = "churn,effort";
+    e->signal_evidence = "churn=cancel my account;effort=called 3 times|had to explain again";
     e->cluster_id = 99;
     return e;
 }
@@ -216,6 +218,8 @@ static void test_env_roundtrip(void) {
         CX_CHECK(d->n_themes == 1);
         CX_CHECK_STR(d->themes[0].id, "refunds_returns");
         CX_CHECK_STR(d->explain, "برنگشت -2.0");
+        CX_CHECK_STR(d->signals, "churn,effort");
+        CX_CHECK_STR(d->signal_evidence, "churn=cancel my account;effort=called 3 times|had to explain again");
         CX_CHECK(d->cluster_id == 99);
         CX_CHECK(d->error == NULL);
     }

@@ -131,8 +131,56 @@ static void test_jsonl(void) {
     CX_CHECK(strstr(b.data, "\"meta\":{\"tier\":\"gold\"}") != NULL);
     CX_CHECK(strstr(b.data, "\"label\":\"negative\"") != NULL);
     CX_CHECK(strstr(b.data, "\"themes\":[{\"id\":\"refunds_returns\"") != NULL);
+    CX_CHECK(strstr(b.data, "signal_evidence") == NULL);
+    /* the signals' evidence as a JSON object of arrays */
+    e->signals = "churn,effort";
+    e->signal_evidence = "churn=cancel my account;effort=called 3 times|had to \"explain\" again";
+    CX_CHECK(cx_env_to_json(e, &b) == 0);
+    CX_CHECK(strstr(b.data, "\"signals\":\"churn,effort\"") != NULL);
+    CX_CHECK(strstr(b.data, "\"signal_evidence\":{\"churn\":[\"cancel my account\"],"
+                            "\"effort\":[\"called 3 times\",\"had to \\\"explain\\\" again\"]}") != NULL);
     cx_buf_free(&b);
     cx_env_destroy(&e);
+}
+
+/* records.signal_evidence is stored; a database of schema version 1 (no
+ * such column) gets it when the sink opens it. */
+static void test_signal_evidence(void) {
+    char err[256], old[sizeof dbpath];
+    snprintf(old, sizeof old, "%s/v1.db", dir);
+    sqlite3 *db;
+    CX_CHECK(sqlite3_open(old, &db) == SQLITE_OK);
+    CX_CHECK(sqlite3_exec(db,
+                          "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                          "INSERT INTO meta VALUES ('schema_version', '1');"
+                          "CREATE TABLE records (topic TEXT NOT NULL, partition INTEGER NOT NULL, \"offset\" INTEGER "
+                          "NOT NULL, id TEXT NOT NULL, ts INTEGER NOT NULL, channel TEXT, product TEXT, region TEXT,"
+                          " lang TEXT, lang_conf REAL, score REAL, score_kind TEXT, text TEXT NOT NULL, meta TEXT,"
+                          " sentiment REAL, label TEXT, signals TEXT, explain TEXT, tokens TEXT, n_tokens INTEGER,"
+                          " cluster_id INTEGER, stored_at INTEGER NOT NULL, PRIMARY KEY (topic, partition, \"offset\"));"
+                          "INSERT INTO records VALUES ('feedback', 0, 1, 'old', 0, NULL, NULL, NULL, 'en', 1, NULL, NULL,"
+                          " 'old text', NULL, 0, 'neutral', NULL, NULL, '', 0, 0, 0);",
+                          NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    char keep[sizeof dbpath];
+    snprintf(keep, sizeof keep, "%s", dbpath);
+    snprintf(dbpath, sizeof dbpath, "%s", old);
+    cx_store *s = cx_store_open(old, "normal", err, sizeof err);
+    CX_CHECK(s != NULL);
+    if (s) {
+        cx_env *e = rec(0, 2, "I called 3 times");
+        e->signals = "effort";
+        e->signal_evidence = "effort=called 3 times";
+        CX_CHECK(cx_store_begin(s, err, sizeof err) == 0);
+        CX_CHECK(cx_store_record(s, e, err, sizeof err) == 1);
+        CX_CHECK(cx_store_commit(s, err, sizeof err) == 0);
+        cx_env_destroy(&e);
+        cx_store_close(&s);
+    }
+    CX_CHECK(q("SELECT count(*) FROM records WHERE signal_evidence = 'effort=called 3 times'") == 1);
+    CX_CHECK(q("SELECT count(*) FROM records WHERE id = 'old' AND signal_evidence IS NULL") == 1);
+    CX_CHECK(q("SELECT value FROM meta WHERE key = 'schema_version'") == 2);
+    snprintf(dbpath, sizeof dbpath, "%s", keep);
 }
 
 int main(void) {
@@ -142,6 +190,7 @@ int main(void) {
     CX_RUN(test_dead_letter);
     CX_RUN(test_events);
     CX_RUN(test_jsonl);
+    CX_RUN(test_signal_evidence);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "cannot remove %s\n", dir);

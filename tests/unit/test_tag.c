@@ -1,8 +1,9 @@
 /* test_tag.c - unit tests of the tag stage's tagger (stages/tag): lexicon
  * loading and errors, the sentiment rules (negation scope, post-negators,
  * contrast, intensifiers, exclamation, capitals, questions, requests),
- * emoji, six languages, themes with aspect sentiment, signals, the
- * explanation, and allocation failures.
+ * emoji, six languages, themes with aspect sentiment, negated problem
+ * themes, signals with evidence, local theme names, the user theme
+ * directory, the explanation, and allocation failures.
  *
  * Envelopes are built by running the real tokenizer (cx_text_analyze) on a
  * sentence with the small fixture lexicons in tests/data/tag/lexicons, so the
@@ -74,6 +75,10 @@ static const cx_theme_hit *theme(const cx_env *e, const char *id) {
         if (!strcmp(e->themes[i].id, id)) return &e->themes[i];
     return NULL;
 }
+
+static const char *bad_dir(const char *sub, const char *file, const char *content);
+static void rm_dir(const char *dir);
+static void expect_error(const char *sub, const char *file, const char *content, const char *want);
 
 /* ---- tests ---- */
 
@@ -264,14 +269,329 @@ static void test_themes(void) {
     cx_env_destroy(&e);
 }
 
+/* env->signals and env->signal_evidence of text (NULL-safe copies). */
+static void sig_of(const char *text, const char *lang, char *names, size_t nn, char *ev, size_t en) {
+    cx_env *e = tag(text, lang);
+    snprintf(names, nn, "%s", e && e->signals ? e->signals : "");
+    snprintf(ev, en, "%s", e && e->signal_evidence ? e->signal_evidence : "");
+    if (verbose) printf("    signals %s | %s\n", names, ev);
+    cx_env_destroy(&e);
+}
+
 static void test_signals(void) {
     cx_env *e = tag("how do I cancel my subscription?", "en");
     CX_CHECK(e && e->signals && strstr(e->signals, "churn") && strstr(e->signals, "question"));
     CX_CHECK(theme(e, "cancellation_churn") != NULL);
+    /* names keep the historical order; evidence names the same signals */
+    CX_CHECK(e && e->signals && !strcmp(e->signals, "question,churn"));
+    CX_CHECK(e && e->signal_evidence && !strcmp(e->signal_evidence, "question=?|how do I;churn=cancel my subscription"));
     cx_env_destroy(&e);
     e = tag("the food was good", "en");
-    CX_CHECK(e && e->signals == NULL);
+    CX_CHECK(e && e->signals == NULL && e->signal_evidence == NULL);
     cx_env_destroy(&e);
+
+    char nm[512], ev[1024];
+    /* lexicon terms with <num>: any number token, digits of any script */
+    sig_of("I called 3 times and had to explain again", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "effort");
+    CX_CHECK_STR(ev, "effort=called 3 times|had to explain again");
+    sig_of("I called 12 times", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "effort=called 12 times");
+    sig_of("I called ۳ times", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "effort");
+    sig_of("I called three times", "en", nm, sizeof nm, ev, sizeof ev); /* number words: only where listed */
+    CX_CHECK_STR(nm, "");
+    sig_of("I called times", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+    /* a phrase with a negator of its own counts ("still no answer") */
+    sig_of("still no answer from you", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "effort=still no answer");
+    /* every kind */
+    sig_of("urgent: I will call my lawyer and do a chargeback", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "urgency,legal");
+    CX_CHECK_STR(ev, "urgency=urgent;legal=lawyer|chargeback");
+    sig_of("it would be nice if you had dark mode", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK(strstr(nm, "suggestion") != NULL && strstr(ev, "suggestion=it would be nice if"));
+    sig_of("keep up the good work", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "praise");
+    sig_of("I am switching to another bank", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "churn=switching to");
+    /* the same text twice is one evidence item */
+    sig_of("urgent, urgent, URGENT", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK(!strncmp(ev, "urgency=urgent", 14) && !strstr(ev, "urgent|urgent"));
+    /* structural signals: '?' and request markers */
+    sig_of("where is it?", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "question=?");
+    sig_of("please refund my order", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "request=please");
+}
+
+/* A signal mention in a negator's scope does not count. */
+static void test_signal_negation(void) {
+    char nm[512], ev[1024];
+    sig_of("no rush", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+    sig_of("it is not urgent", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+    sig_of("I will not cancel my account", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+    sig_of("I did not cancel my subscription", "en", nm, sizeof nm, ev, sizeof ev); /* the churn theme too */
+    CX_CHECK_STR(nm, "");
+    sig_of("es ist nicht dringend", "de", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+    sig_of("es ist dringend", "de", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "urgency=dringend");
+    sig_of("ich habe 5 mal angerufen", "de", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "effort=5 mal angerufen");
+    /* the scope ends at a clause end; beyond 3 content words it is over */
+    sig_of("no, this is urgent", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "urgency");
+    sig_of("not happy, the parcel is late and honestly it is urgent", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "urgency");
+    /* a phrase with its own negator is not negated again (concord) */
+    sig_of("never again", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "churn=never again");
+    /* a negator inside a sentiment phrase is consumed by it and reaches nothing after it */
+    sig_of("refund not received so i need it urgent", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "urgency");
+    sig_of("i did not need it urgent", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(nm, "");
+}
+
+/* A negated mention of a problem theme counts for its nearest non-problem
+ * ancestor: "the delivery was not late" is about the delivery, not a late
+ * one, and is no complaint (no problem prior, positive aspect). */
+static void test_negated_problem(void) {
+    cx_env *e = tag("it was not a late delivery", "en");
+    CX_CHECK(theme(e, "delivery.late") == NULL && theme(e, "delivery") != NULL);
+    CX_CHECK(e && e->label != CX_LABEL_NEGATIVE);
+    cx_env_destroy(&e);
+    e = tag("the delivery never took ages", "en");
+    CX_CHECK(theme(e, "delivery.late") == NULL && theme(e, "delivery") != NULL);
+    CX_CHECK(e && e->explain && !strstr(e->explain, "problem theme"));
+    cx_env_destroy(&e);
+    e = tag("the delivery took ages", "en"); /* not negated: the problem and its prior */
+    CX_CHECK(theme(e, "delivery.late") != NULL && e && e->label == CX_LABEL_NEGATIVE);
+    cx_env_destroy(&e);
+    e = tag("die lieferung war nicht verspätet", "de");
+    CX_CHECK(theme(e, "delivery.late") == NULL && theme(e, "delivery") != NULL);
+    cx_env_destroy(&e);
+    e = tag("die lieferung war verspätet", "de");
+    CX_CHECK(theme(e, "delivery.late") != NULL);
+    cx_env_destroy(&e);
+    /* a non-problem theme in a negation scope stays (its aspect turns) */
+    e = tag("no problem with the refund", "en");
+    CX_CHECK(theme(e, "refunds") != NULL);
+    cx_env_destroy(&e);
+    /* a problem theme without a non-problem ancestor is dropped (user dir
+     * test: delivery.drone.crash under delivery.drone) */
+}
+
+/* Post-negators and ambiguous negators on mentions (own rules). */
+static void test_mention_post_negation(void) {
+    const char *dir = bad_dir("rules", "de.tsv", "negator\tnicht\nnegator_post\tnicht\n");
+    bad_dir("signals", "de.tsv", "churn\tkündige\neffort\tangerufen\n");
+    bad_dir("sentiment", "de.tsv", "gut\t2.0\n");
+    char err[512] = "";
+    cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1};
+    cx_text *otx = cx_text_new(&to, err, sizeof err);
+    cx_tagger *ot = otx ? make_tagger(dir, otx, err, sizeof err) : NULL;
+    CX_CHECK(ot != NULL);
+    if (!ot) fprintf(stderr, "mention post-negation: %s\n", err);
+    cx_text *stx = tx;
+    cx_tagger *stg = tg;
+    if (ot) {
+        tx = otx;
+        tg = ot;
+        char nm[512], ev[1024];
+        sig_of("ich kündige nicht", "de", nm, sizeof nm, ev, sizeof ev); /* nothing after: backwards */
+        CX_CHECK_STR(nm, "");
+        sig_of("ich kündige", "de", nm, sizeof nm, ev, sizeof ev);
+        CX_CHECK_STR(nm, "churn");
+        /* a content word after it: it negates forwards, not the word before */
+        sig_of("ich habe angerufen und nicht erreicht", "de", nm, sizeof nm, ev, sizeof ev);
+        CX_CHECK_STR(nm, "effort");
+    }
+    tx = stx;
+    tg = stg;
+    cx_tagger_destroy(&ot);
+    cx_text_destroy(&otx);
+    rm_dir(dir);
+}
+
+/* themes/names/<lang>.tsv: local names, English fallback. */
+static void test_theme_names(void) {
+    long d = cx_tagger_theme_index(tg, "delivery"), f = cx_tagger_theme_index(tg, "refunds");
+    CX_CHECK(d >= 0 && f >= 0 && cx_tagger_theme_index(tg, "nope") < 0);
+    if (d < 0 || f < 0) return;
+    CX_CHECK_STR(cx_tagger_theme_name(tg, (size_t)d, "de"), "Lieferung");
+    CX_CHECK_STR(cx_tagger_theme_name(tg, (size_t)d, "de-AT"), "Lieferung");
+    CX_CHECK_STR(cx_tagger_theme_name(tg, (size_t)d, "en"), "Delivery");
+    CX_CHECK_STR(cx_tagger_theme_name(tg, (size_t)d, NULL), "Delivery");
+    CX_CHECK_STR(cx_tagger_theme_name(tg, (size_t)f, "de"), "Refunds"); /* no German name: English */
+    CX_CHECK(cx_tagger_has_theme_name(tg, (size_t)d, "de") && !cx_tagger_has_theme_name(tg, (size_t)f, "de"));
+    CX_CHECK(cx_tagger_theme_name(tg, cx_tagger_n_themes(tg), "de") == NULL);
+    cx_tagger_stats st;
+    cx_tagger_get_stats(tg, &st);
+    CX_CHECK(st.theme_names == 3 && st.signal_terms >= 16);
+}
+
+/* Errors of names and signals files, with file:line. */
+static void test_names_signals_errors(void) {
+    const char *tax = "delivery\t-\tDelivery\n";
+    bad_dir("themes", "taxonomy.tsv", tax);
+    expect_error("themes/names", "de.tsv", "delivery\tLieferung\nnope\tNein\n",
+                 "themes/names/de.tsv:2: theme 'nope' is not in themes/taxonomy.tsv");
+    bad_dir("themes", "taxonomy.tsv", tax);
+    expect_error("themes/names", "de.tsv", "delivery\tLieferung\n# c\ndelivery\tZustellung\n",
+                 "themes/names/de.tsv:3: duplicate theme id 'delivery'");
+    bad_dir("themes", "taxonomy.tsv", tax);
+    expect_error("themes/names", "de.tsv", "delivery\n", "themes/names/de.tsv:1: expected 2");
+    expect_error("signals", "en.tsv", "effort\tcalled <num> times\nanger\tfurious\n",
+                 "signals/en.tsv:2: unknown signal 'anger'");
+    expect_error("signals", "en.tsv", "request\tplease\n", "signals/en.tsv:1: unknown signal 'request'");
+    expect_error("signals", "en.tsv", "urgency\t<num>\n", "signals/en.tsv:1: term '<num>' is only a number");
+    expect_error("signals", "en.tsv", "-urgency\tasap\n", "signals/en.tsv:1: a leading '-'");
+    expect_error("themes", "en.tsv", "-delivery\tparcel\n", "themes/en.tsv:1: a leading '-'");
+    /* the names/ directory is no language */
+    bad_dir("themes", "taxonomy.tsv", tax);
+    const char *dir = bad_dir("themes/names", "de.tsv", "delivery\tLieferung\n");
+    char err[512] = "";
+    cx_tagger *t = make_tagger(dir, tx, err, sizeof err);
+    CX_CHECK(t != NULL);
+    if (t) {
+        cx_tagger_stats st;
+        cx_tagger_get_stats(t, &st);
+        CX_CHECK(st.n_langs == 0 && cx_tagger_lang(t, 0) == NULL);
+        CX_CHECK_STR(cx_tagger_theme_name(t, 0, "de"), "Lieferung");
+    }
+    cx_tagger_destroy(&t);
+    rm_dir(dir);
+}
+
+#define USER_FIXTURE "tests/data/tag/user"
+
+static cx_tagger *make_user_tagger(const char *dir, const char *user, char *err, size_t n) {
+    cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = 0.05, .negative_threshold = -0.05, .text = tx,
+                        .user_dir = user};
+    return cx_tagger_new(&o, err, n);
+}
+
+/* themes.user_dir: new themes, renamed and reparented ones, terms added and
+ * removed, names and signals. */
+static void test_user_dir(void) {
+    char err[1024] = "";
+    cx_tagger *ut = make_user_tagger(FIXTURE, USER_FIXTURE, err, sizeof err);
+    CX_CHECK(ut != NULL);
+    if (!ut) {
+        fprintf(stderr, "user dir: %s\n", err);
+        return;
+    }
+    cx_tagger_stats st;
+    cx_tagger_get_stats(ut, &st);
+    CX_CHECK(st.warnings == 0 && st.removed == 2);
+    if (st.warnings) fprintf(stderr, "user dir warning: %s\n", st.first_warning);
+    long dr = cx_tagger_theme_index(ut, "delivery.drone"), pr = cx_tagger_theme_index(ut, "promises");
+    long dl = cx_tagger_theme_index(ut, "delivery");
+    CX_CHECK(dr >= 0 && pr >= 0 && dl >= 0);
+    if (dr >= 0 && pr >= 0 && dl >= 0) {
+        CX_CHECK_STR(cx_tagger_theme(ut, (size_t)dr)->parent, "delivery");
+        CX_CHECK_STR(cx_tagger_theme(ut, (size_t)pr)->parent, "support");     /* reparented */
+        CX_CHECK_STR(cx_tagger_theme(ut, (size_t)pr)->name, "Broken promises"); /* renamed */
+        CX_CHECK_STR(cx_tagger_theme_name(ut, (size_t)dr, "de"), "Drohnenlieferung");
+        CX_CHECK_STR(cx_tagger_theme_name(ut, (size_t)dl, "de"), "Zustellung"); /* the user's name wins */
+    }
+    cx_tagger *saved = tg;
+    tg = ut;
+    cx_env *e = tag("the drone was fast", "en");
+    CX_CHECK(theme(e, "delivery.drone") != NULL);
+    cx_env_destroy(&e);
+    e = tag("the helpdesk was great", "en"); /* an added term */
+    CX_CHECK(theme(e, "support") != NULL);
+    cx_env_destroy(&e);
+    e = tag("the agent was great", "en"); /* a removed term */
+    CX_CHECK(e && e->n_themes == 0);
+    cx_env_destroy(&e);
+    e = tag("the drone crashed", "en"); /* a user problem theme */
+    CX_CHECK(theme(e, "delivery.drone.crash") != NULL && e && e->label == CX_LABEL_NEGATIVE);
+    cx_env_destroy(&e);
+    e = tag("the drone never crashed", "en"); /* negated: its non-problem parent */
+    CX_CHECK(theme(e, "delivery.drone.crash") == NULL && theme(e, "delivery.drone") != NULL);
+    cx_env_destroy(&e);
+    /* a reparented theme folds into... its new parent's record shape:
+     * "promised a refund" (promises, now under support) and "support" give the sub-theme */
+    e = tag("the support promised a refund", "en");
+    CX_CHECK(theme(e, "promises") != NULL && theme(e, "support") == NULL);
+    cx_env_destroy(&e);
+    char nm[512], ev[1024];
+    sig_of("I will go to the ombudsman", "en", nm, sizeof nm, ev, sizeof ev);
+    CX_CHECK_STR(ev, "legal=ombudsman");
+    sig_of("I need it asap", "en", nm, sizeof nm, ev, sizeof ev); /* removed by the user */
+    CX_CHECK_STR(nm, "");
+    sig_of("this is urgent", "en", nm, sizeof nm, ev, sizeof ev); /* the other shipped terms stay */
+    CX_CHECK_STR(nm, "urgency");
+    tg = saved;
+    cx_tagger_destroy(&ut);
+}
+
+/* A bad user file stops the build (start-up, or a refused reload) with
+ * file:line; a removal that finds nothing is a warning. */
+static void test_user_dir_errors(void) {
+    char udir[256], path[512], err[1024];
+    snprintf(udir, sizeof udir, "/tmp/cx_test_tag_user_%d", (int)getpid());
+    struct { const char *file, *content, *want; } cases[] = {
+        {"taxonomy.tsv", "a\t-\tA\na\t-\tB\n", "taxonomy.tsv:2: duplicate theme id 'a'"},
+        {"taxonomy.tsv", "delivery\tdelivery.late\tDelivery\n", "parents lead back"},
+        {"taxonomy.tsv", "x\t-\n", "taxonomy.tsv:1: expected 3"},
+        {"en.tsv", "# remove\n-nope\tthing\n", "en.tsv:2: theme 'nope' is not in the taxonomy"},
+        {"en.tsv", "delivery\n", "en.tsv:1: expected 2"},
+        {"names/de.tsv", "nope\tNein\n", "names/de.tsv:1: theme 'nope' is not in themes/taxonomy.tsv"},
+        {"signals/en.tsv", "# x\nhappy\tyay\n", "signals/en.tsv:2: unknown signal 'happy'"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        rm_dir(udir);
+        mkdir(udir, 0700);
+        snprintf(path, sizeof path, "%s/names", udir);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s/signals", udir);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s/%s", udir, cases[k].file);
+        FILE *f = fopen(path, "w");
+        if (f) {
+            fputs(cases[k].content, f);
+            fclose(f);
+        }
+        err[0] = '\0';
+        cx_tagger *t = make_user_tagger(FIXTURE, udir, err, sizeof err);
+        CX_CHECK(t == NULL);
+        if (!strstr(err, cases[k].want)) {
+            fprintf(stderr, "user dir error '%s' does not contain '%s'\n", err, cases[k].want);
+            cx_t_cur_failed = 1;
+        }
+        cx_tagger_destroy(&t);
+    }
+    /* removing a term that is not there: a warning */
+    rm_dir(udir);
+    mkdir(udir, 0700);
+    snprintf(path, sizeof path, "%s/en.tsv", udir);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs("-delivery\tspaceship\n", f);
+        fclose(f);
+    }
+    cx_tagger *t = make_user_tagger(FIXTURE, udir, err, sizeof err);
+    CX_CHECK(t != NULL);
+    if (t) {
+        cx_tagger_stats st;
+        cx_tagger_get_stats(t, &st);
+        CX_CHECK(st.warnings == 1 && strstr(st.first_warning, "en.tsv:1: nothing to remove"));
+    }
+    cx_tagger_destroy(&t);
+    rm_dir(udir);
+    /* a missing user dir */
+    t = make_user_tagger(FIXTURE, "/nonexistent/cxflow-user", err, sizeof err);
+    CX_CHECK(t == NULL && strstr(err, "themes.user_dir") && strstr(err, "/nonexistent/cxflow-user"));
+    cx_tagger_destroy(&t);
 }
 
 static void test_explanation(void) {
@@ -675,6 +995,13 @@ int main(void) {
     CX_RUN(test_phrases);
     CX_RUN(test_themes);
     CX_RUN(test_signals);
+    CX_RUN(test_signal_negation);
+    CX_RUN(test_negated_problem);
+    CX_RUN(test_mention_post_negation);
+    CX_RUN(test_theme_names);
+    CX_RUN(test_names_signals_errors);
+    CX_RUN(test_user_dir);
+    CX_RUN(test_user_dir_errors);
     CX_RUN(test_explanation);
     CX_RUN(test_sentence_scores);
     CX_RUN(test_und_fallback);

@@ -16,7 +16,8 @@
  * The checks go through the loaders themselves wherever they can, so that
  * the checker and the pipeline cannot disagree:
  *  - every file the tag stage reads (themes/taxonomy.tsv, sentiment/<lang>.tsv
- *    and emoji.tsv, rules/<lang>.tsv, themes/<lang>.tsv) is loaded alone by
+ *    and emoji.tsv, rules/<lang>.tsv, themes/<lang>.tsv, themes/names/<lang>.tsv,
+ *    signals/<lang>.tsv) is loaded alone by
  *    cx_tagger_new in a scratch directory.  That loader stops at the first
  *    bad line, so the line is reported, blanked, and the file loaded again
  *    until it loads; then its warnings are reported (terms it skips, unknown
@@ -37,7 +38,14 @@
  *
  * Learned lexicons (lexicons/learned/NAME/sentiment.tsv) are loaded with
  * cx_learned_load when this build has it; that loader stops at the first
- * problem of a file. */
+ * problem of a file.
+ *
+ * A user theme directory (themes.user_dir: taxonomy.tsv, <lang>.tsv,
+ * names/<lang>.tsv, signals/<lang>.tsv, and none of the lexicon
+ * subdirectories) is recognised as such, or named with --user: its files are
+ * loaded by cx_tagger_new together with the lexicons of lexicons.dir (or
+ * --lexicons DIR), exactly as the tag stage loads them, line by line until
+ * they load. */
 #include "cx_alloc.h"
 #include "cx_conf.h"
 #include "cx_env.h"
@@ -74,7 +82,7 @@
 #define LC_LEX_MAX_LINE 4094
 
 /* What a file is, by its place and name. */
-enum { K_TAX, K_SENTI, K_EMOJI, K_RULES, K_THEMES, K_STOP, K_STEM };
+enum { K_TAX, K_SENTI, K_EMOJI, K_RULES, K_THEMES, K_STOP, K_STEM, K_NAMES, K_SIGNALS };
 
 typedef struct lc_file {
     char *rel;            /* "sentiment/en.tsv" */
@@ -108,7 +116,8 @@ typedef struct lc {
     char scratch[4096];   /* scratch directory for the tag loader ("" until made) */
     char *paths[64];      /* paths of path_warning problems */
     size_t npaths;
-    char *taxdata;        /* taxonomy.tsv with its bad lines blanked (for themes files) */
+    char *taxdata;        /* taxonomy.tsv with its bad lines blanked (for themes and names files) */
+    char base[4096];      /* user-dir mode: the lexicons the user dir adds to ("" otherwise) */
     size_t taxlen;
     int oom;
 } lc;
@@ -450,7 +459,7 @@ static int tax_warning_line(const lc_file *f, const char *msg) {
  * from the taxonomy, a parent that does not exist). */
 static int tag_warning_is_error(const char *msg) {
     return strstr(msg, " skipped: ") || strstr(msg, "unknown rule kind") || strstr(msg, "not in themes/taxonomy.tsv") ||
-           strstr(msg, "is not defined");
+           strstr(msg, "is not defined") || strstr(msg, "parents lead back");
 }
 
 /* Load file fi alone with cx_tagger_new (themes files with the taxonomy)
@@ -472,7 +481,7 @@ static void tag_check(lc *c, int fi) {
             break;
         }
         if (write_all(target, copy, f->len) < 0 ||
-            (f->kind == K_THEMES && c->taxdata && write_all(tax, c->taxdata, c->taxlen) < 0)) {
+            ((f->kind == K_THEMES || f->kind == K_NAMES) && c->taxdata && write_all(tax, c->taxdata, c->taxlen) < 0)) {
             problem(c, fi, 0, 0, "cannot write a scratch copy under %s: %s", c->scratch, strerror(errno));
             break;
         }
@@ -507,7 +516,7 @@ static void tag_check(lc *c, int fi) {
         break;
     }
     unlink(target);
-    if (f->kind == K_THEMES) unlink(tax);
+    if (f->kind == K_THEMES || f->kind == K_NAMES) unlink(tax);
     if (f->kind == K_TAX) {
         cx_free(c->taxdata);
         c->taxdata = copy;
@@ -779,6 +788,21 @@ static void check_tag_lines(lc *c, int fi) {
             else
                 ok = tag_key(c, f->lang, fl[1], key + kl + 1, sizeof key - kl - 1);
             if (ok) keys_add(c, &keys, key, line, v, NULL);
+        } else if (f->kind == K_SIGNALS) {
+            if (nf != 2) continue;
+            /* the loader reads "<num>" as a number token */
+            char term[1024];
+            size_t tl = 0;
+            for (const char *q = fl[1]; *q && tl + 4 < sizeof term;) {
+                if (!strncmp(q, "<num>", 5)) { memcpy(term + tl, " 7 ", 3); tl += 3; q += 5; }
+                else term[tl++] = *q++;
+            }
+            term[tl] = '\0';
+            size_t kl = strlen(fl[0]);
+            if (kl + 2 >= sizeof key) continue;
+            memcpy(key, fl[0], kl);
+            key[kl] = '\t';
+            if (tag_key(c, f->lang, term, key + kl + 1, sizeof key - kl - 1)) keys_add(c, &keys, key, line, v, NULL);
         } else if (f->kind == K_THEMES) {
             if (nf != 2) continue;
             size_t kl = strlen(fl[0]);
@@ -914,6 +938,7 @@ static void scan_sub(lc *c, const char *sub) {
         snprintf(fpath, sizeof fpath, "%s/%s", c->dir, rel);
         size_t nl = strlen(names[i]);
         if (nl > 3 && !strcmp(names[i] + nl - 3, ".md")) continue;   /* documentation */
+        if (!strcmp(sub, "themes") && !strcmp(names[i], "names") && is_dir(fpath)) continue; /* themes/names: scanned itself */
         if (!is_file(fpath)) {
             path_warning(c, fpath, "not a lexicon file (ignored by cxflow)");
             continue;
@@ -924,7 +949,8 @@ static void scan_sub(lc *c, const char *sub) {
         else if (!strcmp(sub, "themes") && !strcmp(names[i], "taxonomy.tsv")) { kind = K_TAX; lang = ""; }
         else if (lang_name(names[i], stop ? ".txt" : ".tsv", code))
             kind = !strcmp(sub, "sentiment") ? K_SENTI : !strcmp(sub, "rules") ? K_RULES
-                 : !strcmp(sub, "themes") ? K_THEMES : stop ? K_STOP : K_STEM;
+                 : !strcmp(sub, "themes") ? K_THEMES : !strcmp(sub, "themes/names") ? K_NAMES
+                 : !strcmp(sub, "signals") ? K_SIGNALS : stop ? K_STOP : K_STEM;
         if (kind < 0) {
             path_warning(c, fpath, stop ? "not read by cxflow (a stop-word file is named <language>.txt)"
                                         : "not read by cxflow (a lexicon file is named <language>.tsv)");
@@ -938,7 +964,7 @@ static void scan_sub(lc *c, const char *sub) {
     free_list(names, n);
 }
 
-static const char *const subdirs[] = {"themes", "sentiment", "rules", "stopwords", "stemming"};
+static const char *const subdirs[] = {"themes", "sentiment", "rules", "stopwords", "stemming", "signals"};
 
 /* Check everything under c->dir. */
 static void check_dir(lc *c) {
@@ -956,6 +982,7 @@ static void check_dir(lc *c) {
     }
     free_list(names, n);
     for (size_t k = 0; k < sizeof subdirs / sizeof subdirs[0]; k++) scan_sub(c, subdirs[k]);
+    scan_sub(c, "themes/names");
 
     /* the tag stage's loader: the taxonomy first (themes files are loaded with it) */
     int have_tax = 0, have_themes = 0;
@@ -966,7 +993,8 @@ static void check_dir(lc *c) {
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < c->nf; i++) {
             int k = c->f[i].kind;
-            if ((pass == 0) == (k == K_TAX) && (k == K_TAX || k == K_SENTI || k == K_EMOJI || k == K_RULES || k == K_THEMES))
+            if ((pass == 0) == (k == K_TAX) && (k == K_TAX || k == K_SENTI || k == K_EMOJI || k == K_RULES ||
+                                                 k == K_THEMES || k == K_NAMES || k == K_SIGNALS))
                 tag_check(c, (int)i);
         }
     if (have_themes && !have_tax) {
@@ -993,6 +1021,175 @@ static void check_dir(lc *c) {
     check_learned(c);
 }
 
+/* ---- a user theme directory (themes.user_dir) ---- */
+
+/* Does dir look like a user theme directory: none of the lexicon
+ * subdirectories, and a taxonomy.tsv, names/, signals/ or <lang>.tsv? */
+static int looks_like_user_dir(const char *dir) {
+    static const char *const lex[] = {"themes", "sentiment", "rules", "stopwords", "stemming"};
+    char p[8192];
+    for (size_t k = 0; k < sizeof lex / sizeof lex[0]; k++) {
+        snprintf(p, sizeof p, "%s/%s", dir, lex[k]);
+        if (is_dir(p)) return 0;
+    }
+    snprintf(p, sizeof p, "%s/taxonomy.tsv", dir);
+    if (is_file(p)) return 1;
+    snprintf(p, sizeof p, "%s/names", dir);
+    if (is_dir(p)) return 1;
+    snprintf(p, sizeof p, "%s/signals", dir);
+    if (is_dir(p)) return 1;
+    size_t n;
+    char **names = list_dir(dir, &n);
+    int any = 0;
+    for (size_t i = 0; names && i < n && !any; i++) {
+        char code[8];
+        any = lang_name(names[i], ".tsv", code);
+    }
+    free_list(names, n);
+    return any;
+}
+
+/* Register the files of the user dir (sub: "", "names" or "signals"). */
+static void scan_user(lc *c, const char *sub) {
+    char path[8192];
+    snprintf(path, sizeof path, "%s%s%s", c->dir, *sub ? "/" : "", sub);
+    size_t n;
+    char **names = list_dir(path, &n);
+    if (!names) return;
+    for (size_t i = 0; i < n; i++) {
+        char rel[4096], code[8], fpath[12288];
+        snprintf(rel, sizeof rel, "%s%s%s", sub, *sub ? "/" : "", names[i]);
+        snprintf(fpath, sizeof fpath, "%s/%s", c->dir, rel);
+        size_t nl = strlen(names[i]);
+        if (nl > 3 && !strcmp(names[i] + nl - 3, ".md")) continue;
+        if (!*sub && (!strcmp(names[i], "names") || !strcmp(names[i], "signals")) && is_dir(fpath)) continue;
+        int kind = -1;
+        const char *lang = code;
+        if (!*sub && !strcmp(names[i], "taxonomy.tsv")) { kind = K_TAX; lang = ""; }
+        else if (is_file(fpath) && lang_name(names[i], ".tsv", code))
+            kind = !*sub ? K_THEMES : !strcmp(sub, "names") ? K_NAMES : K_SIGNALS;
+        if (kind < 0) {
+            path_warning(c, fpath, "not read by cxflow (a user theme directory holds taxonomy.tsv, <language>.tsv, "
+                         "names/<language>.tsv and signals/<language>.tsv)");
+            continue;
+        }
+        int fi = add_file(c, rel, kind, lang);
+        if (fi < 0) continue;
+        if (kind != K_TAX) check_lang(c, fi);
+        check_encoding(c, fi);
+    }
+    free_list(names, n);
+}
+
+/* Load the user dir with the base lexicons (cx_tagger_new with user_dir =
+ * a scratch copy), report the line the loader stops at, blank it in the copy
+ * and load again until everything loads; then report the warnings about
+ * the user files. */
+static void user_check(lc *c) {
+    char udir[8192];
+    snprintf(udir, sizeof udir, "%s/user", c->scratch);
+    char **copy = cx_calloc(c->nf + 1, sizeof *copy);
+    if (!copy) { c->oom = 1; return; }
+    for (size_t i = 0; i < c->nf; i++) {
+        if (!c->f[i].data || c->f[i].has_nul) continue;
+        if (!(copy[i] = cx_malloc(c->f[i].len + 1))) { c->oom = 1; goto out; }
+        memcpy(copy[i], c->f[i].data, c->f[i].len + 1);
+    }
+    for (int errors = 0;; errors++) {
+        if (errors == LC_MAX_LOADER_ERRORS) {
+            path_warning(c, c->dir, "too many lines the tag stage refuses: the check stopped");
+            break;
+        }
+        int wrote = 1;
+        for (size_t i = 0; i < c->nf && wrote; i++) {
+            char target[12288];
+            snprintf(target, sizeof target, "%s/%s", udir, c->f[i].rel);
+            if (copy[i]) wrote = write_all(target, copy[i], c->f[i].len) == 0;
+        }
+        if (!wrote) {
+            fprintf(stderr, "cxflow-lexcheck: cannot write a scratch copy under %s: %s\n", udir, strerror(errno));
+            c->oom = 1;
+            break;
+        }
+        cx_tagger_opts o = {.lexicon_dir = c->base, .positive_threshold = 0.05, .negative_threshold = -0.05,
+                            .text = c->tx, .no_explain = 1, .user_dir = udir};
+        char err[1024] = "";
+        cx_tagger *t = cx_tagger_new(&o, err, sizeof err);
+        int line;
+        const char *rest;
+        if (!t) {
+            int found = 0;
+            for (size_t i = 0; i < c->nf && !found; i++) {
+                char target[12288];
+                snprintf(target, sizeof target, "%s/%s", udir, c->f[i].rel);
+                if (!copy[i] || !parse_loc(err, target, &line, &rest)) continue;
+                found = 1;
+                if (line > 0 && line <= c->f[i].nlines) {
+                    problem(c, (int)i, line, 0, "%s", rest);
+                    blank_line(copy[i], c->f[i].len, line);
+                    found = 2;
+                } else {
+                    problem(c, (int)i, 0, 0, "%s", rest);
+                }
+            }
+            if (found == 2) continue;
+            if (!found) {
+                /* not a user file's line: the base lexicons or the directory itself */
+                char msg[8192];
+                snprintf(msg, sizeof msg, "the tag stage cannot load it with %s: %s", c->base, err);
+                for (char *q = strstr(msg, udir); q; q = strstr(q, udir)) { /* name the real directory */
+                    size_t ul = strlen(udir), dl = strlen(c->dir);
+                    if (dl <= ul) {
+                        memcpy(q, c->dir, dl);
+                        memmove(q + dl, q + ul, strlen(q + ul) + 1);
+                    }
+                    q++;
+                }
+                c->errors++;
+                printf("%s: %s\n", c->dir, msg);
+            }
+            break;
+        }
+        for (size_t k = 0; cx_tagger_warning(t, k); k++) {
+            const char *w = cx_tagger_warning(t, k);
+            for (size_t i = 0; i < c->nf; i++) {
+                char target[12288];
+                snprintf(target, sizeof target, "%s/%s", udir, c->f[i].rel);
+                if (!copy[i] || !parse_loc(w, target, &line, &rest)) continue;
+                if (!line && c->f[i].kind == K_TAX) line = tax_warning_line(&c->f[i], rest);
+                problem(c, (int)i, line, !tag_warning_is_error(rest), "%s", rest);
+                break;
+            }
+        }
+        cx_tagger_destroy(&t);
+        break;
+    }
+out:
+    for (size_t i = 0; i < c->nf; i++) {
+        char target[12288];
+        snprintf(target, sizeof target, "%s/%s", udir, c->f[i].rel);
+        if (copy[i]) unlink(target);
+        cx_free(copy[i]);
+    }
+    cx_free(copy);
+}
+
+/* Check the user theme directory c->dir against the lexicons c->base. */
+static void check_user_dir(lc *c) {
+    scan_user(c, "");
+    scan_user(c, "names");
+    scan_user(c, "signals");
+    user_check(c);
+    for (size_t i = 0; i < c->nf; i++)
+        if (c->f[i].data && (c->f[i].kind == K_THEMES || c->f[i].kind == K_SIGNALS || c->f[i].kind == K_NAMES ||
+                             c->f[i].kind == K_TAX))
+            check_tag_lines(c, (int)i);
+}
+
+/* The scratch directory's layout (parents first). */
+static const char *const scratch_subs[] = {"sentiment", "rules", "themes", "themes/names", "signals",
+                                           "user", "user/names", "user/signals"};
+
 static int make_scratch(lc *c) {
     const char *tmp = getenv("TMPDIR");
     snprintf(c->scratch, sizeof c->scratch, "%s/cxflow-lexcheck.XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -1000,10 +1197,9 @@ static int make_scratch(lc *c) {
         c->scratch[0] = '\0';
         return -1;
     }
-    static const char *const subs[] = {"sentiment", "rules", "themes"};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof scratch_subs / sizeof scratch_subs[0]; i++) {
         char p[8192];
-        snprintf(p, sizeof p, "%s/%s", c->scratch, subs[i]);
+        snprintf(p, sizeof p, "%s/%s", c->scratch, scratch_subs[i]);
         if (mkdir(p, 0700) < 0) return -1;
     }
     return 0;
@@ -1011,10 +1207,9 @@ static int make_scratch(lc *c) {
 
 static void remove_scratch(lc *c) {
     if (!c->scratch[0]) return;
-    static const char *const subs[] = {"sentiment", "rules", "themes"};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = sizeof scratch_subs / sizeof scratch_subs[0]; i-- > 0;) {
         char p[8192];
-        snprintf(p, sizeof p, "%s/%s", c->scratch, subs[i]);
+        snprintf(p, sizeof p, "%s/%s", c->scratch, scratch_subs[i]);
         rmdir(p);
     }
     rmdir(c->scratch);
@@ -1022,16 +1217,20 @@ static void remove_scratch(lc *c) {
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: cxflow-lexcheck [-c FILE] [-o key=value]... [DIR]\n"
+            "usage: cxflow-lexcheck [-c FILE] [-o key=value]... [--lexicons BASE] [--user] [DIR]\n"
             "Checks every lexicon file under DIR (default: lexicons.dir of the configuration) with the\n"
             "loaders of the tokenize and tag stages and prints problems as 'file:line: reason' (errors)\n"
             "and 'file:line: warning: reason', then\n"
             "  lexicon_check files=N entries=M errors=E warnings=W\n"
+            "A user theme directory (themes.user_dir: taxonomy.tsv, <lang>.tsv, names/, signals/; --user\n"
+            "says so when it is not recognised) is checked together with the lexicons of BASE (default:\n"
+            "lexicons.dir), as the tag stage loads them.\n"
             "Exit status: 0 no errors, 1 errors, 2 bad usage.  Formats: docs/LEXICONS.md.\n");
 }
 
 int main(int argc, char **argv) {
-    const char *conf_path = NULL, *dir = NULL;
+    const char *conf_path = NULL, *dir = NULL, *base = NULL;
+    int user = 0;
     const char *over[64];
     int nover = 0;
     for (int i = 1; i < argc; i++) {
@@ -1039,6 +1238,8 @@ int main(int argc, char **argv) {
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) { usage(stdout); return 0; }
         if (!strcmp(s, "-c") && i + 1 < argc) conf_path = argv[++i];
         else if (!strcmp(s, "-o") && i + 1 < argc && nover < 64) over[nover++] = argv[++i];
+        else if (!strcmp(s, "--lexicons") && i + 1 < argc) base = argv[++i];
+        else if (!strcmp(s, "--user")) user = 1;
         else if (s[0] != '-' && !dir) dir = s;
         else {
             fprintf(stderr, "cxflow-lexcheck: unexpected argument '%s'\n", s);
@@ -1063,16 +1264,29 @@ int main(int argc, char **argv) {
     if (!c) { cx_conf_destroy(&conf); return 2; }
     if (dir) snprintf(c->dir, sizeof c->dir, "%s", dir);
     else cx_conf_path(conf, "lexicons.dir", c->dir, sizeof c->dir);
-    cx_conf_destroy(&conf);
     size_t dl = strlen(c->dir);
     while (dl > 1 && c->dir[dl - 1] == '/') c->dir[--dl] = '\0';
     if (!c->dir[0] || !is_dir(c->dir)) {
         fprintf(stderr, "cxflow-lexcheck: %s: not a directory\n", c->dir[0] ? c->dir : "lexicons.dir (empty)");
+        cx_conf_destroy(&conf);
         cx_free(c);
         return 2;
     }
+    if (user || looks_like_user_dir(c->dir)) {
+        if (base) snprintf(c->base, sizeof c->base, "%s", base);
+        else cx_conf_path(conf, "lexicons.dir", c->base, sizeof c->base);
+        if (!c->base[0] || !is_dir(c->base)) {
+            fprintf(stderr, "cxflow-lexcheck: %s: the lexicons a user theme directory adds to: not a directory\n",
+                    c->base[0] ? c->base : "lexicons.dir (empty)");
+            cx_conf_destroy(&conf);
+            cx_free(c);
+            return 2;
+        }
+        printf("%s: note: a user theme directory, checked with the lexicons of %s\n", c->dir, c->base);
+    }
+    cx_conf_destroy(&conf);
     cx_log_init("lexcheck", CX_LOG_ERROR);   /* the loaders' own summaries: we report every line instead */
-    cx_text_opts to = {.lexicon_dir = c->dir, .default_lang = "und", .trust_hint = 1};
+    cx_text_opts to = {.lexicon_dir = c->base[0] ? c->base : c->dir, .default_lang = "und", .trust_hint = 1};
     int rc = 2;
     if (!(c->tx = cx_text_new(&to, err, sizeof err))) {
         fprintf(stderr, "cxflow-lexcheck: %s\n", err);
@@ -1082,7 +1296,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "cxflow-lexcheck: cannot make a scratch directory %s: %s\n", c->scratch, strerror(errno));
         goto out;
     }
-    check_dir(c);
+    if (c->base[0]) check_user_dir(c);
+    else check_dir(c);
     if (c->oom) {
         fprintf(stderr, "cxflow-lexcheck: out of memory\n");
         goto out;
