@@ -33,8 +33,12 @@
  *    Snowball has a stemmer for it.
  * What no loader checks is added here: the encoding (UTF-8 without a BOM,
  * LF line endings, no NUL, lines the tokenize loader can read whole), plain
- * decimal numbers, rule weights that make sense for their kind, and file
- * names.  At most one error is reported per line (the first found).
+ * decimal numbers, rule weights that make sense for their kind, file
+ * names, and (a warning) one-word theme and signal terms whose stem is the
+ * stem of an inflected stop word of their language: the tag stage matches
+ * terms on stems, so such a term fires on every occurrence of the stop word
+ * ("comida" and "como" share the stem com).  At most one error is reported
+ * per line (the first found).
  *
  * Learned lexicons (lexicons/learned/NAME/sentiment.tsv) are loaded with
  * cx_learned_load when this build has it; that loader stops at the first
@@ -868,6 +872,190 @@ static void check_lex_lines(lc *c, int fi) {
     keys_report(c, fi, &keys);
 }
 
+/* ---- one-word terms that match a stop word's inflections ---- */
+
+/* A one-word term, analysed as the tag loader analyses it (norm_term in
+ * cx_tag_load.c): its normalised word and its stem (the normalised word
+ * when it has none).  0 when term is not exactly one word. */
+static int one_word(lc *c, const char *lang, const char *term, char *norm, size_t ncap, char *stem, size_t scap) {
+    cx_env *e = cx_env_new();
+    if (!e || !(e->text = cx_env_strdup(e, term))) {
+        cx_env_destroy(&e);
+        c->oom = 1;
+        return 0;
+    }
+    char err[256];
+    int ok = cx_text_analyze(c->tx, e, lang, err, sizeof err) == 0 && e->n_tokens == 1 &&
+             e->tokens[0].type == CX_TOK_WORD && e->tokens[0].norm && e->tokens[0].norm[0];
+    if (ok) {
+        const cx_token *k = &e->tokens[0];
+        const char *st = k->stem && k->stem[0] ? k->stem : k->norm;
+        ok = strlen(k->norm) < ncap && strlen(st) < scap;
+        if (ok) {
+            strcpy(norm, k->norm);
+            strcpy(stem, st);
+        }
+    }
+    cx_env_destroy(&e);
+    return ok;
+}
+
+typedef struct lc_stop {
+    char *norm, *stem;
+    const char *what;     /* "stop word", "request word", ... */
+    int listed;           /* the file being checked lists the word itself (its exact key wins) */
+} lc_stop;
+
+static int cmp_stop(const void *x, const void *y) {
+    const lc_stop *a = x, *b = y;
+    int r = strcmp(a->stem, b->stem);
+    return r ? r : strcmp(a->norm, b->norm);
+}
+
+static void stop_add(lc *c, lc_stop **v, size_t *n, size_t *cap, const char *norm, const char *stem,
+                     const char *what) {
+    for (size_t i = 0; i < *n; i++)
+        if (!strcmp((*v)[i].norm, norm)) return;   /* a stop word that is also a rule word: once */
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 128;
+        lc_stop *nv = cx_realloc(*v, nc * sizeof *nv);
+        if (!nv) { c->oom = 1; return; }
+        *v = nv;
+        *cap = nc;
+    }
+    lc_stop x = {cx_strdup(norm), cx_strdup(stem), what, 0};
+    if (!x.norm || !x.stem) {
+        cx_free(x.norm);
+        cx_free(x.stem);
+        c->oom = 1;
+        return;
+    }
+    (*v)[(*n)++] = x;
+}
+
+/* The rule kinds whose words are whole words of the text (not affixes). */
+static const char *rule_word_what(const char *kind) {
+    static const struct { const char *kind, *what; } k[] = {
+        {"negator", "negator"}, {"negator_post", "negator"}, {"intensifier", "intensifier"},
+        {"diminisher", "diminisher"}, {"contrast", "contrast word"}, {"request", "request word"},
+        {"intensifier_post", "intensifier"}, {"diminisher_post", "diminisher"}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(kind, k[i].kind)) return k[i].what;
+    return NULL;
+}
+
+/* A line of file f as fields (0 for comments, blank and bad lines). */
+static int entry_fields(lc_file *f, int line, const char *s, size_t n, char **buf, size_t *bcap, char **fl, int max) {
+    char *p = line_copy(buf, bcap, s, n);
+    if (!p) return -1;
+    if (line == 1 && (uint8_t)p[0] == 0xEF && (uint8_t)p[1] == 0xBB && (uint8_t)p[2] == 0xBF) p += 3;
+    int runs = 0, nf = split_fields(p, fl, max, &runs);
+    return f->bad[line] ? 0 : nf;
+}
+
+/* The tag stage stores a term under its normalised words and under its
+ * stems, and matches a text word on its stem when the normalised word does
+ * not match.  Stop words and the words of the rules are words like any other
+ * there: a one-word theme or signal term whose stem is the stem of an
+ * inflected stop word ("comida" -> com, like "como") fires on every
+ * occurrence of that word.  Warn about every such term of themes/<lang>.tsv
+ * and signals/<lang>.tsv, with the stop words of stopwords/<lang>.txt and
+ * the words of rules/<lang>.tsv analysed the same way; a word the file lists
+ * as a term itself is left out (its exact key wins over the stem). */
+static void check_stop_stems(lc *c) {
+    char *buf = NULL;
+    size_t bcap = 0, pos, n;
+    const char *s;
+    for (size_t fi = 0; fi < c->nf; fi++) {
+        lc_file *f = &c->f[fi];
+        if ((f->kind != K_THEMES && f->kind != K_SIGNALS) || !f->data) continue;
+        lc_stop *sw = NULL;
+        size_t nsw = 0, capsw = 0;
+        char norm[256], stem[256];
+        /* the words a stem can reach: inflected ones (an uninflected word is
+         * matched by a term's stem key only when it is the term) */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t si = 0; si < c->nf; si++) {
+                lc_file *sf = &c->f[si];
+                if (sf->kind != (pass ? K_RULES : K_STOP) || !sf->data || strcmp(sf->lang, f->lang)) continue;
+                pos = 0;
+                for (int line = 1; next_line(sf, &pos, &s, &n); line++) {
+                    const char *word, *what = "stop word";
+                    char *fl[4];
+                    if (pass == 0) {
+                        if (!line_copy(&buf, &bcap, s, n)) { c->oom = 1; break; }
+                        char *p = lex_trim(buf);
+                        if (!*p || *p == '#' || sf->bad[line]) continue;
+                        char *tab = strchr(p, '\t');
+                        if (tab) *tab = '\0';
+                        word = lex_trim(p);
+                    } else {
+                        int nf = entry_fields(sf, line, s, n, &buf, &bcap, fl, 4);
+                        if (nf < 0) { c->oom = 1; break; }
+                        if (nf < 2 || !(what = rule_word_what(fl[0]))) continue;
+                        word = fl[1];
+                    }
+                    if (one_word(c, f->lang, word, norm, sizeof norm, stem, sizeof stem) && strcmp(norm, stem))
+                        stop_add(c, &sw, &nsw, &capsw, norm, stem, what);
+                }
+            }
+        if (!nsw) continue;
+        qsort(sw, nsw, sizeof *sw, cmp_stop);
+        /* the words the file lists as one-word terms */
+        pos = 0;
+        for (int line = 1; next_line(f, &pos, &s, &n); line++) {
+            char *fl[4];
+            int nf = entry_fields(f, line, s, n, &buf, &bcap, fl, 4);
+            if (nf < 0) { c->oom = 1; break; }
+            if (nf != 2 || !one_word(c, f->lang, fl[1], norm, sizeof norm, stem, sizeof stem)) continue;
+            for (size_t m = 0; m < nsw; m++)
+                if (!strcmp(sw[m].norm, norm)) sw[m].listed = 1;
+        }
+        pos = 0;
+        for (int line = 1; next_line(f, &pos, &s, &n); line++) {
+            char *fl[4];
+            int nf = entry_fields(f, line, s, n, &buf, &bcap, fl, 4);
+            if (nf < 0) { c->oom = 1; break; }
+            if (nf != 2 || strchr(fl[1], '<') || !one_word(c, f->lang, fl[1], norm, sizeof norm, stem, sizeof stem))
+                continue;
+            size_t lo = 0, hi = nsw;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (strcmp(sw[mid].stem, stem) < 0) lo = mid + 1;
+                else hi = mid;
+            }
+            char words[512] = "", whose[1024] = "";
+            size_t o = 0, ow = 0;
+            int hits = 0, mixed = 0;
+            const char *what = NULL;
+            for (size_t m = lo; m < nsw && !strcmp(sw[m].stem, stem); m++) {
+                if (sw[m].listed || !strcmp(sw[m].norm, norm)) continue;
+                int w = snprintf(words + o, sizeof words - o, "%s'%s'", hits ? ", " : "", sw[m].norm);
+                if (w > 0 && (size_t)w < sizeof words - o) o += (size_t)w;
+                w = snprintf(whose + ow, sizeof whose - ow, "%s'%s' (%s)", hits ? ", " : "", sw[m].norm, sw[m].what);
+                if (w > 0 && (size_t)w < sizeof whose - ow) ow += (size_t)w;
+                if (what && strcmp(what, sw[m].what)) mixed = 1;
+                what = sw[m].what;
+                hits++;
+            }
+            if (!hits) continue;
+            if (mixed)
+                problem(c, (int)fi, line, 1, "term '%s' matches every %s (its stem '%s' is that of %s; use phrases or "
+                        "forms whose stem is no such word's)", fl[1], words, stem, whose);
+            else
+                problem(c, (int)fi, line, 1, "term '%s' matches every %s (its stem '%s' is that of the %s%s %s; use "
+                        "phrases or forms whose stem is no such word's)", fl[1], words, stem, what,
+                        hits > 1 ? "s" : "", words);
+        }
+        for (size_t i = 0; i < nsw; i++) {
+            cx_free(sw[i].norm);
+            cx_free(sw[i].stem);
+        }
+        cx_free(sw);
+    }
+    cx_free(buf);
+}
+
 /* ---- learned lexicons ---- */
 
 /* lexicons/learned/NAME/sentiment.tsv: its own loader, when this build has one. */
@@ -1018,6 +1206,7 @@ static void check_dir(lc *c) {
         if (k == K_STOP || k == K_STEM) check_lex_lines(c, (int)i);
         else if (k >= 0) check_tag_lines(c, (int)i);
     }
+    check_stop_stems(c);
     check_learned(c);
 }
 
