@@ -658,16 +658,24 @@ static void keys_report(lc *c, int fi, lc_keys *k) {
 /* The key the tag loader stores term under (norm_term in cx_tag_load.c):
  * the normalised words of cx_text_analyze with lang forced, joined by
  * spaces.  0 when the loader skips the term (no key). */
-static int tag_key(lc *c, const char *lang, const char *term, char *key, size_t cap) {
+/* term analysed as the tag loader analyses it (language forced), or NULL
+ * when the analysis fails (c->oom set when out of memory). */
+static cx_env *analyze_term(lc *c, const char *lang, const char *term) {
     cx_env *e = cx_env_new();
     if (!e || !(e->text = cx_env_strdup(e, term))) {
         cx_env_destroy(&e);
         c->oom = 1;
-        return 0;
+        return NULL;
     }
     char err[256];
-    int ok = cx_text_analyze(c->tx, e, lang, err, sizeof err) == 0 && e->n_tokens > 0 &&
-             e->n_tokens <= CX_LEX_MAX_WORDS;
+    if (cx_text_analyze(c->tx, e, lang, err, sizeof err) < 0) cx_env_destroy(&e);
+    return e;
+}
+
+static int tag_key(lc *c, const char *lang, const char *term, char *key, size_t cap) {
+    cx_env *e = analyze_term(c, lang, term);
+    if (!e) return 0;
+    int ok = e->n_tokens > 0 && e->n_tokens <= CX_LEX_MAX_WORDS;
     size_t o = 0;
     for (uint32_t i = 0; ok && i < e->n_tokens; i++) {
         const cx_token *k = &e->tokens[i];
@@ -878,14 +886,9 @@ static void check_lex_lines(lc *c, int fi) {
  * cx_tag_load.c): its normalised word and its stem (the normalised word
  * when it has none).  0 when term is not exactly one word. */
 static int one_word(lc *c, const char *lang, const char *term, char *norm, size_t ncap, char *stem, size_t scap) {
-    cx_env *e = cx_env_new();
-    if (!e || !(e->text = cx_env_strdup(e, term))) {
-        cx_env_destroy(&e);
-        c->oom = 1;
-        return 0;
-    }
-    char err[256];
-    int ok = cx_text_analyze(c->tx, e, lang, err, sizeof err) == 0 && e->n_tokens == 1 &&
+    cx_env *e = analyze_term(c, lang, term);
+    if (!e) return 0;
+    int ok = e->n_tokens == 1 &&
              e->tokens[0].type == CX_TOK_WORD && e->tokens[0].norm && e->tokens[0].norm[0];
     if (ok) {
         const cx_token *k = &e->tokens[0];
