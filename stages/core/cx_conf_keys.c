@@ -66,6 +66,8 @@ const cx_conf_key cx_conf_keys[] = {
       "learned sentiment lexicon: a directory written by 'cxflow train sentiment' ('' = none; docs/LEXICONS.md)"),
     K("sentiment.learned_mode", CX_CT_ENUM, "file", 0, 0, "file|with|instead", "Analysis",
       "with: learned terms plus the authored lexicon's weighted score; instead: learned terms alone; file: the mode it was trained for"),
+    K("themes.learned", CX_CT_PATH, "", 0, 0, NULL, "Analysis",
+      "learned themes: a directory written by 'cxflow train themes'; its labels are added to the themes as learned.<label> ('' = none; docs/LEXICONS.md)"),
     K("cluster.similarity", CX_CT_DBL, "0.18", 0.01, 1, NULL, "Clustering",
       "cosine similarity a record needs to join an existing cluster"),
     K("cluster.max_clusters", CX_CT_INT, "5000", 10, 10000000, NULL, "Clustering",
