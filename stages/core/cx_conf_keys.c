@@ -68,6 +68,8 @@ const cx_conf_key cx_conf_keys[] = {
       "with: learned terms plus the authored lexicon's weighted score; instead: learned terms alone; file: the mode it was trained for"),
     K("themes.user_dir", CX_CT_PATH, "", 0, 0, NULL, "Analysis",
       "your own themes: a directory with taxonomy.tsv, <lang>.tsv, names/<lang>.tsv, signals/<lang>.tsv added to (or overriding) the shipped ones ('' = none; docs/LEXICONS.md)"),
+    K("themes.learned", CX_CT_PATH, "", 0, 0, NULL, "Analysis",
+      "learned themes: a directory written by 'cxflow train themes'; its labels are added to the themes as learned.<label> ('' = none; docs/LEXICONS.md)"),
     K("cluster.similarity", CX_CT_DBL, "0.18", 0.01, 1, NULL, "Clustering",
       "cosine similarity a record needs to join an existing cluster"),
     K("cluster.max_clusters", CX_CT_INT, "5000", 10, 10000000, NULL, "Clustering",

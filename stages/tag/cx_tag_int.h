@@ -4,6 +4,7 @@
 #define CX_TAG_INT_H
 #include "cx_lexmap.h"
 #include "cx_tag_learned.h"
+#include "cx_tag_ltheme.h"
 #include "cx_tagger.h"
 
 /* ---- scoring constants (documented in stages/tag/README.md) ---- */
@@ -137,6 +138,7 @@ struct cx_tagger {
     cx_tagger_stats st;
     cx_learned *learned;          /* learned lexicon or NULL (cx_tag_learned.c) */
     int learned_mode;             /* CX_LEARNED_WITH or CX_LEARNED_INSTEAD */
+    cx_ltheme *ltheme;            /* learned themes or NULL (cx_tag_ltheme.c) */
     char *warn_list[CX_TAG_MAX_WARNINGS]; /* arena strings, st.warnings may count more */
 };
 

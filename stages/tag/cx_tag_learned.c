@@ -46,7 +46,7 @@ const char *cx_learned_mode_name(int mode) { return mode >= 0 && mode < 3 ? mode
 
 static const struct { const char *name; unsigned bit; } feat_names[] = {
     {"stems", CX_LF_STEMS}, {"bigrams", CX_LF_BIGRAMS}, {"emoji", CX_LF_EMOJI},
-    {"negation", CX_LF_NEGATION}, {"marks", CX_LF_MARKS}, {"prefix", CX_LF_PREFIX},
+    {"negation", CX_LF_NEGATION}, {"marks", CX_LF_MARKS}, {"prefix", CX_LF_PREFIX}, {"words", CX_LF_WORDS},
 };
 #define N_FEAT_NAMES (sizeof feat_names / sizeof feat_names[0])
 
@@ -67,7 +67,7 @@ int cx_learned_features_parse(const char *s, unsigned *feats, char *err, size_t 
             size_t i = 0;
             while (i < N_FEAT_NAMES && (strlen(feat_names[i].name) != l || strncmp(s, feat_names[i].name, l))) i++;
             if (i == N_FEAT_NAMES) {
-                snprintf(err, n, "unknown feature kind '%.*s' (stems, bigrams, emoji, negation, marks, prefix)", (int)l, s);
+                snprintf(err, n, "unknown feature kind '%.*s' (stems, bigrams, emoji, negation, marks, prefix, words)", (int)l, s);
                 return -1;
             }
             f |= feat_names[i].bit;
@@ -76,7 +76,7 @@ int cx_learned_features_parse(const char *s, unsigned *feats, char *err, size_t 
         while (*s == ' ' || *s == ',' || *s == '\t') s++;
     }
     if (!f) {
-        snprintf(err, n, "no feature kinds (stems, bigrams, emoji, negation, marks, prefix)");
+        snprintf(err, n, "no feature kinds (stems, bigrams, emoji, negation, marks, prefix, words)");
         return -1;
     }
     *feats = f;
@@ -160,6 +160,9 @@ int cx_learned_features(const cx_env *env, unsigned feats, cx_learned_feat_fn fn
             int negator = (k->flags & (CX_TF_NEGATOR | CX_TF_NEG_POST)) != 0;
             if ((feats & CX_LF_STEMS) && (rc = emit(fn, ctx, buf, s, NULL, NULL, k->sent))) return rc;
             if ((feats & CX_LF_PREFIX) && (rc = emit_prefix(fn, ctx, buf, k->norm, k->sent))) return rc;
+            if ((feats & CX_LF_WORDS) && strcmp(k->norm, s) &&
+                (rc = emit(fn, ctx, buf, CX_LEARNED_WORD, k->norm, NULL, k->sent)))
+                return rc;
             if ((feats & CX_LF_NEGATION) && !negator && (scope || post_negated(tk, n, i)) &&
                 (rc = emit(fn, ctx, buf, CX_LEARNED_NOT, s, NULL, k->sent)))
                 return rc;

@@ -40,7 +40,10 @@ enum {
     CX_LF_NEGATION = 8,  /* also "not_stem" for a word in a negation scope */
     CX_LF_MARKS = 16,    /* "?" and "!" sentence marks */
     CX_LF_PREFIX = 32,   /* "stem~" of a long word's first CX_LEARNED_PREFIX characters */
+    CX_LF_WORDS = 64,    /* "=word": a word's normalised form when it differs from its stem
+                          * ("=charged" next to the stem "charg"): tense and number */
 };
+#define CX_LEARNED_WORD "="                  /* marker of a word feature */
 /* Characters (code points) kept by a prefix feature; words of more than this
  * many characters get one. */
 #define CX_LEARNED_PREFIX 5

@@ -1114,6 +1114,14 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
         if (t->langs[i].has_senti || t->langs[i].has_themes) t->st.n_langs++;
     t->st.sentiment_terms += t->st.emoji_terms;
     if (o->learned_dir && o->learned_dir[0] && load_learned(t, o, err, n) < 0) goto fail;
+    /* hook: learned themes (cx_tag_ltheme.c), loaded next to the taxonomy */
+    if (o->themes_learned_dir && o->themes_learned_dir[0]) {
+        if (!(t->ltheme = cx_ltheme_load(o->themes_learned_dir, err, n))) goto fail;
+        cx_ltheme_info lt;
+        cx_ltheme_get_info(t->ltheme, &lt);
+        t->st.ltheme_labels = lt.n_labels;
+        t->st.ltheme_weights = lt.n_weights;
+    }
     return t;
 fail:
     cx_tagger_destroy(&t);
@@ -1147,6 +1155,7 @@ void cx_tagger_destroy(cx_tagger **tp) {
     cx_free(t->names);
     cx_free(t->tax);
     cx_learned_destroy(&t->learned);
+    cx_ltheme_destroy(&t->ltheme); /* hook: learned themes */
     cx_arena_free(&t->arena);
     cx_free(t);
     *tp = NULL;

@@ -1504,7 +1504,9 @@ oom:
 }
 
 int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen) {
-    return tag_record(t, env, 1, NULL, err, errlen);
+    if (tag_record(t, env, 1, NULL, err, errlen) < 0) return -1;
+    /* hook: learned themes (cx_tag_ltheme.c) are appended after the authored ones */
+    return t->ltheme ? cx_ltheme_apply(t->ltheme, env, t->explain, err, errlen) : 0;
 }
 
 int cx_tagger_lexicon_score(const cx_tagger *t, cx_env *env, double *sum, char *err, size_t errlen) {

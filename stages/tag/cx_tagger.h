@@ -39,6 +39,8 @@ typedef struct cx_tagger_opts {
     int learned_mode;          /* CX_LEARNED_FILE_MODE (0: the file's own), CX_LEARNED_WITH or
                                   CX_LEARNED_INSTEAD (cx_tag_learned.h) */
     const char *user_dir;      /* user theme directory (themes.user_dir); NULL or "" = none */
+    const char *themes_learned_dir; /* learned themes (DIR/themes.tsv, cxflow train themes, cx_tag_ltheme.h);
+                                  NULL or "" = none */
 } cx_tagger_opts;
 
 /* Build a tagger.  NULL with a reason in err ("file:line: reason" for a bad
@@ -53,7 +55,11 @@ void cx_tagger_destroy(cx_tagger **t);
  * With a learned lexicon (opts.learned_dir) whose languages include the
  * record's, sentiment, label and sentence scores come from the learned
  * lexicon (docs/LEXICONS.md "Learned lexicons"); themes and their aspect
- * sentiment still come from the authored lexicon and rules. */
+ * sentiment still come from the authored lexicon and rules.
+ *
+ * With learned themes (opts.themes_learned_dir) whose languages include the
+ * record's, the labels they choose are appended to env->themes as
+ * "learned.<label>" (cx_tag_ltheme.h, docs/LEXICONS.md "Learned themes"). */
 int cx_tagger_apply(const cx_tagger *t, cx_env *env, char *err, size_t errlen);
 
 /* The authored lexicon's raw score of a record: the record sum of the
@@ -102,6 +108,8 @@ typedef struct cx_tagger_stats {
     char first_warning[256];
     size_t learned_terms;      /* terms of the learned lexicon (0: none loaded) */
     int learned_mode;          /* CX_LEARNED_WITH or CX_LEARNED_INSTEAD when one is loaded */
+    size_t ltheme_labels;      /* labels of the learned themes (0: none loaded) */
+    size_t ltheme_weights;     /* their label-term weights */
 } cx_tagger_stats;
 void cx_tagger_get_stats(const cx_tagger *t, cx_tagger_stats *s);
 

@@ -27,16 +27,18 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
     cx_text_opts to = {.lexicon_dir = dir, .default_lang = "und", .trust_hint = 1, .redact_pii = 0};
     cx_text *tx = cx_text_new(&to, err, n);
     if (!tx) return NULL;
-    char learned[4096], user_dir[4096];
+    char learned[4096], user_dir[4096], lthemes[4096];
     cx_conf_path(c, "sentiment.learned", learned, sizeof learned);
     cx_conf_path(c, "themes.user_dir", user_dir, sizeof user_dir);
+    cx_conf_path(c, "themes.learned", lthemes, sizeof lthemes);
     cx_tagger_opts o = {.lexicon_dir = dir,
                         .positive_threshold = cx_conf_dbl(c, "sentiment.positive_threshold"),
                         .negative_threshold = cx_conf_dbl(c, "sentiment.negative_threshold"),
                         .text = tx,
                         .learned_dir = learned,
                         .learned_mode = cx_learned_mode_parse(cx_conf_str(c, "sentiment.learned_mode")),
-                        .user_dir = user_dir};
+                        .user_dir = user_dir,
+                        .themes_learned_dir = lthemes};
     cx_tagger *t = cx_tagger_new(&o, err, n);
     cx_text_destroy(&tx);
     if (!t) return NULL;
@@ -55,6 +57,9 @@ static cx_tagger *build(const cx_conf *c, char *err, size_t n) {
     if (learned[0])
         cx_info("learned lexicon %s: %zu terms, mode %s", learned, st.learned_terms,
                 cx_learned_mode_name(st.learned_mode));
+    if (lthemes[0])
+        cx_info("learned themes %s: %zu labels, %zu weights (themes learned.<label>)", lthemes, st.ltheme_labels,
+                st.ltheme_weights);
     return t;
 }
 

@@ -19,6 +19,7 @@ static void usage(FILE *f) {
             "usage: cxflow-tagtext [--lexicons DIR] [--user-dir DIR] [--lang CODE] [--tokens] [--evidence]\n"
             "                      [--pos T] [--neg T] [--themes] [--warnings]\n"
             "                      [--learned DIR [--learned-mode file|with|instead]]\n"
+            "                      [--themes-learned DIR]\n"
             "Reads feedback lines from stdin and prints, tab-separated:\n"
             "  label  score  language  themes(id:mentions:sentiment,...)  signals  explanation\n"
             "  --lexicons DIR  lexicon directory (default: lexicons)\n"
@@ -34,6 +35,8 @@ static void usage(FILE *f) {
             "  --learned DIR   also load the learned lexicon DIR/sentiment.tsv (cxflow train sentiment)\n"
             "  --learned-mode M  with: learned terms plus the weighted authored score; instead: learned\n"
             "                  terms alone; file (default): the mode it was trained for\n"
+            "  --themes-learned DIR  also load the learned themes DIR/themes.tsv (cxflow train themes):\n"
+            "                  their labels appear as learned.<label>:probability:sentiment\n"
             "  --bench N       tokenize every line once, then tag them all N times and print\n"
             "                  records per CPU-second of the tagger alone (decoding excluded)\n");
 }
@@ -120,7 +123,7 @@ static int run_bench(cx_text *tx, cx_tagger *t, const char *lang, long rounds) {
 }
 
 int main(int argc, char **argv) {
-    const char *dir = "lexicons", *lang = NULL, *learned = NULL, *user_dir = NULL;
+    const char *dir = "lexicons", *lang = NULL, *learned = NULL, *user_dir = NULL, *lthemes = NULL;
     int learned_mode = CX_LEARNED_FILE_MODE;
     int tokens = 0, list_themes = 0, list_warnings = 0, evidence = 0;
     long bench = 0;
@@ -138,6 +141,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--warnings")) list_warnings = 1;
         else if (!strcmp(a, "--bench") && i + 1 < argc) bench = atol(argv[++i]);
         else if (!strcmp(a, "--learned") && i + 1 < argc) learned = argv[++i];
+        else if (!strcmp(a, "--themes-learned") && i + 1 < argc) lthemes = argv[++i];
         else if (!strcmp(a, "--learned-mode") && i + 1 < argc) {
             if ((learned_mode = cx_learned_mode_parse(argv[++i])) < 0) {
                 fprintf(stderr, "cxflow-tagtext: --learned-mode is file, with or instead\n");
@@ -152,7 +156,8 @@ int main(int argc, char **argv) {
     cx_text *tx = cx_text_new(&to, err, sizeof err);
     if (!tx) { fprintf(stderr, "cxflow-tagtext: %s\n", err); return 1; }
     cx_tagger_opts o = {.lexicon_dir = dir, .positive_threshold = pos, .negative_threshold = neg, .text = tx,
-                        .learned_dir = learned, .learned_mode = learned_mode, .user_dir = user_dir};
+                        .learned_dir = learned, .learned_mode = learned_mode, .user_dir = user_dir,
+                        .themes_learned_dir = lthemes};
     cx_tagger *t = cx_tagger_new(&o, err, sizeof err);
     if (!t) { fprintf(stderr, "cxflow-tagtext: %s\n", err); cx_text_destroy(&tx); return 1; }
     cx_tagger_stats st;

@@ -351,8 +351,8 @@ static void test_loader_errors(void) {
     CX_CHECK(strstr(e, "sentiment.tsv:1: '# classes:' must list 2 or 3"));
     e = load_error("lang", "# languages: English\n", err, sizeof err);
     CX_CHECK(strstr(e, "sentiment.tsv:1: bad language code 'English'"));
-    e = load_error("feat", "# features: stems words\n", err, sizeof err);
-    CX_CHECK(strstr(e, "sentiment.tsv:1: '# features:' unknown feature kind 'words'"));
+    e = load_error("feat", "# features: stems lemmas\n", err, sizeof err);
+    CX_CHECK(strstr(e, "sentiment.tsv:1: '# features:' unknown feature kind 'lemmas'"));
     e = load_error("duphdr", "# mode: with\n# mode: with\n", err, sizeof err);
     CX_CHECK(strstr(e, "sentiment.tsv:2: duplicate '# mode:' header (first on line 1)"));
     char missing[512];
@@ -421,6 +421,11 @@ static void test_features(void) {
     f.all[0] = '\0';
     cx_learned_features(e, CX_LF_STEMS | CX_LF_PREFIX, collect, &f);
     CX_CHECK(strstr(f.all, "deliveri@0|deliv~@0|") && !strstr(f.all, "quick~") && !strstr(f.all, "sadly~"));
+    /* words: a word's normalised form when it differs from its stem, marked "=" */
+    f.len = 0;
+    f.all[0] = '\0';
+    cx_learned_features(e, CX_LF_STEMS | CX_LF_WORDS, collect, &f);
+    CX_CHECK(strstr(f.all, "deliveri@0|=delivery@0|") && !strstr(f.all, "=quick") && strstr(f.all, "sad@0|=sadly@0"));
     char names[128];
     CX_CHECK_STR(cx_learned_features_name(CX_LF_DEFAULT | CX_LF_MARKS, names, sizeof names), "stems bigrams emoji marks");
     unsigned fs;

@@ -5,6 +5,7 @@
  *                      [--dump FILE]
  *   cxflow-eval sentiment FILE.jsonl [--lexicon DIR] [--detect] [--half 1|2] [--errors N] [--dump FILE]
  *                         [--learned DIR [--learned-mode file|with|instead]]
+ *   cxflow-eval themes FILE.jsonl [--model DIR] [--half 1|2 | --holdout PCT] [--where KEY=VALUE]... [--top N]
  *
  * Each kind of evaluation is a subcommand with its own entry in `cmds`
  * (themes and cluster are meant to join langid and sentiment); they share the
@@ -30,6 +31,7 @@
 #include "cx_env.h"
 #include "cx_tagger.h"
 #include "cx_tag_learned.h"
+#include "cx_tag_ltheme.h"
 #include "cx_text.h"
 #include "labelled.h"
 #include "langid.h"
@@ -53,6 +55,11 @@ typedef struct ev_args {
     int detect;              /* --detect: ignore the records' "lang" (sentiment) */
     const char *learned;     /* --learned DIR (sentiment), or NULL: sentiment.learned of the configuration */
     const char *learned_mode;/* --learned-mode (sentiment), or NULL: sentiment.learned_mode */
+    const char *model;       /* --model DIR (themes): learned themes, NULL: the authored taxonomy */
+    int holdout;             /* --holdout PCT (themes): the held-back records */
+    int top;                 /* --top N (themes): labels in the table */
+    const char *where[LB_MAX_WHERE]; /* --where KEY=VALUE (themes) */
+    int n_where;
     cx_conf *conf;           /* -c FILE plus -o overrides (defaults without -c) */
 } ev_args;
 
@@ -394,6 +401,308 @@ static int ev_sentiment(const ev_args *a) {
     return 0;
 }
 
+/* ---- themes ---- */
+
+/* The tag stage's themes against "label_theme" (tools/src/labelled.c reads,
+ * filters with --where and splits with --half / --holdout exactly as
+ * `cxflow-train themes`).  With --model DIR the learned themes of DIR
+ * (their "learned." prefix removed) are the predictions; without, the
+ * authored taxonomy's themes, each mapped to its nearest ancestor (itself
+ * included) that is a gold label of the file.
+ *
+ * Single-label gold (every label_theme a string): the prediction is the
+ * theme of the highest weight (ties: the first); accuracy = top-1.
+ * Multi-label gold (lists): every predicted theme counts; accuracy = exact
+ * set match; [] is gold "no theme".  micro-F1 pools the labels' true and
+ * false positives and negatives; macro-F1 averages the F1 of the labels
+ * with gold examples. */
+
+typedef struct ev_lab {
+    char *name;                  /* owned */
+    size_t gold, pred, tp;
+} ev_lab;
+
+typedef struct ev_labs {
+    ev_lab *l;
+    size_t n, cap;
+} ev_labs;
+
+static long ev_lab_find(const ev_labs *t, const char *s) {
+    for (size_t i = 0; i < t->n; i++)
+        if (!strcmp(t->l[i].name, s)) return (long)i;
+    return -1;
+}
+
+static long ev_lab_add(ev_labs *t, const char *s) {
+    long i = ev_lab_find(t, s);
+    if (i >= 0) return i;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 128;
+        ev_lab *nl = cx_realloc(t->l, nc * sizeof *nl);
+        if (!nl) return -1;
+        t->l = nl;
+        t->cap = nc;
+    }
+    ev_lab *l = &t->l[t->n];
+    memset(l, 0, sizeof *l);
+    if (!(l->name = cx_strdup(s))) return -1;
+    return (long)t->n++;
+}
+
+static int ev_cmp_support(const void *a, const void *b) {
+    const ev_lab *x = a, *y = b;
+    if (x->gold != y->gold) return x->gold < y->gold ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static double ev_f1(size_t tp, size_t pred, size_t gold) { return pred + gold ? 2.0 * (double)tp / (double)(pred + gold) : 0; }
+
+/* The predicted label of theme id: learned "learned.X" -> X (model mode,
+ * authored themes ignored); authored id -> its nearest ancestor that is a
+ * gold label (else the id itself).  NULL: not a prediction of this mode. */
+static const char *ev_theme_label(const cx_tagger *tg, const ev_labs *gold, int learned, const char *id) {
+    size_t pl = strlen(CX_LTHEME_PREFIX);
+    int is_learned = !strncmp(id, CX_LTHEME_PREFIX, pl);
+    if (learned) return is_learned ? id + pl : NULL;
+    if (is_learned) return NULL;
+    for (const char *cur = id; cur;) {
+        if (ev_lab_find(gold, cur) >= 0) return cur;
+        const char *parent = NULL;
+        for (size_t i = 0; i < cx_tagger_n_themes(tg); i++) {
+            const cx_tag_theme *x = cx_tagger_theme(tg, i);
+            if (!strcmp(x->id, cur)) { parent = x->parent; break; }
+        }
+        cur = parent;
+    }
+    return id;
+}
+
+static int ev_themes(const ev_args *a) {
+    char err[1024], dir[4096];
+    if (a->half < 0 || a->half > 2) {
+        fprintf(stderr, "cxflow-eval: --half is 1 (even records) or 2 (odd records)\n");
+        return 2;
+    }
+    if (a->holdout < 0 || a->holdout > 90) {
+        fprintf(stderr, "cxflow-eval: --holdout is a percentage 1..90\n");
+        return 2;
+    }
+    if (a->half && a->holdout) {
+        fprintf(stderr, "cxflow-eval: --half and --holdout are two different splits: give one\n");
+        return 2;
+    }
+    for (int i = 0; i < a->n_where; i++)
+        if (lb_where_check(a->where[i], err, sizeof err) < 0) {
+            fprintf(stderr, "cxflow-eval: %s\n", err);
+            return 2;
+        }
+    lb_tdata d;
+    memset(&d, 0, sizeof d);
+    if (lb_read_themes(a->file, a->where, a->n_where, &d, err, sizeof err) < 0) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        lb_tdata_free(&d);
+        return 2;
+    }
+    size_t read = d.n;
+    lb_keep_split(&d, a->half, a->holdout, 1);
+    if (!d.n) {
+        fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and a \"label_theme\"%s (%zu with null, %zu left out "
+                "by --where)\n", a->file, read ? " in this split" : "", d.null_label, d.not_where);
+        lb_tdata_free(&d);
+        return 2;
+    }
+    cx_text_opts o;
+    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir),
+                 a->detect, &o);
+    cx_text *t = cx_text_new(&o, err, sizeof err);
+    cx_tagger *tg = NULL;
+    if (t) {
+        cx_tagger_opts to = {.lexicon_dir = o.lexicon_dir,
+                             .positive_threshold = cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
+                             .negative_threshold = cx_conf_dbl(a->conf, "sentiment.negative_threshold"),
+                             .text = t,
+                             .no_explain = 1,
+                             .themes_learned_dir = a->model};
+        tg = cx_tagger_new(&to, err, sizeof err);
+    }
+    int rc = 2, learned = a->model && a->model[0];
+    ev_labs labs = {0};
+    cx_env **envs = cx_calloc(d.n, sizeof *envs);
+    long *pl = NULL;      /* predicted label ids per record, -1 terminated slots */
+    size_t *po = NULL;
+    if (!t || !tg || !envs) {
+        fprintf(stderr, "cxflow-eval: %s\n", envs ? err : "out of memory");
+        goto out;
+    }
+    /* the gold labels first (their order: the file's sorted labels) */
+    for (uint32_t l = 0; l < d.n_labels; l++)
+        if (ev_lab_add(&labs, d.labels[l]) < 0) goto oom;
+    size_t n_gold_labels = labs.n;
+    if (!learned) { /* gold labels must be taxonomy ids */
+        size_t unknown = 0;
+        char list[512] = "";
+        size_t ll = 0;
+        for (size_t l = 0; l < n_gold_labels; l++) {
+            int known = 0;
+            for (size_t i = 0; i < cx_tagger_n_themes(tg) && !known; i++) known = !strcmp(cx_tagger_theme(tg, i)->id, labs.l[l].name);
+            if (known) continue;
+            if (unknown++ < 8 && ll < sizeof list)
+                ll += (size_t)snprintf(list + ll, sizeof list - ll, "%s'%s'", unknown > 1 ? ", " : "", labs.l[l].name);
+        }
+        if (unknown == n_gold_labels) {
+            fprintf(stderr, "cxflow-eval: none of the %zu gold labels of %s is a theme id of the taxonomy (%s/themes/"
+                    "taxonomy.tsv), e.g. %s: evaluate a learned model with --model DIR (cxflow train themes)\n",
+                    n_gold_labels, a->file, o.lexicon_dir, list);
+            goto out;
+        }
+        if (unknown)
+            fprintf(stderr, "cxflow-eval: warning: %zu of %zu gold labels are no taxonomy id (%s%s); the authored "
+                    "themes never predict them\n", unknown, n_gold_labels, list, unknown > 8 ? ", ..." : "");
+    }
+    /* pass 1: the tokenize stage's analysis */
+    size_t failed = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        cx_env *e = envs[i] = cx_env_new();
+        if (!e) { failed++; continue; }
+        e->text = d.r[i].text;
+        e->lang_hint = !a->detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
+        if (cx_text_analyze(t, e, NULL, err, sizeof err) < 0) failed++;
+    }
+    /* pass 2: the tagger alone, repeated for at least a CPU-second */
+    double t0 = ev_cpu(), el = 0;
+    size_t done = 0;
+    if (!(po = cx_calloc(d.n + 1, sizeof *po))) goto oom;
+    for (int rep = 0; rep == 0 || (el < 1.0 && rep < 200); rep++) {
+        for (size_t i = 0; i < d.n; i++) {
+            if (!envs[i]) continue;
+            if (cx_tagger_apply(tg, envs[i], err, sizeof err) < 0) { if (!rep) failed++; continue; }
+            done++;
+        }
+        el = ev_cpu() - t0;
+    }
+    /* predictions: label ids per record (single-label gold: the top theme only) */
+    size_t cap = 0, np = 0;
+    for (size_t i = 0; i < d.n; i++) cap += envs[i] ? envs[i]->n_themes : 0;
+    if (!(pl = cx_malloc((cap ? cap : 1) * sizeof *pl))) goto oom;
+    for (size_t i = 0; i < d.n; i++) {
+        po[i] = np;
+        const cx_env *e = envs[i];
+        if (!e) continue;
+        float bw = -1;
+        long top = -1;
+        for (uint32_t k = 0; k < e->n_themes; k++) {
+            const char *lab = ev_theme_label(tg, &labs, learned, e->themes[k].id);
+            if (!lab) continue;
+            long id = ev_lab_add(&labs, lab);
+            if (id < 0) goto oom;
+            if (!d.multi) {
+                if (e->themes[k].weight > bw) { bw = e->themes[k].weight; top = id; }
+                continue;
+            }
+            int dup = 0;
+            for (size_t q = po[i]; q < np; q++) dup |= pl[q] == id;
+            if (!dup) pl[np++] = id;
+        }
+        if (!d.multi && top >= 0) pl[np++] = top;
+    }
+    po[d.n] = np;
+    /* scores */
+    size_t exact = 0, shown = 0, no_pred = 0;
+    FILE *df = a->dump ? fopen(a->dump, "w") : NULL;
+    if (a->dump && !df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
+    for (size_t i = 0; i < d.n; i++) {
+        const uint32_t *g = d.lab + d.r[i].off;
+        uint32_t ng = d.r[i].n_lab;
+        size_t hit = 0;
+        for (uint32_t q = 0; q < ng; q++) labs.l[g[q]].gold++;
+        for (size_t k = po[i]; k < po[i + 1]; k++) {
+            labs.l[pl[k]].pred++;
+            for (uint32_t q = 0; q < ng; q++)
+                if ((long)g[q] == pl[k]) { labs.l[pl[k]].tp++; hit++; }
+        }
+        size_t npred = po[i + 1] - po[i];
+        no_pred += npred == 0;
+        int ok = hit == ng && npred == ng;
+        exact += ok;
+        if (df || (!ok && shown < (size_t)a->errors)) {
+            char gs[512] = "", ps[512] = "";
+            size_t gl = 0, pln = 0;
+            for (uint32_t q = 0; q < ng && gl < sizeof gs; q++)
+                gl += (size_t)snprintf(gs + gl, sizeof gs - gl, "%s%s", q ? "," : "", labs.l[g[q]].name);
+            for (size_t k = po[i]; k < po[i + 1] && pln < sizeof ps; k++)
+                pln += (size_t)snprintf(ps + pln, sizeof ps - pln, "%s%s", k > po[i] ? "," : "", labs.l[pl[k]].name);
+            if (!ok && shown < (size_t)a->errors) {
+                shown++;
+                printf("miss gold=%s got=%s text=%.200s\n", gs, npred ? ps : "-", d.r[i].text);
+            }
+            if (df) {
+                fprintf(df, "%s\t%s\t", gs, ps);
+                for (const char *q = d.r[i].text; *q; q++) fputc(*q == '\t' || *q == '\n' ? ' ' : *q, df);
+                fputc('\n', df);
+            }
+        }
+    }
+    if (df) fclose(df);
+    size_t tp = 0, pred = 0, gold = 0, nl = 0;
+    double f1sum = 0;
+    for (size_t l = 0; l < labs.n; l++) {
+        tp += labs.l[l].tp;
+        pred += labs.l[l].pred;
+        gold += labs.l[l].gold;
+        if (labs.l[l].gold) {
+            f1sum += ev_f1(labs.l[l].tp, labs.l[l].pred, labs.l[l].gold);
+            nl++;
+        }
+    }
+    printf("file=%s %s%s%s%s\n", a->file, learned ? "model=" : "taxonomy=", learned ? a->model : o.lexicon_dir,
+           a->half ? (a->half == 1 ? " half=1(even records)" : " half=2(odd records)") : "",
+           a->holdout ? " holdout(held-back records)" : "");
+    for (int i = 0; i < a->n_where; i++) printf("where %s\n", a->where[i]);
+    if (learned) {
+        cx_tagger_stats ts;
+        cx_tagger_get_stats(tg, &ts);
+        printf("learned labels=%zu weights=%zu\n", ts.ltheme_labels, ts.ltheme_weights);
+    }
+    printf("gold: %zu labels, %s\n", n_gold_labels, d.multi ? "multi-label (lists; every predicted theme counts)"
+                                                            : "single-label (the top theme counts)");
+    qsort(labs.l, labs.n, sizeof *labs.l, ev_cmp_support);
+    int top = a->top > 0 ? a->top : 20;
+    printf("%-40s %7s %7s %7s %9s %7s %7s\n", "label (by support)", "gold", "pred", "tp", "precision", "recall", "f1");
+    for (size_t l = 0; l < labs.n && (int)l < top; l++) {
+        const ev_lab *x = &labs.l[l];
+        if (!x->gold) break;
+        printf("%-40.40s %7zu %7zu %7zu %9.4f %7.4f %7.4f\n", x->name, x->gold, x->pred, x->tp,
+               x->pred ? (double)x->tp / (double)x->pred : 0.0, (double)x->tp / (double)x->gold,
+               ev_f1(x->tp, x->pred, x->gold));
+    }
+    if ((size_t)top < nl) printf("... %zu more labels with gold examples (--top N)\n", nl - (size_t)top);
+    size_t extra = 0, extra_pred = 0;
+    for (size_t l = 0; l < labs.n; l++)
+        if (!labs.l[l].gold && labs.l[l].pred) { extra++; extra_pred += labs.l[l].pred; }
+    if (extra) printf("%zu predicted labels have no gold example here (%zu predictions, all false positives)\n", extra, extra_pred);
+    if (no_pred) printf("%zu records got no %s theme\n", no_pred, learned ? "learned" : "matching");
+    if (failed) printf("analysis or tagging failed on %zu records\n", failed);
+    printf("themes n=%zu accuracy=%.4f micro_f1=%.4f macro_f1=%.4f docs_per_s=%.0f\n", d.n,
+           (double)exact / (double)d.n, ev_f1(tp, pred, gold), nl ? f1sum / (double)nl : 0.0,
+           el > 0 ? (double)done / el : 0.0);
+    rc = 0;
+    goto out;
+oom:
+    fprintf(stderr, "cxflow-eval: out of memory\n");
+    rc = 2;
+out:
+    for (size_t i = 0; envs && i < d.n; i++) cx_env_destroy(&envs[i]);
+    for (size_t l = 0; l < labs.n; l++) cx_free(labs.l[l].name);
+    cx_free(labs.l);
+    cx_free(envs);
+    cx_free(pl);
+    cx_free(po);
+    cx_tagger_destroy(&tg);
+    cx_text_destroy(&t);
+    lb_tdata_free(&d);
+    return rc;
+}
+
 /* ---- command table and argument parsing ---- */
 
 typedef struct ev_cmd {
@@ -413,6 +722,15 @@ static const ev_cmd cmds[] = {
      "        the tag stage's sentiment against \"label_sentiment\" (confusion matrix, per-class F1);\n"
      "        --learned: with a learned lexicon (cxflow train sentiment; default: sentiment.learned);\n"
      "        ends with `sentiment n=N accuracy=A macro_f1=F docs_per_s=R` (R: tagging alone per CPU-second)"},
+    {"themes", ev_themes,
+     "themes FILE.jsonl [--model DIR] [--half 1|2 | --holdout PCT] [--where KEY=VALUE]... [--top N] [--errors N]\n"
+     "        [--dump FILE] [--lexicon DIR] [--detect]\n"
+     "        the tag stage's themes against \"label_theme\" (a string, or a list for multi-label data; null:\n"
+     "        skipped): --model DIR the learned themes of DIR (cxflow train themes), else the authored taxonomy\n"
+     "        (gold labels must be its theme ids); --holdout PCT evaluates the PCT%% that `cxflow train themes\n"
+     "        --holdout PCT` held back; per-label precision/recall/F1 of the N labels with most support, then\n"
+     "        `themes n=N accuracy=A micro_f1=F macro_f1=M docs_per_s=R` (accuracy: top-1 for single-label\n"
+     "        gold, exact set match for lists)"},
 };
 
 static void usage(FILE *out) {
@@ -451,6 +769,10 @@ int main(int argc, char **argv) {
         else if (!strcmp(s, "--errors") && more) a.errors = atoi(argv[++i]);
         else if (!strcmp(s, "--dump") && more) a.dump = argv[++i];
         else if (!strcmp(s, "--mixed") && more) a.mixed = atoi(argv[++i]);
+        else if (!strcmp(s, "--model") && more) a.model = argv[++i];
+        else if (!strcmp(s, "--holdout") && more) a.holdout = atoi(argv[++i]);
+        else if (!strcmp(s, "--top") && more) a.top = atoi(argv[++i]);
+        else if (!strcmp(s, "--where") && more && a.n_where < LB_MAX_WHERE) a.where[a.n_where++] = argv[++i];
         else if (s[0] != '-' && !a.file) a.file = s;
         else {
             fprintf(stderr, "cxflow-eval: unexpected argument '%s'\n", s);

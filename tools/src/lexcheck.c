@@ -74,6 +74,7 @@
 #if defined(__has_include)
 #if __has_include("cx_tag_learned.h")
 #include "cx_tag_learned.h"
+#include "cx_tag_ltheme.h"
 #define LC_HAVE_LEARNED 1
 #endif
 #endif
@@ -1061,7 +1062,35 @@ static void check_stop_stems(lc *c) {
 
 /* ---- learned lexicons ---- */
 
-/* lexicons/learned/NAME/sentiment.tsv: its own loader, when this build has one. */
+#ifdef LC_HAVE_LEARNED
+/* lexicons/learned/NAME/themes.tsv (learned themes): the tag stage's loader.  0 when there is none. */
+static int check_learned_themes(lc *c, const char *name) {
+    char rel[4096], path[8192];
+    snprintf(rel, sizeof rel, "learned/%s/%s", name, CX_LTHEME_FILE);
+    snprintf(path, sizeof path, "%s/%s", c->dir, rel);
+    if (!is_file(path)) return 0;
+    int fi = add_file(c, rel, K_SENTI, "");
+    if (fi < 0) return 1;
+    c->f[fi].kind = -1;   /* counted, but none of the checks above */
+    c->f[fi].entries = 0;
+    char err[1024] = "";
+    cx_ltheme *m = cx_ltheme_load(path, err, sizeof err);
+    if (m) {
+        cx_ltheme_info info;
+        cx_ltheme_get_info(m, &info);
+        c->f[fi].entries = (int)(info.n_weights + info.n_labels);
+        cx_ltheme_destroy(&m);
+        return 1;
+    }
+    int line;
+    const char *rest;
+    if (parse_loc(err, path, &line, &rest)) problem(c, fi, line, 0, "%s (the learned-themes loader stops here)", rest);
+    else problem(c, fi, 0, 0, "%s", err);
+    return 1;
+}
+#endif
+
+/* lexicons/learned/NAME/sentiment.tsv and themes.tsv: their own loaders, when this build has them. */
 static void check_learned(lc *c) {
     char dir[8192];
     snprintf(dir, sizeof dir, "%s/learned", c->dir);
@@ -1073,9 +1102,11 @@ static void check_learned(lc *c) {
         char rel[4096], path[8192];
         snprintf(rel, sizeof rel, "learned/%s/%s", names[i], CX_LEARNED_FILE);
         snprintf(path, sizeof path, "%s/%s", c->dir, rel);
+        int has_themes = check_learned_themes(c, names[i]);
         if (!is_file(path)) {
-            printf("%s/learned/%s: note: no %s: not a learned lexicon, not checked\n", c->dir, names[i],
-                   CX_LEARNED_FILE);
+            if (!has_themes)
+                printf("%s/learned/%s: note: no %s or %s: not a learned lexicon, not checked\n", c->dir, names[i],
+                       CX_LEARNED_FILE, CX_LTHEME_FILE);
             continue;
         }
         int fi = add_file(c, rel, K_SENTI, "");

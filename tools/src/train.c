@@ -1,4 +1,5 @@
-/* train.c - cxflow-train: learn a sentiment lexicon from labelled feedback.
+/* train.c - cxflow-train: learn a sentiment lexicon from labelled feedback
+ * (the kind "themes", a theme/intent model, lives in train_themes.c).
  *
  *   cxflow-train sentiment FILE.jsonl -o DIR [--half 1|2] [--lang L] [--detect]
  *                [--mode with|instead] [--l2 X|auto] [--epochs N] [--min-count N]
@@ -40,6 +41,7 @@
 #include "cx_text.h"
 #include "cx_util.h"
 #include "labelled.h"
+#include "train_themes.h"
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -597,6 +599,7 @@ static int cmp_lang(const void *a, const void *b) {
 static void usage(FILE *f) {
     fprintf(f,
             "usage: cxflow-train sentiment FILE.jsonl -o DIR [options]\n"
+            "       cxflow-train themes FILE.jsonl -o DIR [options]   (a theme/intent model: themes --help)\n"
             "\n"
             "Learns a domain sentiment lexicon from labelled feedback and writes DIR/sentiment.tsv, a plain-text\n"
             "file of term <TAB> weight lines that the tag stage loads (sentiment.learned = DIR) with or instead\n"
@@ -932,8 +935,9 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "themes")) return train_themes_main(argc, argv); /* tools/src/train_themes.c */
     if (strcmp(argv[1], "sentiment")) {
-        fprintf(stderr, "cxflow-train: unknown kind '%s' (only: sentiment)\n", argv[1]);
+        fprintf(stderr, "cxflow-train: unknown kind '%s' (sentiment or themes)\n", argv[1]);
         return 2;
     }
     tr_args a;
