@@ -74,26 +74,70 @@ uint64_t cx_lex_strhash(const char *s, size_t n) {
 /* ---- vocabulary ---- */
 
 void cx_lexvocab_free(cx_lexvocab *v) {
-    cx_hmap_destroy(&v->ids);
-    v->n = 0;
+    cx_free(v->slots);
+    cx_free(v->keys);
+    cx_free(v->starts);
+    memset(v, 0, sizeof *v);
+}
+
+/* Double the slot table (or create it) and re-insert every word. */
+static int vocab_grow(cx_lexvocab *v) {
+    uint32_t ncap = v->cap ? v->cap * 2 : 1024;
+    cx_lexvocab_slot *ns = cx_calloc(ncap, sizeof *ns);
+    if (!ns) return -1;
+    for (uint32_t i = 0; i < v->cap; i++) {
+        if (!v->slots[i].hash) continue;
+        uint32_t p = v->slots[i].hash & (ncap - 1);
+        while (ns[p].hash) p = (p + 1) & (ncap - 1);
+        ns[p] = v->slots[i];
+    }
+    cx_free(v->slots);
+    v->slots = ns;
+    v->cap = ncap;
+    return 0;
 }
 
 long cx_lexvocab_intern(cx_lexvocab *v, const char *s, size_t n) {
-    if (!v->ids && !(v->ids = cx_hmap_new())) return -1;
-    uint64_t *id = cx_hmap_upsert(v->ids, s, n);
-    if (!id) return -1;
-    if (!*id) {
-        if (v->n == CX_LEX_NOWORD) return -1;
-        *id = (uint64_t)++v->n; /* id + 1: a new key's value is 0 */
+    uint32_t id = cx_lexvocab_find(v, s, n);
+    if (id != CX_LEX_NOWORD) return (long)id;
+    if (v->n == CX_LEX_NOWORD - 1 || n > UINT32_MAX) return -1;
+    /* at most a quarter full: most look-ups are misses (see cx_lexmap.h) */
+    if ((v->n + 1) * 4 > v->cap && vocab_grow(v) < 0) return -1;
+    if (v->n == v->cap_starts) {
+        uint32_t nc = v->cap_starts ? v->cap_starts * 2 : 1024;
+        uint16_t *ns = cx_realloc(v->starts, (size_t)nc * sizeof *ns);
+        if (!ns) return -1;
+        v->starts = ns;
+        v->cap_starts = nc;
     }
-    return (long)(*id - 1);
+    if (v->klen + n + 1 > v->kcap) {
+        size_t nk = v->kcap ? v->kcap * 2 : 16384;
+        while (nk < v->klen + n + 1) nk *= 2;
+        if (nk > UINT32_MAX) return -1;
+        char *k = cx_realloc(v->keys, nk);
+        if (!k) return -1;
+        v->keys = k;
+        v->kcap = nk;
+    }
+    memcpy(v->keys + v->klen, s, n);
+    v->keys[v->klen + n] = '\0';
+    uint32_t h = cx_lexvocab_hash(s, n), mask = v->cap - 1, p = h & mask;
+    while (v->slots[p].hash) p = (p + 1) & mask;
+    v->slots[p].hash = h;
+    v->slots[p].len = (uint32_t)n;
+    v->slots[p].off = (uint32_t)v->klen;
+    v->slots[p].id = v->n;
+    v->klen += n + 1;
+    v->starts[v->n] = 0;
+    return (long)v->n++;
 }
 
 /* ---- map ---- */
 
-void cx_lexmap_init(cx_lexmap *m, cx_lexvocab *vocab) {
+void cx_lexmap_init(cx_lexmap *m, cx_lexvocab *vocab, uint8_t start_bit) {
     memset(m, 0, sizeof *m);
     m->vocab = vocab;
+    m->start_bit = start_bit;
 }
 
 void cx_lexmap_free(cx_lexmap *m) {
@@ -101,8 +145,10 @@ void cx_lexmap_free(cx_lexmap *m) {
     cx_free(m->slot_ent);
     cx_free(m->ents);
     cx_lexvocab *v = m->vocab;
+    uint8_t bit = m->start_bit;
     memset(m, 0, sizeof *m);
     m->vocab = v;
+    m->start_bit = bit;
 }
 
 static inline uint32_t key_slot(const cx_lexmap *m, uint64_t key) {
@@ -173,6 +219,7 @@ long cx_lexmap_put(cx_lexmap *m, const char *const *words, unsigned n, int *crea
     for (unsigned k = 1; k <= n; k++) {
         long wid = cx_lexvocab_intern(m->vocab, words[k - 1], strlen(words[k - 1]));
         if (wid < 0) return -1;
+        m->vocab->starts[wid] |= k == 1 ? m->start_bit : CX_LEX_CONT(m->start_bit);
         uint8_t want = k == n ? CX_LEX_VALUE : CX_LEX_PREFIX;
         const cx_lex_entry *e = cx_lexmap_next(m, prev, (uint32_t)wid);
         long idx;

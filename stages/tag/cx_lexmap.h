@@ -21,6 +21,7 @@
 #define CX_LEXMAP_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "cx_env.h"
 #include "cx_hmap.h"
 
@@ -46,10 +47,37 @@ uint64_t cx_lex_strhash(const char *s, size_t n);
 /* The id of a word that is in no lexicon. */
 #define CX_LEX_NOWORD UINT32_MAX
 
-/* word -> id + 1 in a cx_hmap (stages/tokenize/cx_hmap.h), ids dense from 0. */
+/* word -> id, ids dense from 0.  The vocabulary keeps its own
+ * open-addressing table rather than a cx_hmap: the scorer looks up every
+ * token's normalised form (and stem) once per record, ~35 look-ups that
+ * used to be a fifth of the tagger's time, and here the hash, the probe and
+ * the key comparison are inline (no call, no memcmp for words of up to 16
+ * bytes), and the table is at most a quarter full so a word that is in no
+ * lexicon (most stop words) usually costs a single probe.
+ *
+ * starts[id]: the start bits (cx_lexmap.start_bit) of every map in which
+ * some stored sequence begins with the word, in any language, and
+ * CX_LEX_CONT(bit) of every map in which it is a later word of a sequence.
+ * Most tokens with an id start nothing in most maps ("delivery" is a theme
+ * word, not a sentiment or signal word), and most words after a phrase's
+ * first word continue none ("not" starts many theme phrases, "the" after it
+ * rarely continues one); the scorer reads these bits once per token instead
+ * of probing each map for them. */
+typedef struct cx_lexvocab_slot {
+    uint32_t hash;       /* cx_lexvocab_hash of the word; 0 = empty slot */
+    uint32_t len;        /* bytes of the word */
+    uint32_t off;        /* the word's offset in keys */
+    uint32_t id;
+} cx_lexvocab_slot;
+
 typedef struct cx_lexvocab {
-    cx_hmap *ids;        /* created by the first cx_lexvocab_intern */
-    uint32_t n;
+    cx_lexvocab_slot *slots; /* cap slots, NULL until the first cx_lexvocab_intern */
+    uint32_t cap;        /* power of two */
+    uint32_t n;          /* words (ids 0..n-1) */
+    char *keys;          /* the words, back to back */
+    size_t klen, kcap;
+    uint16_t *starts;    /* n used (0 for a new word), cap_starts allocated */
+    uint32_t cap_starts;
 } cx_lexvocab;
 
 void cx_lexvocab_free(cx_lexvocab *v);
@@ -57,11 +85,72 @@ void cx_lexvocab_free(cx_lexvocab *v);
 /* The id of the word s[0..n), added when new; -1 when out of memory. */
 long cx_lexvocab_intern(cx_lexvocab *v, const char *s, size_t n);
 
-/* The id of the word s[0..n) whose cx_hmap_hash is h (the caller may have
- * it already), or CX_LEX_NOWORD. */
-static inline uint32_t cx_lexvocab_find(const cx_lexvocab *v, const char *s, size_t n, uint32_t h) {
-    const uint64_t *id = cx_hmap_get_h(v->ids, s, n, h);
-    return id ? (uint32_t)(*id - 1) : CX_LEX_NOWORD;
+/* Hash of a word for the vocabulary table (never 0): eight bytes at a time,
+ * the last 1-7 read with fixed-size loads, then an avalanche. */
+static inline __attribute__((always_inline)) uint32_t cx_lexvocab_hash(const char *s, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xFF51AFD7ED558CCDull);
+    while (n >= 8) {
+        uint64_t k;
+        memcpy(&k, s, 8);
+        h ^= k * 0xBF58476D1CE4E5B9ull;
+        h = ((h << 29) | (h >> 35)) * 0x94D049BB133111EBull;
+        s += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t k;
+        if (n >= 4) {
+            uint32_t lo, hi; /* overlapping when n < 8 */
+            memcpy(&lo, s, 4);
+            memcpy(&hi, s + n - 4, 4);
+            k = (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
+        } else {
+            k = (uint64_t)(uint8_t)s[0] | ((uint64_t)(uint8_t)s[n / 2] << (8 * (n / 2))) |
+                ((uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1)));
+        }
+        h ^= k * 0xBF58476D1CE4E5B9ull;
+    }
+    h ^= h >> 31;
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    uint32_t r = (uint32_t)(h ^ (h >> 32));
+    return r ? r : 1;
+}
+
+/* a[0..n) == b[0..n) without a library call for n <= 16 (overlapping
+ * fixed-size loads, never past either end). */
+static inline __attribute__((always_inline)) int cx_lexvocab_eq(const char *a, const char *b, size_t n) {
+    if (n >= 8) {
+        if (n > 16) return !memcmp(a, b, n);
+        uint64_t x0, y0, x1, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    if (n >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + n - 4, 4);
+        memcpy(&y1, b + n - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (a[k] != b[k]) return 0;
+    return 1;
+}
+
+/* The id of the word s[0..n), or CX_LEX_NOWORD. */
+static inline __attribute__((always_inline)) uint32_t cx_lexvocab_find(const cx_lexvocab *v, const char *s, size_t n) {
+    if (!v->slots) return CX_LEX_NOWORD;
+    uint32_t h = cx_lexvocab_hash(s, n), mask = v->cap - 1;
+    for (uint32_t p = h & mask;; p = (p + 1) & mask) {
+        const cx_lexvocab_slot *q = &v->slots[p];
+        if (!q->hash) return CX_LEX_NOWORD;
+        if (q->hash == h && q->len == n && cx_lexvocab_eq(v->keys + q->off, s, n)) return q->id;
+    }
 }
 
 /* ---- the map ---- */
@@ -71,6 +160,17 @@ enum {
     CX_LEX_PREFIX = 2,  /* a longer stored term starts with this sequence */
     CX_LEX_STEMKEY = 4, /* the value was stored under the term's stems, not its exact words */
 };
+
+/* Start bits (cx_lexmap.start_bit, cx_lexvocab.starts): one per kind of
+ * map, shared by the maps of that kind in all languages. */
+enum {
+    CX_LEX_START_SENTI = 1, CX_LEX_START_RULES = 2, CX_LEX_START_THEMES = 4,
+    CX_LEX_START_SIGNALS = 8, CX_LEX_START_EMOJI = 16,
+};
+
+/* The bit of cx_lexvocab.starts for "a later word of a sequence of a map
+ * with start bit b". */
+#define CX_LEX_CONT(b) ((uint16_t)((b) << 8))
 
 /* Longest phrase (in words) a map accepts. */
 #define CX_LEX_MAX_WORDS 8
@@ -94,11 +194,14 @@ typedef struct cx_lexmap {
     uint32_t n_ents, ents_cap;
     uint32_t n_values;   /* entries with CX_LEX_VALUE */
     uint8_t max_len;     /* longest stored sequence */
+    uint8_t start_bit;   /* CX_LEX_START_* set in vocab->starts for each first word, or 0 */
     cx_lexvocab *vocab;
 } cx_lexmap;
 
-/* An empty map whose words are numbered in vocab (which must outlive it). */
-void cx_lexmap_init(cx_lexmap *m, cx_lexvocab *vocab);
+/* An empty map whose words are numbered in vocab (which must outlive it);
+ * start_bit (a CX_LEX_START_*, or 0) is marked in vocab->starts for the
+ * first word of every sequence stored. */
+void cx_lexmap_init(cx_lexmap *m, cx_lexvocab *vocab, uint8_t start_bit);
 void cx_lexmap_free(cx_lexmap *m);
 
 /* Store the sequence words[0..n) (1 <= n <= CX_LEX_MAX_WORDS) and its
@@ -130,10 +233,15 @@ static inline const cx_lex_entry *cx_lexmap_next(const cx_lexmap *m, const cx_le
     }
 }
 
+/* The start and continuation bits of word id `word` (0 for CX_LEX_NOWORD). */
+static inline uint16_t cx_lexvocab_starts(const cx_lexvocab *v, uint32_t word) {
+    return word < v->n ? v->starts[word] : 0;
+}
+
 /* Look up a one-word sequence given as bytes. */
 static inline const cx_lex_entry *cx_lexmap_get_str(const cx_lexmap *m, const char *s, size_t len) {
     if (!m->cap) return NULL;
-    return cx_lexmap_next(m, NULL, cx_lexvocab_find(m->vocab, s, len, cx_hmap_hash(s, len)));
+    return cx_lexmap_next(m, NULL, cx_lexvocab_find(m->vocab, s, len));
 }
 
 #endif

@@ -527,7 +527,7 @@ static cx_lex_entry *map_find(cx_lexmap *m, const char *const *words, unsigned n
     const cx_lex_entry *e = NULL;
     for (unsigned j = 0; j < n; j++) {
         size_t l = strlen(words[j]);
-        e = cx_lexmap_next(m, e, cx_lexvocab_find(m->vocab, words[j], l, cx_hmap_hash(words[j], l)));
+        e = cx_lexmap_next(m, e, cx_lexvocab_find(m->vocab, words[j], l));
         if (!e) return NULL;
     }
     return (cx_lex_entry *)e;
@@ -903,10 +903,10 @@ static int load_lang(cx_tagger *t, cx_text *tx, const char *dir, const char *cod
     L->post_window = -1;
     snprintf(L->code, sizeof L->code, "%s", code);
     L->code_len = strlen(L->code);
-    cx_lexmap_init(&L->senti, &t->vocab);
-    cx_lexmap_init(&L->rules, &t->vocab);
-    cx_lexmap_init(&L->themes, &t->vocab);
-    cx_lexmap_init(&L->signals, &t->vocab);
+    cx_lexmap_init(&L->senti, &t->vocab, CX_LEX_START_SENTI);
+    cx_lexmap_init(&L->rules, &t->vocab, CX_LEX_START_RULES);
+    cx_lexmap_init(&L->themes, &t->vocab, CX_LEX_START_THEMES);
+    cx_lexmap_init(&L->signals, &t->vocab, CX_LEX_START_SIGNALS);
     char path[PATH_MAX];
     const char *udir = t->user_dir[0] ? t->user_dir : NULL;
     lctx c = {code, tx, NULL, L, 0};
@@ -1059,8 +1059,8 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
     t->pos_thr = o->positive_threshold;
     t->neg_thr = o->negative_threshold;
     t->explain = !o->no_explain;
-    cx_lexmap_init(&t->emoji, &t->vocab);
-    cx_lexmap_init(&t->tax_index, &t->vocab);
+    cx_lexmap_init(&t->emoji, &t->vocab, CX_LEX_START_EMOJI);
+    cx_lexmap_init(&t->tax_index, &t->vocab, 0);
 
     const char *dir = o->lexicon_dir;
     char path[PATH_MAX];
@@ -1108,8 +1108,7 @@ cx_tagger *cx_tagger_new(const cx_tagger_opts *o, char *err, size_t n) {
             t->tax[i].problem = t->tax[p].problem;
             p = t->tax[p].parent_idx;
         }
-    t->num_word = cx_lexvocab_find(&t->vocab, CX_TAG_NUM_WORD, strlen(CX_TAG_NUM_WORD),
-                                   cx_hmap_hash(CX_TAG_NUM_WORD, strlen(CX_TAG_NUM_WORD)));
+    t->num_word = cx_lexvocab_find(&t->vocab, CX_TAG_NUM_WORD, strlen(CX_TAG_NUM_WORD));
     for (size_t i = 0; i < t->n_langs; i++)
         if (t->langs[i].has_senti || t->langs[i].has_themes) t->st.n_langs++;
     t->st.sentiment_terms += t->st.emoji_terms;

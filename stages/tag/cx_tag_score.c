@@ -5,7 +5,8 @@
  * explained in stages/tag/README.md.
  *
  * Work per record is linear in the number of tokens (times the longest
- * phrase length), and all scratch memory comes from the envelope's pool. */
+ * phrase length), and scratch memory comes from a stack buffer or, for long
+ * records, the envelope's pool. */
 #include "cx_tag_int.h"
 #include <math.h>
 #include <stdio.h>
@@ -29,6 +30,10 @@ typedef struct tsc {
     uint8_t joins;     /* matchable and a phrase may run on to it from the token before (same
                           sentence, no clause end in between) */
     uint8_t number;    /* a number token: signal terms match it as CX_TAG_NUM_WORD */
+    uint16_t starts;   /* start bits (cx_lexvocab.starts) of wn, and of ws when inflected: the
+                          kinds of map in which a term can begin at this token; and the
+                          continuation bits of wn and ws (of CX_TAG_NUM_WORD too for a number):
+                          the kinds of map in which a phrase can go on with it */
     uint32_t negby;    /* the negator whose forward scope covers it (CX_TAG_NEG_WINDOW content
                           tokens of its clause), or NONE; for theme and signal mentions
                           (neg_scopes) */
@@ -199,33 +204,62 @@ static __attribute__((noinline)) int matches_walk_num(const cx_lexmap *m, const 
     return matches_walk_impl(m, w, i, en, es, out, num);
 }
 
+/* What matches_walk() finds when neither first entry is the prefix of a
+ * longer term (most words: a one-word term or nothing): no walk, no call. */
+static inline int single_match(const cx_lex_entry *en, const cx_lex_entry *es, const tsc *sc, uint32_t i,
+                               mt *out) {
+    const cx_lex_entry *e = en && (en->flags & CX_LEX_VALUE) && stem_ok(en, sc, i)   ? en
+                            : es && (es->flags & CX_LEX_VALUE) && stem_ok(es, sc, i) ? es
+                                                                                     : NULL;
+    if (!e) return 0;
+    out[0].len = 1;
+    out[0].e = e;
+    return 1;
+}
+
+/* Can a phrase of m starting at token i go on to token i + 1?  Not when
+ * the token does not join it or its words (norm, stem; "<num>" for a
+ * number) are no later word of any phrase of m's kind: the walk would then
+ * find no more than single_match(). */
+static inline int continues(const cx_lexmap *m, const work *w, uint32_t i) {
+    return i + 1 < w->n && w->sc[i + 1].joins && (w->sc[i + 1].starts & CX_LEX_CONT(m->start_bit));
+}
+
 /* matches_walk() from token i.  Most tokens start no term of m (a stop
  * word, a word of another language's lexicon): the one or two probes that
  * say so are inline. */
-static inline int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+static inline __attribute__((always_inline)) int matches_at(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
     const tsc *c = &w->sc[i];
+    if (!(c->starts & m->start_bit)) return 0; /* neither probe could find anything */
     const cx_lex_entry *en = cx_lexmap_next(m, NULL, c->wn);
     const cx_lex_entry *es = c->inflected ? cx_lexmap_next(m, NULL, c->ws) : NULL;
     if (!en && !es) return 0;
+    if ((!((en ? en->flags : 0) & CX_LEX_PREFIX) && !((es ? es->flags : 0) & CX_LEX_PREFIX)) ||
+        !continues(m, w, i))
+        return single_match(en, es, w->sc, i, out);
     return matches_walk(m, w, i, en, es, out);
 }
 
 /* matches_at() for a signal map: a number token is matched as the word
  * CX_TAG_NUM_WORD (num, its vocabulary id). */
-static inline int matches_at_num(const cx_lexmap *m, const work *w, uint32_t i, mt *out, uint32_t num) {
+static inline __attribute__((always_inline)) int matches_at_num(const cx_lexmap *m, const work *w, uint32_t i, mt *out, uint32_t num) {
     const tsc *c = &w->sc[i];
     if (num != CX_LEX_NOWORD && c->number) {
         const cx_lex_entry *en = cx_lexmap_next(m, NULL, num);
         return en ? matches_walk_num(m, w, i, en, NULL, out, num) : 0;
     }
+    if (!(c->starts & m->start_bit)) return 0;
     const cx_lex_entry *en = cx_lexmap_next(m, NULL, c->wn);
     const cx_lex_entry *es = c->inflected ? cx_lexmap_next(m, NULL, c->ws) : NULL;
     if (!en && !es) return 0;
+    if ((!((en ? en->flags : 0) & CX_LEX_PREFIX) && !((es ? es->flags : 0) & CX_LEX_PREFIX)) ||
+        !continues(m, w, i))
+        return single_match(en, es, w->sc, i, out);
     return matches_walk_num(m, w, i, en, es, out, num);
 }
 
 /* The longest stored term of m starting at token i. */
-static inline int longest(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
+static inline __attribute__((always_inline)) int longest(const cx_lexmap *m, const work *w, uint32_t i, mt *out) {
     mt all[CX_LEX_MAX_WORDS];
     int k = matches_at(m, w, i, all);
     if (k) *out = all[k - 1];
@@ -429,7 +463,7 @@ static int hashtag_part(const work *w, const cx_tag_lang *L, const char *b, size
         if (ea && (ea->flags & CX_LEX_PREFIX)) { /* 2: a phrase starts with the first part */
             const cx_lexvocab *voc = L->senti.vocab;
             const cx_lex_entry *p =
-                cx_lexmap_next(&L->senti, ea, cx_lexvocab_find(voc, b + k, n - k, cx_hmap_hash(b + k, n - k)));
+                cx_lexmap_next(&L->senti, ea, cx_lexvocab_find(voc, b + k, n - k));
             if (p && (p->flags & CX_LEX_VALUE) && !(p->flags & CX_LEX_STEMKEY)) {
                 *v = t->senti[p->val].v;
                 return 1;
@@ -562,7 +596,7 @@ static uint32_t match_all(work *w, const cx_tag_lang *L) {
         const cx_token *k = &tk[i];
         int emo_type = k->type == CX_TOK_EMOJI || k->type == CX_TOK_EMOTICON;
         int emo_ok = emoji_on && (k->type != CX_TOK_WORD || t->emoji_words);
-        mt m;
+        mt m = {0, NULL};
         int got = 0;
         if (emo_type && emo_ok) got = longest(&t->emoji, w, i, &m);
         if (!got && senti_on) got = longest(&L->senti, w, i, &m);
@@ -648,27 +682,42 @@ static void match_signals(work *w, const cx_tag_lang *L) {
 
 /* ---- pass 0: per-token and per-sentence facts ---- */
 
-/* Allocate the scratch arrays from the envelope's pool and compute, in one
+/* Lay out the scratch arrays (stack or envelope pool) and compute, in one
  * pass over the tokens: clause and contrast-segment indexes, content-token
  * positions (for the rule windows), the norm/stem hashes used by every
  * lexicon lookup, and per sentence the question/request/exclamation facts. */
-static int prepare(work *w, cx_env *env) {
+static int prepare(work *w, cx_env *env, void *stack, size_t stack_len) {
     const cx_token *tk = w->tk;
     uint32_t n = w->n, ns = env->n_sents;
     for (uint32_t i = 0; i < n; i++)
         if ((uint32_t)tk[i].sent + 1 > ns) ns = (uint32_t)tk[i].sent + 1;
     w->ns = ns;
     w->th_cap = 2 * n + 8;
-    w->sc = cx_env_alloc(env, n * sizeof *w->sc);
-    w->hits = cx_env_alloc(env, n * sizeof *w->hits);
-    w->th = cx_env_alloc(env, w->th_cap * sizeof *w->th);
-    w->sg = cx_env_alloc(env, w->th_cap * sizeof *w->sg);
-    w->s = cx_env_alloc(env, ns * sizeof *w->s);
-    w->craw = cx_env_alloc(env, n * sizeof *w->craw);
-    w->chas = cx_env_alloc(env, n);
-    w->creq = cx_env_alloc(env, n);
-    w->sraw = cx_env_alloc(env, n * sizeof *w->sraw);
-    if (!w->sc || !w->hits || !w->th || !w->sg || !w->s || !w->craw || !w->chas || !w->creq || !w->sraw) return -1;
+    /* one block for all of them: from the caller's stack buffer when it is
+     * big enough (most records), else from the envelope's pool.  The arrays
+     * live only while the record is tagged; taking them from the pool used
+     * to cost a new pool chunk (a malloc) per record. */
+#define SCRATCH_ALIGN(x) (((x) + 15) & ~(size_t)15)
+    size_t o_sc = 0, o_hits = o_sc + SCRATCH_ALIGN((size_t)n * sizeof *w->sc),
+           o_th = o_hits + SCRATCH_ALIGN((size_t)n * sizeof *w->hits),
+           o_sg = o_th + SCRATCH_ALIGN((size_t)w->th_cap * sizeof *w->th),
+           o_s = o_sg + SCRATCH_ALIGN((size_t)w->th_cap * sizeof *w->sg),
+           o_craw = o_s + SCRATCH_ALIGN((size_t)ns * sizeof *w->s),
+           o_sraw = o_craw + SCRATCH_ALIGN((size_t)n * sizeof *w->craw),
+           o_chas = o_sraw + SCRATCH_ALIGN((size_t)n * sizeof *w->sraw), o_creq = o_chas + SCRATCH_ALIGN(n),
+           total = o_creq + SCRATCH_ALIGN(n);
+#undef SCRATCH_ALIGN
+    char *blk = total <= stack_len ? stack : cx_env_alloc(env, total);
+    if (!blk) return -1;
+    w->sc = (tsc *)(void *)(blk + o_sc);
+    w->hits = (shit *)(void *)(blk + o_hits);
+    w->th = (thit *)(void *)(blk + o_th);
+    w->sg = (ghit *)(void *)(blk + o_sg);
+    w->s = (sinfo *)(void *)(blk + o_s);
+    w->craw = (double *)(void *)(blk + o_craw);
+    w->sraw = (double *)(void *)(blk + o_sraw);
+    w->chas = (uint8_t *)(blk + o_chas);
+    w->creq = (uint8_t *)(blk + o_creq);
     memset(w->sraw, 0, n * sizeof *w->sraw);
     memset(w->s, 0, ns * sizeof *w->s);
     memset(w->craw, 0, n * sizeof *w->craw);
@@ -701,7 +750,7 @@ static int prepare(work *w, cx_env *env) {
             /* the only string work of the matcher: every lexicon lookup of
              * this record goes by these vocabulary ids */
             size_t nl = strlen(k->norm);
-            c->wn = cx_lexvocab_find(&w->t->vocab, k->norm, nl, cx_hmap_hash(k->norm, nl));
+            c->wn = cx_lexvocab_find(&w->t->vocab, k->norm, nl);
             if (!k->stem || !k->stem[0]) {
                 c->inflected = 0;
                 c->ws = CX_LEX_NOWORD; /* no stem matches no stem key */
@@ -713,12 +762,19 @@ static int prepare(work *w, cx_env *env) {
                  * ones; with neither, the token ends every walk whatever
                  * inflected says, so no strcmp is needed */
                 size_t sl = strlen(k->stem);
-                c->ws = cx_lexvocab_find(&w->t->vocab, k->stem, sl, cx_hmap_hash(k->stem, sl));
+                c->ws = cx_lexvocab_find(&w->t->vocab, k->stem, sl);
                 c->inflected = c->ws != c->wn || c->ws == CX_LEX_NOWORD;
+            }
+            {
+                const cx_lexvocab *v = &w->t->vocab;
+                uint16_t bn = cx_lexvocab_starts(v, c->wn), bs = cx_lexvocab_starts(v, c->ws);
+                c->starts = (uint16_t)((bn | (c->inflected ? bs : 0)) & 0xff) | (uint16_t)((bn | bs) & 0xff00);
+                if (c->number) c->starts |= cx_lexvocab_starts(v, w->t->num_word) & 0xff00;
             }
         } else {
             c->inflected = 0;
             c->wn = c->ws = CX_LEX_NOWORD;
+            c->starts = 0;
         }
         sinfo *S = &w->s[k->sent];
         if (content) S->content++;
@@ -1197,34 +1253,79 @@ typedef struct xb {
     int full;
 } xb;
 
-static void xput(xb *x, const char *s, size_t n) {
-    if (x->full) return;
+/* The explanation is written for every record, a few dozen short pieces
+ * each: xput and xlit copy without a library call for the usual short
+ * pieces, xs takes the length of a literal at compile time, xnum rounds and
+ * formats without lround or a division loop for one-digit integer parts. */
+/* The room check shared by both writers: 0 when the text does not fit (the
+ * explanation then ends with " …"). */
+static inline __attribute__((always_inline)) int xroom(xb *x, size_t n) {
+    if (x->full) return 0;
     if (x->len + n + 8 > sizeof x->b) {
         memcpy(x->b + x->len, " \xE2\x80\xA6", 4); /* " …" */
         x->len += 4;
         x->full = 1;
-        return;
+        return 0;
     }
-    memcpy(x->b + x->len, s, n);
+    return 1;
+}
+
+/* Text of any length (a token, a number): overlapping fixed-size copies, no
+ * library call up to 16 bytes (there is room: len + n + 8 <= sizeof b).
+ * Literals go through xlit: with a literal's size in view gcc warns about
+ * the 8-byte loads of the branches it cannot rule out. */
+static inline __attribute__((always_inline)) void xput(xb *x, const char *s, size_t n) {
+    if (!xroom(x, n)) return;
+    char *d = x->b + x->len;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else {
+        for (size_t k = 0; k < n; k++) d[k] = s[k];
+    }
     x->len += n;
 }
-static void xs(xb *x, const char *s) { xput(x, s, strlen(s)); }
+
+/* A string literal: inline, its length is a constant and the byte loop
+ * unrolls to a few stores. */
+static inline __attribute__((always_inline)) void xlit(xb *x, const char *s, size_t n) {
+    if (!xroom(x, n)) return;
+    char *d = x->b + x->len;
+    for (size_t k = 0; k < n; k++) d[k] = s[k];
+    x->len += n;
+}
+static void xs_(xb *x, const char *s) { xput(x, s, strlen(s)); }
+#define xs(x, lit) xlit((x), (lit), sizeof(lit) - 1)
 
 /* A number with dec (0, 1 or 2) decimals; with dec 2 trailing zeros are
- * dropped ("1.3", "0.25", "2"); sign forces a '+' on positives. */
+ * dropped ("1.3", "0.25", "2"); sign forces a '+' on positives.  Rounding is
+ * lround's (half away from zero): the fraction a - trunc(a) is exact for
+ * these magnitudes, so no a + 0.5 double rounding can creep in. */
 static void xnum(xb *x, double v, int dec, int sign) {
     char t[40];
     int k = 0;
     long scale = dec == 2 ? 100 : dec == 1 ? 10 : 1;
     double a = fabs(v);
     if (a > 1e12) a = 1e12;
-    long q = lround(a * (double)scale), ip = q / scale, fp = q % scale;
+    double as = a * (double)scale;
+    long q = (long)as;
+    if (as - (double)q >= 0.5) q++;
+    long ip = q / scale, fp = q % scale;
     if (v < 0 && q) t[k++] = '-';
     else if (sign) t[k++] = '+';
-    char d[24];
-    int nd = 0;
-    do { d[nd++] = (char)('0' + ip % 10); ip /= 10; } while (ip && nd < 20);
-    while (nd) t[k++] = d[--nd];
+    if (ip < 10) {
+        t[k++] = (char)('0' + ip);
+    } else {
+        char d[24];
+        int nd = 0;
+        do { d[nd++] = (char)('0' + ip % 10); ip /= 10; } while (ip && nd < 20);
+        while (nd) t[k++] = d[--nd];
+    }
     if (dec == 1) {
         t[k++] = '.';
         t[k++] = (char)('0' + fp);
@@ -1248,11 +1349,11 @@ static void xtok(xb *x, const cx_token *k, size_t max) {
     xput(x, s, n);
 }
 
-static void xmul(xb *x, double m, const char *why, const cx_token *k) {
+static inline __attribute__((always_inline)) void xmul(xb *x, double m, const char *why, const cx_token *k) {
     xs(x, " \xC3\x97"); /* " ×" */
     xnum(x, m, 2, 0);
     xs(x, " (");
-    xs(x, why);
+    xs_(x, why);
     if (k) {
         if (why[0]) xs(x, " ");
         xtok(x, k, 24);
@@ -1269,9 +1370,9 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
     int items = 0;
     if (fallback) {
         xs(&x, "lexicon ");
-        xs(&x, fallback->code);
+        xput(&x, fallback->code, fallback->code_len);
         xs(&x, " (language ");
-        xs(&x, env->lang);
+        xs_(&x, env->lang);
         xs(&x, ")");
         items++;
     }
@@ -1315,7 +1416,7 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
         const sinfo *S = &w->s[s];
         if (!S->n_excl || S->sum == 0) continue;
         if (items++) xs(&x, "; ");
-        xput(&x, "!!!", S->n_excl);
+        xlit(&x, "!!!", S->n_excl);
         xs(&x, " \xC3\x97");
         xnum(&x, S->excl, 2, 0);
         xs(&x, " (sentence ");
@@ -1324,7 +1425,7 @@ static int explain(work *w, cx_env *env, double total, double compound, const cx
     }
     if (!items && w->prior) {
         xs(&x, "no sentiment terms; problem theme ");
-        xs(&x, w->t->tax[w->prior - 1].pub.id);
+        xs_(&x, w->t->tax[w->prior - 1].pub.id);
         xs(&x, " \xE2\x86\x92 ");
         xnum(&x, compound, 2, 1);
     } else if (!items) {
@@ -1465,7 +1566,9 @@ static int tag_record(const cx_tagger *t, cx_env *env, int use_learned, double *
     w.t = t;
     w.tk = env->tokens;
     w.n = env->n_tokens;
-    if (prepare(&w, env) < 0) goto oom;
+    /* scratch of prepare() for records of up to ~40 tokens */
+    _Alignas(16) char scratch[8192];
+    if (prepare(&w, env, scratch, sizeof scratch) < 0) goto oom;
 
     const cx_tag_lang *L = find_lang(t, env->lang), *fallback = NULL;
     if (!L) {
