@@ -7,6 +7,7 @@
  * The model is kept apart from the authored scorer (cx_tag_score.c), which
  * only calls cx_learned_apply once it has its own raw sums. */
 #include "cx_tag_learned.h"
+#include "cx_tag_lfile.h"
 #include "cx_alloc.h"
 #include "cx_lexmap.h"
 #include "cx_util.h"
@@ -208,28 +209,6 @@ static int oom(char *err, size_t n) {
     return -1;
 }
 
-/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-static int utf8_ok(const unsigned char *s, size_t len) {
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; }
-        else return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= len || (s[i + j] & 0xC0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 static long find(const cx_learned *l, const char *s, size_t len, uint64_t h) {
     if (!l->nslots) return -1;
     for (uint32_t i = (uint32_t)h & (l->nslots - 1);; i = (i + 1) & (l->nslots - 1)) {
@@ -284,13 +263,6 @@ static int add_term(cx_learned *l, const char *s, double w, int line, long *dup)
     return 0;
 }
 
-static char *trim(char *s) {
-    while (*s == ' ' || *s == '\t') s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) *--e = '\0';
-    return s;
-}
-
 /* the header keys the loader reads (the others are comments for people) */
 enum { HK_LANGUAGES, HK_CLASSES, HK_MODE, HK_FEATURES, HK_CUTPOINTS, HK_N };
 static const char *const hk_names[HK_N] = {"languages", "classes", "mode", "features", "cutpoints"};
@@ -303,38 +275,6 @@ typedef struct lctx {
     int first_term;           /* line of the first term, 0 = none yet */
     int last_line;
 } lctx;
-
-static int set_langs(cx_learned *l, char *v, const char *path, int line, char *err, size_t n) {
-    if (!strcmp(v, "*")) {
-        l->any_lang = 1;
-        return 0;
-    }
-    for (char *s = v; *s;) {
-        size_t len = strcspn(s, " ,");
-        if (len) {
-            int ok = len >= 2 && len <= 3;
-            for (size_t i = 0; ok && i < len; i++) ok = s[i] >= 'a' && s[i] <= 'z';
-            if (!ok) {
-                snprintf(err, n, "%s:%d: bad language code '%.*s' in '# languages:' (ISO 639-1 like 'en', or '*')",
-                         path, line, (int)len, s);
-                return -1;
-            }
-            if (l->n_langs == CX_LEARNED_MAX_LANGS) {
-                snprintf(err, n, "%s:%d: more than %d languages", path, line, CX_LEARNED_MAX_LANGS);
-                return -1;
-            }
-            memcpy(l->langs[l->n_langs], s, len);
-            l->langs[l->n_langs++][len] = '\0';
-        }
-        s += len;
-        while (*s == ' ' || *s == ',') s++;
-    }
-    if (!l->n_langs) {
-        snprintf(err, n, "%s:%d: '# languages:' lists no language", path, line);
-        return -1;
-    }
-    return 0;
-}
 
 static int set_classes(cx_learned *l, char *v, const char *path, int line, char *err, size_t n) {
     static const char *const names[3] = {"negative", "neutral", "positive"};
@@ -365,31 +305,15 @@ static int set_classes(cx_learned *l, char *v, const char *path, int line, char 
     return 0;
 }
 
-static int header_line(lctx *c, char *s, int line, char *err, size_t n) {
-    /* s follows the '#': " key: value" */
-    while (*s == ' ' || *s == '\t') s++;
-    char *colon = strchr(s, ':');
-    if (!colon) return 0;
-    size_t kl = (size_t)(colon - s);
-    int k = -1;
-    for (int i = 0; i < HK_N; i++)
-        if (strlen(hk_names[i]) == kl && !strncmp(s, hk_names[i], kl)) k = i;
-    if (k < 0) return 0; /* a comment, or a key for people (date, source, l2, ...) */
-    char *v = trim(colon + 1);
-    if (c->first_term) {
-        snprintf(err, n, "%s:%d: header line '# %s:' after the first term (line %d); the header comes first", c->path,
-                 line, hk_names[k], c->first_term);
-        return -1;
-    }
-    if (c->seen[k]) {
-        snprintf(err, n, "%s:%d: duplicate '# %s:' header (first on line %d)", c->path, line, hk_names[k], c->seen[k]);
-        return -1;
-    }
-    c->seen[k] = line;
+static int header_line(void *ctx, char *s, int line, char *err, size_t n) {
+    lctx *c = ctx;
+    char *v;
+    int k = cx_lf_header_key(s, hk_names, HK_N, c->seen, c->first_term, "the first term", c->path, line, &v, err, n);
+    if (k < 0) return k == -1 ? 0 : -1;
     cx_learned *l = c->l;
     switch (k) {
     case HK_LANGUAGES:
-        return set_langs(l, v, c->path, line, err, n);
+        return cx_lf_set_langs(l->langs, &l->n_langs, CX_LEARNED_MAX_LANGS, &l->any_lang, v, c->path, line, err, n);
     case HK_CLASSES:
         return set_classes(l, v, c->path, line, err, n);
     case HK_MODE: {
@@ -455,14 +379,15 @@ static int set_cutpoints(lctx *c, char *err, size_t n) {
     return 0;
 }
 
-static int term_line(lctx *c, char *s, int line, char *err, size_t n) {
+static int term_line(void *ctx, char *s, int line, char *err, size_t n) {
+    lctx *c = ctx;
     char *tab = strchr(s, '\t');
     if (!tab) {
         snprintf(err, n, "%s:%d: expected 'term<TAB>weight'", c->path, line);
         return -1;
     }
     *tab = '\0';
-    char *term = trim(s), *ws = trim(tab + 1);
+    char *term = cx_lf_trim(s), *ws = cx_lf_trim(tab + 1);
     if (strchr(ws, '\t')) {
         snprintf(err, n, "%s:%d: expected 2 tab-separated fields (term, weight), got more", c->path, line);
         return -1;
@@ -509,28 +434,8 @@ static int term_line(lctx *c, char *s, int line, char *err, size_t n) {
 }
 
 static int parse(lctx *c, char *buf, size_t len, char *err, size_t n) {
-    char *p = buf, *end = buf + len;
-    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
-    int line = 0;
-    while (p < end) {
-        line++;
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *next = nl ? nl + 1 : end;
-        size_t ll = (size_t)((nl ? nl : end) - p);
-        if (!utf8_ok((const unsigned char *)p, ll)) {
-            snprintf(err, n, "%s:%d: invalid UTF-8", c->path, line);
-            return -1;
-        }
-        p[ll] = '\0';
-        char *s = trim(p);
-        p = next;
-        if (!*s) continue;
-        if (*s == '#' && (!s[1] || s[1] == ' ' || s[1] == '\t')) { /* "#word" is a hashtag term */
-            if (header_line(c, s + 1, line, err, n) < 0) return -1;
-            continue;
-        }
-        if (term_line(c, s, line, err, n) < 0) return -1;
-    }
+    int line;
+    if (cx_lf_lines(buf, len, c->path, header_line, term_line, c, &line, err, n) < 0) return -1;
     c->last_line = line;
     for (int k = 0; k < HK_N; k++)
         if (!c->seen[k]) {

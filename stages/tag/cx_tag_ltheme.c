@@ -12,6 +12,7 @@
 #include "cx_alloc.h"
 #include "cx_lexmap.h"
 #include "cx_tag_learned.h"
+#include "cx_tag_lfile.h"
 #include "cx_util.h"
 #include <errno.h>
 #include <math.h>
@@ -60,34 +61,12 @@ static int oom(char *err, size_t n) {
     return -1;
 }
 
-/* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
-static int utf8_ok(const unsigned char *s, size_t len) {
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i];
-        size_t k;
-        unsigned cp;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; }
-        else return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= len || (s[i + j] & 0xC0) != 0x80) return 0;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
-
 int cx_ltheme_label_ok(const char *s, const char **why) {
     size_t len = strlen(s);
     const char *w = NULL;
     if (!len) w = "empty label";
     else if (len > CX_LTHEME_MAX_LABEL) w = "label longer than 200 bytes";
-    else if (!utf8_ok((const unsigned char *)s, len)) w = "label is not valid UTF-8";
+    else if (!cx_lf_utf8_ok((const unsigned char *)s, len)) w = "label is not valid UTF-8";
     else if (s[0] == '@' || s[0] == '#') w = "label starts with '@' or '#' (reserved)";
     else if (s[0] == ' ' || s[len - 1] == ' ') w = "label starts or ends with a blank";
     else
@@ -149,13 +128,6 @@ static long term_id(cx_ltheme *m, const char *s) {
 
 /* ---- the loader ---- */
 
-static char *trim(char *s) {
-    while (*s == ' ' || *s == '\t') s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) *--e = '\0';
-    return s;
-}
-
 enum { HK_LANGUAGES, HK_FEATURES, HK_MODEL, HK_DECISION, HK_THRESHOLD, HK_AT_LEAST_ONE, HK_N };
 static const char *const hk_names[HK_N] = {"languages", "features", "model", "decision", "threshold", "at-least-one"};
 
@@ -167,66 +139,20 @@ typedef struct lctx {
     long cur;                /* label of the previous line (labels come in blocks) */
 } lctx;
 
-static int set_langs(cx_ltheme *m, char *v, const char *path, int line, char *err, size_t n) {
-    if (!strcmp(v, "*")) {
-        m->any_lang = 1;
-        return 0;
-    }
-    for (char *s = v; *s;) {
-        size_t len = strcspn(s, " ,");
-        if (len) {
-            int ok = len >= 2 && len <= 3;
-            for (size_t i = 0; ok && i < len; i++) ok = s[i] >= 'a' && s[i] <= 'z';
-            if (!ok) {
-                snprintf(err, n, "%s:%d: bad language code '%.*s' in '# languages:' (ISO 639-1 like 'en', or '*')",
-                         path, line, (int)len, s);
-                return -1;
-            }
-            if (m->n_langs == 32) {
-                snprintf(err, n, "%s:%d: more than 32 languages", path, line);
-                return -1;
-            }
-            memcpy(m->langs[m->n_langs], s, len);
-            m->langs[m->n_langs++][len] = '\0';
-        }
-        s += len;
-        while (*s == ' ' || *s == ',') s++;
-    }
-    if (!m->n_langs) {
-        snprintf(err, n, "%s:%d: '# languages:' lists no language", path, line);
-        return -1;
-    }
-    return 0;
-}
-
 /* A probability threshold in (0, 1). */
 static int parse_prob(const char *s, double *v) { return cx_parse_double(s, v) == 0 && *v > 0 && *v < 1 ? 0 : -1; }
 
-static int header_line(lctx *c, char *s, int line, char *err, size_t n) {
-    while (*s == ' ' || *s == '\t') s++;
-    char *colon = strchr(s, ':');
-    if (!colon) return 0;
-    size_t kl = (size_t)(colon - s);
-    int k = -1;
-    for (int i = 0; i < HK_N; i++)
-        if (strlen(hk_names[i]) == kl && !strncmp(s, hk_names[i], kl)) k = i;
-    if (k < 0) return 0; /* a comment, or a key for people (source, l2, ...) */
-    char *v = trim(colon + 1);
-    if (c->first_body) {
-        snprintf(err, n, "%s:%d: header line '# %s:' after the first label line (line %d); the header comes first",
-                 c->path, line, hk_names[k], c->first_body);
-        return -1;
-    }
-    if (c->seen[k]) {
-        snprintf(err, n, "%s:%d: duplicate '# %s:' header (first on line %d)", c->path, line, hk_names[k], c->seen[k]);
-        return -1;
-    }
-    c->seen[k] = line;
+static int header_line(void *ctx, char *s, int line, char *err, size_t n) {
+    lctx *c = ctx;
+    char *v;
+    int k = cx_lf_header_key(s, hk_names, HK_N, c->seen, c->first_body, "the first label line", c->path, line, &v,
+                             err, n);
+    if (k < 0) return k == -1 ? 0 : -1;
     cx_ltheme_info *in = &c->m->info;
     char why[200];
     switch (k) {
     case HK_LANGUAGES:
-        return set_langs(c->m, v, c->path, line, err, n);
+        return cx_lf_set_langs(c->m->langs, &c->m->n_langs, 32, &c->m->any_lang, v, c->path, line, err, n);
     case HK_FEATURES:
         if (cx_learned_features_parse(v, &in->feats, why, sizeof why) < 0) {
             snprintf(err, n, "%s:%d: '# features:' %s", c->path, line, why);
@@ -309,7 +235,21 @@ static int add_label(lctx *c, const char *name, double b, int line, char *err, s
     return 0;
 }
 
-static int body_line(lctx *c, char *s, int line, char *err, size_t n) {
+static int body_line(void *ctx, char *s, int line, char *err, size_t n) {
+    lctx *c = ctx;
+    static const int required[] = {HK_LANGUAGES, HK_FEATURES, HK_MODEL, HK_DECISION};
+    if (!c->first_body) { /* the header is complete: check it before the first label line */
+        for (size_t k = 0; k < sizeof required / sizeof required[0]; k++)
+            if (!c->seen[required[k]]) {
+                snprintf(err, n, "%s:%d: missing '# %s:' header line (required before the first label line)",
+                         c->path, line, hk_names[required[k]]);
+                return -1;
+            }
+        if (c->m->info.decision == CX_LTHEME_THRESHOLD_DEC && !c->seen[HK_THRESHOLD]) {
+            snprintf(err, n, "%s:%d: '# decision: threshold' needs a '# threshold:' header line", c->path, line);
+            return -1;
+        }
+    }
     char *f[3];
     int nf = 0;
     for (char *p = s;; nf++) {
@@ -327,7 +267,7 @@ static int body_line(lctx *c, char *s, int line, char *err, size_t n) {
         snprintf(err, n, "%s:%d: expected 'label<TAB>term<TAB>weight'", c->path, line);
         return -1;
     }
-    char *label = trim(f[0]), *term = trim(f[1]), *ws = trim(f[2]);
+    char *label = cx_lf_trim(f[0]), *term = cx_lf_trim(f[1]), *ws = cx_lf_trim(f[2]);
     const char *why;
     if (!cx_ltheme_label_ok(label, &why)) {
         snprintf(err, n, "%s:%d: %s", c->path, line, why);
@@ -408,41 +348,8 @@ static int body_line(lctx *c, char *s, int line, char *err, size_t n) {
 }
 
 static int parse(lctx *c, char *buf, size_t len, char *err, size_t n) {
-    char *p = buf, *end = buf + len;
-    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB && (unsigned char)p[2] == 0xBF) p += 3;
-    int line = 0;
-    static const int required[] = {HK_LANGUAGES, HK_FEATURES, HK_MODEL, HK_DECISION};
-    while (p < end) {
-        line++;
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *next = nl ? nl + 1 : end;
-        size_t ll = (size_t)((nl ? nl : end) - p);
-        if (!utf8_ok((const unsigned char *)p, ll)) {
-            snprintf(err, n, "%s:%d: invalid UTF-8", c->path, line);
-            return -1;
-        }
-        p[ll] = '\0';
-        char *s = trim(p);
-        p = next;
-        if (!*s) continue;
-        if (*s == '#' && (!s[1] || s[1] == ' ' || s[1] == '\t')) {
-            if (header_line(c, s + 1, line, err, n) < 0) return -1;
-            continue;
-        }
-        if (!c->first_body) { /* the header is complete: check it before the first label line */
-            for (size_t k = 0; k < sizeof required / sizeof required[0]; k++)
-                if (!c->seen[required[k]]) {
-                    snprintf(err, n, "%s:%d: missing '# %s:' header line (required before the first label line)",
-                             c->path, line, hk_names[required[k]]);
-                    return -1;
-                }
-            if (c->m->info.decision == CX_LTHEME_THRESHOLD_DEC && !c->seen[HK_THRESHOLD]) {
-                snprintf(err, n, "%s:%d: '# decision: threshold' needs a '# threshold:' header line", c->path, line);
-                return -1;
-            }
-        }
-        if (body_line(c, s, line, err, n) < 0) return -1;
-    }
+    int line;
+    if (cx_lf_lines(buf, len, c->path, header_line, body_line, c, &line, err, n) < 0) return -1;
     if (!c->m->n_labels) {
         snprintf(err, n, "%s:%d: no labels (a label starts with 'label<TAB>%s<TAB>b')", c->path, line ? line : 1,
                  CX_LTHEME_BIAS);

@@ -42,9 +42,9 @@
 #include "cx_util.h"
 #include "labelled.h"
 #include "train_themes.h"
+#include "trainutil.h"
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,105 +58,12 @@ static const double l2_grid[] = {0.0625, 0.125, 0.25, 0.5, 1, 2, 4, 8, 16, 32};
 #define N_GRID (sizeof l2_grid / sizeof l2_grid[0])
 
 typedef struct tr_args {
-    const char *file, *out, *lang, *lexicons;
-    int half, detect, mode, epochs, min_count, quiet;
+    tu_common c;              /* file, out, half, l2 (< 0: auto), feats (feats_auto: the prefix kind is
+                               * chosen by the cross-validation), ... */
+    int mode;
     int class_weight;         /* 0 none, 1 balanced, -1 auto (chosen with l2) */
-    double l2;                /* < 0: auto */
-    unsigned feats;
-    int feats_auto;           /* --features not given: the prefix kind is chosen by the cross-validation */
     cx_conf *conf;
 } tr_args;
-
-static int quiet;
-
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* One line on stderr with the program's name in front. */
-static void vsay(const char *fmt, va_list ap) {
-    fputs("cxflow-train: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
-static void progress(const char *fmt, ...) {
-    if (quiet) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(fmt, ap);
-    va_end(ap);
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ---- the term dictionary: feature string -> id, with document counts ---- */
-
-typedef struct dict {
-    char **s;
-    uint64_t *h;
-    uint32_t *df;           /* records containing the term */
-    uint32_t *last;         /* last record (+1) that counted it */
-    uint32_t n, cap;
-    uint32_t *slots, nslots;
-} dict;
-
-static void dict_free(dict *d) {
-    for (uint32_t i = 0; i < d->n; i++) cx_free(d->s[i]);
-    cx_free(d->s);
-    cx_free(d->h);
-    cx_free(d->df);
-    cx_free(d->last);
-    cx_free(d->slots);
-    memset(d, 0, sizeof *d);
-}
-
-static int dict_rehash(dict *d, uint32_t ns) {
-    uint32_t *sl = cx_calloc(ns, sizeof *sl);
-    if (!sl) return -1;
-    for (uint32_t k = 0; k < d->n; k++) {
-        uint32_t i = (uint32_t)d->h[k] & (ns - 1);
-        while (sl[i]) i = (i + 1) & (ns - 1);
-        sl[i] = k + 1;
-    }
-    cx_free(d->slots);
-    d->slots = sl;
-    d->nslots = ns;
-    return 0;
-}
-
-/* The id of term, added when new; -1 when out of memory. */
-static long dict_id(dict *d, const char *term, size_t len) {
-    uint64_t h = cx_lex_strhash(term, len);
-    if (d->nslots)
-        for (uint32_t i = (uint32_t)h & (d->nslots - 1); d->slots[i]; i = (i + 1) & (d->nslots - 1)) {
-            uint32_t k = d->slots[i] - 1;
-            if (d->h[k] == h && !strcmp(d->s[k], term)) return k;
-        }
-    if (d->n == d->cap) {
-        uint32_t nc = d->cap ? d->cap * 2 : 4096;
-        char **s = cx_realloc(d->s, nc * sizeof *s);
-        if (s) d->s = s;
-        uint64_t *hh = cx_realloc(d->h, nc * sizeof *hh);
-        if (hh) d->h = hh;
-        uint32_t *df = cx_realloc(d->df, nc * sizeof *df);
-        if (df) d->df = df;
-        uint32_t *last = cx_realloc(d->last, nc * sizeof *last);
-        if (last) d->last = last;
-        if (!s || !hh || !df || !last) return -1;
-        d->cap = nc;
-    }
-    if ((d->n + 1) * 2 > d->nslots && dict_rehash(d, d->nslots ? d->nslots * 2 : 8192) < 0) return -1;
-    if (!(d->s[d->n] = cx_strndup(term, len))) return -1;
-    d->h[d->n] = h;
-    d->df[d->n] = 0;
-    d->last[d->n] = 0;
-    uint32_t i = (uint32_t)h & (d->nslots - 1);
-    while (d->slots[i]) i = (i + 1) & (d->nslots - 1);
-    d->slots[i] = ++d->n;
-    return d->n - 1;
-}
 
 /* ---- the training data: sparse binary rows ---- */
 
@@ -172,32 +79,6 @@ typedef struct tdata {
     uint32_t F;             /* terms */
 } tdata;
 
-typedef struct fctx {
-    dict *d;
-    tdata *t;
-    uint32_t doc;
-    int oom;
-} fctx;
-
-static int add_feature(void *vc, const char *term, size_t len, uint32_t sent) {
-    (void)sent;
-    fctx *c = vc;
-    long id = dict_id(c->d, term, len);
-    if (id < 0) { c->oom = 1; return 1; }
-    if (c->d->last[id] == c->doc + 1) return 0; /* presence: once per record */
-    c->d->last[id] = c->doc + 1;
-    c->d->df[id]++;
-    tdata *t = c->t;
-    if (t->nnz == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 65536;
-        uint32_t *ci = cx_realloc(t->ci, nc * sizeof *ci);
-        if (!ci) { c->oom = 1; return 1; }
-        t->ci = ci;
-        t->cap = nc;
-    }
-    t->ci[t->nnz++] = (uint32_t)id;
-    return 0;
-}
 
 /* ---- the model: loss, gradient, prediction ---- */
 
@@ -218,7 +99,6 @@ static double margin(const tdata *t, const double *p, size_t i) {
     return s;
 }
 
-static double sigm(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
 static double logsig(double x) { return x >= 0 ? -log1p(exp(-x)) : x - log1p(exp(x)); }
 
 static int predict(const tdata *t, const double cut[2], double s) {
@@ -242,18 +122,18 @@ static double objective(const tdata *t, const double *p, double *g, double l2, i
         if (y == 0) {
             double d = cut[0] - s;
             f -= cw * logsig(d);
-            ds = cw * sigm(-d);
+            ds = cw * tu_sigm(-d);
             gc[0] -= ds;
         } else if (y == t->K - 1) {
             double d = s - cut[t->K - 2];
             f -= cw * logsig(d);
-            ds = -cw * sigm(-d);
+            ds = -cw * tu_sigm(-d);
             gc[t->K - 2] -= ds;
         } else { /* the middle class of three */
             double d1 = cut[0] - s, d2 = cut[1] - s;
             f -= cw * (logsig(d2) + logsig(-d1) + log(-expm1(d1 - d2)));
             double r = 1 / expm1(d2 - d1);
-            double g1 = cw * (sigm(d1) + r), g2 = cw * (-sigm(-d2) - r);
+            double g1 = cw * (tu_sigm(d1) + r), g2 = cw * (-tu_sigm(-d2) - r);
             gc[0] += g1;
             gc[1] += g2;
             ds = -(g1 + g2);
@@ -269,12 +149,6 @@ static double objective(const tdata *t, const double *p, double *g, double l2, i
     gcp[0] = gc[0] + (t->K == 3 ? gc[1] : 0);
     if (t->K == 3) gcp[1] = gc[1] * (cut[1] - cut[0]);
     return f;
-}
-
-static double dot(const double *a, const double *b, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
 }
 
 /* Starting point: zero weights, cutpoints at the logits of the cumulative
@@ -297,80 +171,22 @@ static void init_params(const tdata *t, double *p, int skip) {
     }
 }
 
-/* L-BFGS with a backtracking (Armijo) line search.  Returns the number of
- * iterations, -1 when out of memory; *converged is set when it stopped on
- * its tolerance rather than on maxit. */
+/* L-BFGS (tu_lbfgs) on the objective of the records with fold != skip. */
+typedef struct objctx {
+    const tdata *t;
+    double l2;
+    int skip;
+} objctx;
+
+static double objective_cb(void *ctx, const double *p, double *g) {
+    const objctx *c = ctx;
+    return objective(c->t, p, g, c->l2, c->skip);
+}
+
 static int lbfgs(const tdata *t, double *x, double l2, int skip, int maxit, int *converged, double *fout) {
-    size_t np = n_params(t), m = TR_LBFGS_M;
-    double *buf = cx_malloc((5 + 2 * m) * np * sizeof *buf);
-    if (!buf) return -1;
-    double *g = buf, *d = buf + np, *xn = buf + 2 * np, *gn = buf + 3 * np, *q = buf + 4 * np;
-    double *S = buf + 5 * np, *Y = S + m * np, rho[TR_LBFGS_M], alpha[TR_LBFGS_M];
-    size_t nm = 0, head = 0;
-    double f = objective(t, x, g, l2, skip);
-    int it = 0;
-    *converged = 0;
-    for (; it < maxit; it++) {
-        /* two-loop recursion: d = -H g */
-        memcpy(q, g, np * sizeof *q);
-        for (size_t k = 0; k < nm; k++) {
-            size_t j = (head + m - 1 - k) % m;
-            alpha[j] = rho[j] * dot(S + j * np, q, np);
-            for (size_t i = 0; i < np; i++) q[i] -= alpha[j] * Y[j * np + i];
-        }
-        double gamma = 1;
-        if (nm) {
-            size_t j = (head + m - 1) % m;
-            gamma = dot(S + j * np, Y + j * np, np) / dot(Y + j * np, Y + j * np, np);
-        }
-        for (size_t i = 0; i < np; i++) q[i] *= gamma;
-        for (size_t k = nm; k-- > 0;) {
-            size_t j = (head + m - 1 - k) % m;
-            double b = rho[j] * dot(Y + j * np, q, np);
-            for (size_t i = 0; i < np; i++) q[i] += S[j * np + i] * (alpha[j] - b);
-        }
-        for (size_t i = 0; i < np; i++) d[i] = -q[i];
-        double gd = dot(g, d, np);
-        if (!(gd < 0)) { /* not a descent direction: restart from the gradient */
-            for (size_t i = 0; i < np; i++) d[i] = -g[i];
-            gd = -dot(g, g, np);
-            nm = 0;
-        }
-        double step = nm ? 1 : 1 / sqrt(-gd > 1 ? -gd : 1), fn = f;
-        int ok = 0;
-        for (int ls = 0; ls < 40; ls++) {
-            for (size_t i = 0; i < np; i++) xn[i] = x[i] + step * d[i];
-            fn = objective(t, xn, gn, l2, skip);
-            if (isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
-            step *= 0.5;
-        }
-        if (!ok) { *converged = 1; break; } /* no progress possible along d */
-        double *sj = S + head * np, *yj = Y + head * np;
-        for (size_t i = 0; i < np; i++) {
-            sj[i] = xn[i] - x[i];
-            yj[i] = gn[i] - g[i];
-        }
-        double sy = dot(sj, yj, np);
-        if (sy > 1e-12) {
-            rho[head] = 1 / sy;
-            head = (head + 1) % m;
-            if (nm < m) nm++;
-        }
-        double drop = f - fn;
-        memcpy(x, xn, np * sizeof *x);
-        memcpy(g, gn, np * sizeof *g);
-        f = fn;
-        double gmax = 0;
-        for (size_t i = 0; i < np; i++) gmax = fabs(g[i]) > gmax ? fabs(g[i]) : gmax;
-        if (gmax < 1e-5 || drop < 1e-9 * (fabs(f) > 1 ? fabs(f) : 1)) {
-            *converged = 1;
-            it++;
-            break;
-        }
-    }
-    if (fout) *fout = f;
-    cx_free(buf);
-    return it;
+    objctx c = {t, l2, skip};
+    tu_lbfgs_opts o = {TR_LBFGS_M, maxit, 1e-5, 1e-9, 1};
+    return tu_lbfgs(objective_cb, &c, n_params(t), x, &o, converged, fout);
 }
 
 /* Accuracy and macro-F1 (over the gold classes present, as cxflow-eval
@@ -433,7 +249,7 @@ static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, doub
     if (cw_to > cw_from && rl < rn)
         rl += (size_t)snprintf(report + rl, rn - rl, "%sclass-weight %s:", c ? "; " : " ", c ? "balanced" : "none");
     for (size_t gi = 0; gi < ngrid; gi++) {
-        double t0 = now_s();
+        double t0 = tu_now_s();
         for (int fold = 0; fold < TR_FOLDS; fold++) {
             init_params(t, p, fold);
             int conv;
@@ -448,8 +264,8 @@ static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, doub
         }
         double acc, mf1;
         score_preds(t, pred, -1, &acc, &mf1);
-        progress("cross-validation l2=%g class-weight=%s: macro-F1 %.4f accuracy %.4f (%.1f s)", grid[gi],
-                 c ? "balanced" : "none", mf1, acc, now_s() - t0);
+        tu_progress("cross-validation l2=%g class-weight=%s: macro-F1 %.4f accuracy %.4f (%.1f s)", grid[gi],
+                 c ? "balanced" : "none", mf1, acc, tu_now_s() - t0);
         if (rl < rn) rl += (size_t)snprintf(report + rl, rn - rl, " %g=%.4f", grid[gi], mf1);
         if (mf1 > best || (mf1 == best && c == best_cw)) {
             best = mf1;
@@ -466,53 +282,26 @@ static int choose_l2(tdata *t, const double *grid, size_t ngrid, int maxit, doub
     return 0;
 }
 
-/* Is term column j (after the min-count remap) a prefix feature? */
-static int is_prefix_term(const char *s) {
-    size_t l = strlen(s);
-    return l > 1 && s[l - 1] == '~';
-}
-
 /* Remove the prefix-feature columns from t in place; remap (dictionary id ->
  * column) follows. */
-static int drop_prefix(tdata *t, const dict *dc, uint32_t *remap) {
-    uint32_t *col = cx_malloc((t->F ? t->F : 1) * sizeof *col); /* old column -> new, UINT32_MAX: dropped */
-    uint32_t nf = 0;
-    if (!col) return -1;
-    for (uint32_t k = 0; k < t->F; k++) col[k] = UINT32_MAX;
-    for (uint32_t j = 0; j < dc->n; j++)
-        if (remap[j] != UINT32_MAX && !is_prefix_term(dc->s[j])) col[remap[j]] = 0;
-    for (uint32_t k = 0; k < t->F; k++)
-        if (col[k] != UINT32_MAX) col[k] = nf++;
-    size_t w = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        uint32_t b = t->rp[i], e = t->rp[i + 1];
-        t->rp[i] = (uint32_t)w;
-        for (uint32_t k = b; k < e; k++)
-            if (col[t->ci[k]] != UINT32_MAX) t->ci[w++] = col[t->ci[k]];
-    }
-    t->rp[t->n] = (uint32_t)w;
-    t->nnz = w;
-    t->F = nf;
-    for (uint32_t j = 0; j < dc->n; j++)
-        if (remap[j] != UINT32_MAX) remap[j] = col[remap[j]];
-    cx_free(col);
-    return 0;
+static int drop_prefix(tdata *t, const tu_dict *dc, uint32_t *remap) {
+    return tu_drop_kinds(t->rp, t->ci, t->n, &t->nnz, &t->F, dc, remap, CX_LF_PREFIX);
 }
 
 /* l2 and class weights by cross-validation (choose_l2), and with
  * --features left to its default, whether to keep the prefix features: the
  * grid runs with them and again without, the better pooled macro-F1 wins
  * (a tie: without, the smaller model). */
-static int choose_cv(tdata *t, const dict *dc, uint32_t *remap, const double *grid, size_t ngrid, const tr_args *a,
+static int choose_cv(tdata *t, const tu_dict *dc, uint32_t *remap, const double *grid, size_t ngrid, const tr_args *a,
                      unsigned *feats, double *l2, int *cw, double prefix_f1[2], char *report, size_t rn) {
     int cw_in = *cw;
     double with_f1 = -1;
-    if (!a->feats_auto) return choose_l2(t, grid, ngrid, a->epochs, l2, cw, NULL, report, rn);
-    progress("cross-validation with prefix features");
+    if (!a->c.feats_auto) return choose_l2(t, grid, ngrid, a->c.epochs, l2, cw, NULL, report, rn);
+    tu_progress("cross-validation with prefix features");
     char rep_with[1024];
     double l2_with = *l2;
     int cw_with = cw_in;
-    if (choose_l2(t, grid, ngrid, a->epochs, &l2_with, &cw_with, &with_f1, rep_with, sizeof rep_with) < 0) return -1;
+    if (choose_l2(t, grid, ngrid, a->c.epochs, &l2_with, &cw_with, &with_f1, rep_with, sizeof rep_with) < 0) return -1;
     tdata keep = *t;
     uint32_t *ci = cx_malloc((t->nnz ? t->nnz : 1) * sizeof *ci), *rp = cx_malloc((t->n + 1) * sizeof *rp),
              *rm = cx_malloc((dc->n ? dc->n : 1) * sizeof *rm);
@@ -531,10 +320,10 @@ static int choose_cv(tdata *t, const dict *dc, uint32_t *remap, const double *gr
         cx_free(rm);
         return -1;
     }
-    progress("cross-validation without prefix features");
+    tu_progress("cross-validation without prefix features");
     double without_f1;
     *cw = cw_in;
-    if (choose_l2(t, grid, ngrid, a->epochs, l2, cw, &without_f1, report, rn) < 0) {
+    if (choose_l2(t, grid, ngrid, a->c.epochs, l2, cw, &without_f1, report, rn) < 0) {
         cx_free(ci);
         cx_free(rp);
         cx_free(rm);
@@ -555,7 +344,7 @@ static int choose_cv(tdata *t, const dict *dc, uint32_t *remap, const double *gr
     }
     prefix_f1[0] = with_f1;
     prefix_f1[1] = without_f1;
-    progress("prefix features: cross-validated macro-F1 %.4f with, %.4f without: %s", with_f1, without_f1,
+    tu_progress("prefix features: cross-validated macro-F1 %.4f with, %.4f without: %s", with_f1, without_f1,
              with_f1 > without_f1 ? "kept" : "left out");
     cx_free(ci);
     cx_free(rp);
@@ -575,23 +364,6 @@ static int cmp_wterm(const void *a, const void *b) {
     double ax = fabs(x->w), ay = fabs(y->w);
     if (ax != ay) return ax > ay ? -1 : 1;
     return strcmp(x->s, y->s);
-}
-
-/* Round to the 4 decimals written to the file, so that the training
- * accuracy in the header is what the tagger reproduces. */
-static double r4(double v) {
-    double r = round(v * 10000) / 10000;
-    return r == 0 ? 0 : r; /* no "-0.0000" */
-}
-
-typedef struct lang_count {
-    char code[8];
-    size_t n;
-} lang_count;
-
-static int cmp_lang(const void *a, const void *b) {
-    const lang_count *x = a, *y = b;
-    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->code, y->code);
 }
 
 /* ---- the command ---- */
@@ -630,56 +402,29 @@ static void usage(FILE *f) {
             l2_grid[0], l2_grid[N_GRID - 1]);
 }
 
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-/* Can we write into dir?  Created when missing.  0 / -1 with a reason. */
-static int check_out_dir(const char *dir, char *err, size_t n) {
-    if (cx_mkdirs(dir, 0) < 0) {
-        snprintf(err, n, "cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.%s.probe", dir, CX_LEARNED_FILE);
-    FILE *f = fopen(probe, "w");
-    if (!f) {
-        snprintf(err, n, "cannot write into %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    fclose(f);
-    unlink(probe);
-    return 0;
-}
-
 static int train_sentiment(const tr_args *a) {
     char err[1024], lexdir[4096];
     int rc = 1;
-    if (check_out_dir(a->out, err, sizeof err) < 0) return fail(1, "%s", err);
+    if (tu_check_out_dir(a->c.out, CX_LEARNED_FILE, err, sizeof err) < 0) return tu_fail(1, "%s", err);
     lb_data d = {0};
-    if (lb_read_jsonl(a->file, "text", "label_sentiment", &d, err, sizeof err) < 0) {
+    if (lb_read_jsonl(a->c.file, "text", "label_sentiment", &d, err, sizeof err) < 0) {
         lb_data_free(&d);
-        return fail(2, "%s", err);
+        return tu_fail(2, "%s", err);
     }
     size_t read = d.n, skipped_lines = d.skipped;
-    size_t unknown = lb_keep_sentiment(&d, a->half);
+    size_t unknown = lb_keep_sentiment(&d, a->c.half);
     if (!d.n) {
         lb_data_free(&d);
-        return fail(2, "%s: no labelled records%s (JSON lines with a string \"text\" and \"label_sentiment\" "
+        return tu_fail(2, "%s: no labelled records%s (JSON lines with a string \"text\" and \"label_sentiment\" "
                        "negative, neutral or positive; %zu lines skipped, %zu with another label)",
-                    a->file, a->half ? (a->half == 1 ? " in half 1" : " in half 2") : "", skipped_lines, unknown);
+                    a->c.file, a->c.half ? (a->c.half == 1 ? " in half 1" : " in half 2") : "", skipped_lines, unknown);
     }
     size_t cls_n[3] = {0, 0, 0};
     for (size_t i = 0; i < d.n; i++) cls_n[lb_cls_of(d.r[i].gold)]++;
     int K = (cls_n[0] > 0) + (cls_n[1] > 0) + (cls_n[2] > 0);
     if (K < 2) {
         lb_data_free(&d);
-        return fail(2, "%s: the training records have only one class (%s); a lexicon needs two or three", a->file,
+        return tu_fail(2, "%s: the training records have only one class (%s); a lexicon needs two or three", a->c.file,
                     lb_cls[cls_n[0] ? 0 : cls_n[1] ? 1 : 2]);
     }
     int cls_map[3], k2c[3], K_ = 0; /* class -> ordinal index and back */
@@ -687,14 +432,14 @@ static int train_sentiment(const tr_args *a) {
         cls_map[c] = cls_n[c] ? K_ : -1;
         if (cls_n[c]) k2c[K_++] = c;
     }
-    progress("%s: %zu labelled records read, %zu used%s (negative %zu, neutral %zu, positive %zu)", a->file, read,
-             d.n, a->half ? (a->half == 1 ? " (half 1: even records)" : " (half 2: odd records)") : "", cls_n[0],
+    tu_progress("%s: %zu labelled records read, %zu used%s (negative %zu, neutral %zu, positive %zu)", a->c.file, read,
+             d.n, a->c.half ? (a->c.half == 1 ? " (half 1: even records)" : " (half 2: odd records)") : "", cls_n[0],
              cls_n[1], cls_n[2]);
 
     /* analysis and features */
     cx_text_opts o;
-    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", lexdir, sizeof lexdir),
-                 a->detect, &o);
+    lb_text_opts(a->conf, a->c.lexicons ? a->c.lexicons : cx_conf_path(a->conf, "lexicons.dir", lexdir, sizeof lexdir),
+                 a->c.detect, &o);
     cx_text *tx = cx_text_new(&o, err, sizeof err);
     cx_tagger *tg = NULL;
     if (tx && a->mode == CX_LEARNED_WITH) {
@@ -705,17 +450,17 @@ static int train_sentiment(const tr_args *a) {
                              .no_explain = 1};
         tg = cx_tagger_new(&to, err, sizeof err);
     }
-    dict dc = {0};
+    tu_dict dc = {0};
     tdata t;
     memset(&t, 0, sizeof t);
-    lang_count langs[64];
+    tu_lang_count langs[64];
     int nlangs = 0;
     double *p = NULL;
     uint8_t *pred = NULL;
     wterm *wt = NULL;
     uint32_t *remap = NULL;
     if (!tx || (a->mode == CX_LEARNED_WITH && !tg)) {
-        fail(1, "%s", err);
+        tu_fail(1, "%s", err);
         goto out;
     }
     t.n = d.n;
@@ -724,44 +469,38 @@ static int train_sentiment(const tr_args *a) {
     t.y = cx_malloc(d.n);
     if (a->mode == CX_LEARNED_WITH) t.lex = cx_malloc(d.n * sizeof *t.lex);
     if (!t.rp || !t.y || (a->mode == CX_LEARNED_WITH && !t.lex)) goto oom;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     size_t failed = 0;
-    unsigned feats = a->feats | (a->feats_auto ? (unsigned)CX_LF_PREFIX : 0u);
+    unsigned feats = a->c.feats | (a->c.feats_auto ? (unsigned)CX_LF_PREFIX : 0u);
     for (size_t i = 0; i < d.n; i++) {
         t.rp[i] = (uint32_t)t.nnz;
         t.y[i] = (uint8_t)cls_map[lb_cls_of(d.r[i].gold)];
         cx_env *e = cx_env_new();
         if (!e) goto oom;
         e->text = d.r[i].text;
-        e->lang_hint = !a->detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
+        e->lang_hint = !a->c.detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
         double raw = 0;
-        if (cx_text_analyze(tx, e, a->lang, err, sizeof err) < 0 ||
+        if (cx_text_analyze(tx, e, a->c.lang, err, sizeof err) < 0 ||
             (tg && cx_tagger_lexicon_score(tg, e, &raw, err, sizeof err) < 0)) {
             failed++;
             e->n_tokens = 0;
         }
         if (t.lex) t.lex[i] = cx_learned_lexicon_value(raw);
-        int li = 0;
-        while (li < nlangs && strcmp(langs[li].code, e->lang)) li++;
-        if (li == nlangs && nlangs < 64) {
-            snprintf(langs[nlangs].code, sizeof langs[nlangs].code, "%s", e->lang);
-            langs[nlangs++].n = 0;
-        }
-        if (li < nlangs) langs[li].n++;
-        fctx fc = {&dc, &t, (uint32_t)i, 0};
-        cx_learned_features(e, feats, add_feature, &fc);
+        tu_lang_add(langs, &nlangs, 64, e->lang);
+        tu_fctx fc = {&dc, &t.ci, &t.nnz, &t.cap, (uint32_t)i, 0};
+        cx_learned_features(e, feats, tu_add_feature, &fc);
         cx_env_destroy(&e);
         if (fc.oom) goto oom;
-        if ((i + 1) % 2000 == 0) progress("analysed %zu / %zu records", i + 1, d.n);
+        if ((i + 1) % 2000 == 0) tu_progress("analysed %zu / %zu records", i + 1, d.n);
     }
     t.rp[d.n] = (uint32_t)t.nnz;
-    if (failed) progress("warning: the analysis failed on %zu records (used without features)", failed);
-    qsort(langs, (size_t)nlangs, sizeof langs[0], cmp_lang);
+    if (failed) tu_progress("warning: the analysis failed on %zu records (used without features)", failed);
+    qsort(langs, (size_t)nlangs, sizeof langs[0], tu_cmp_lang);
 
     /* keep the terms present in at least min_count records */
     if (!(remap = cx_malloc((dc.n ? dc.n : 1) * sizeof *remap))) goto oom;
     uint32_t F = 0;
-    for (uint32_t j = 0; j < dc.n; j++) remap[j] = dc.df[j] >= (uint32_t)a->min_count ? F++ : UINT32_MAX;
+    for (uint32_t j = 0; j < dc.n; j++) remap[j] = dc.df[j] >= (uint32_t)a->c.min_count ? F++ : UINT32_MAX;
     size_t w = 0;
     for (size_t i = 0; i < d.n; i++) {
         uint32_t b = t.rp[i], e = t.rp[i + 1];
@@ -772,10 +511,10 @@ static int train_sentiment(const tr_args *a) {
     t.rp[d.n] = (uint32_t)w;
     t.nnz = w;
     t.F = F;
-    progress("%zu records analysed in %.2f s: %u distinct terms, %u in at least %d records", d.n, now_s() - t0, dc.n,
-             F, a->min_count);
+    tu_progress("%zu records analysed in %.2f s: %u distinct terms, %u in at least %d records", d.n, tu_now_s() - t0, dc.n,
+             F, a->c.min_count);
     /* l2 and class weights, then the final fit on every training record */
-    double l2 = a->l2;
+    double l2 = a->c.l2;
     int cw = a->class_weight;
     char cvrep[1024] = "";
     double prefix_f1[2] = {-1, -1}; /* cross-validated macro-F1 with and without the prefix features */
@@ -783,7 +522,7 @@ static int train_sentiment(const tr_args *a) {
         if (d.n < 5 * TR_FOLDS) {
             if (l2 < 0) l2 = 1;
             if (cw < 0) cw = 0;
-            progress("only %zu records: l2 = %g, class-weight %s, without cross-validation", d.n, l2,
+            tu_progress("only %zu records: l2 = %g, class-weight %s, without cross-validation", d.n, l2,
                      cw ? "balanced" : "none");
         } else if (l2 >= 0) { /* only the class weighting to choose: a grid of one l2 */
             double one[1] = {l2};
@@ -792,7 +531,7 @@ static int train_sentiment(const tr_args *a) {
             goto oom;
         }
     }
-    if (a->feats_auto && prefix_f1[0] < 0) { /* nothing cross-validated: the default kinds */
+    if (a->c.feats_auto && prefix_f1[0] < 0) { /* nothing cross-validated: the default kinds */
         if (drop_prefix(&t, &dc, remap) < 0) goto oom;
         feats &= ~(unsigned)CX_LF_PREFIX;
     }
@@ -802,17 +541,17 @@ static int train_sentiment(const tr_args *a) {
     if (!(p = cx_malloc(np * sizeof *p)) || !(pred = cx_malloc(d.n))) goto oom;
     init_params(&t, p, -1);
     int conv;
-    double fval, t1 = now_s();
-    int iters = lbfgs(&t, p, l2, -1, a->epochs, &conv, &fval);
+    double fval, t1 = tu_now_s();
+    int iters = lbfgs(&t, p, l2, -1, a->c.epochs, &conv, &fval);
     if (iters < 0) goto oom;
-    progress("trained with l2=%g: %d iterations%s, loss %.2f (%.1f s)", l2, iters, conv ? " (converged)" : "", fval,
-             now_s() - t1);
-    for (uint32_t j = 0; j < F + (t.lex ? 1 : 0); j++) p[j] = r4(p[j]);
+    tu_progress("trained with l2=%g: %d iterations%s, loss %.2f (%.1f s)", l2, iters, conv ? " (converged)" : "", fval,
+             tu_now_s() - t1);
+    for (uint32_t j = 0; j < F + (t.lex ? 1 : 0); j++) p[j] = tu_r4(p[j]);
     double cut[2];
     cutpoints(&t, p, cut);
-    cut[0] = r4(cut[0]);
+    cut[0] = tu_r4(cut[0]);
     if (K == 3) {
-        cut[1] = r4(cut[1]);
+        cut[1] = tu_r4(cut[1]);
         if (cut[1] <= cut[0]) cut[1] = cut[0] + 0.0001;
     }
     for (size_t i = 0; i < d.n; i++) pred[i] = (uint8_t)predict(&t, cut, margin(&t, p, i));
@@ -829,24 +568,24 @@ static int train_sentiment(const tr_args *a) {
         }
     qsort(wt, nw, sizeof *wt, cmp_wterm);
     char path[4200], tmp[4300], fbuf[128], date[32];
-    snprintf(path, sizeof path, "%s/%s", a->out, CX_LEARNED_FILE);
+    snprintf(path, sizeof path, "%s/%s", a->c.out, CX_LEARNED_FILE);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fail(1, "cannot write %s: %s", tmp, strerror(errno));
+        tu_fail(1, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     fprintf(f, "# cxflow learned sentiment lexicon: term <TAB> weight (docs/LEXICONS.md, \"Learned lexicons\")\n");
     fprintf(f, "# written-by: cxflow-train %s (tools/cxflow train sentiment)\n", CX_VERSION);
-    fprintf(f, "# source: %s\n", a->file);
+    fprintf(f, "# source: %s\n", a->c.file);
     fprintf(f, "# records: %zu (of %zu with a sentiment label; %zu lines without text or label, %zu other labels)\n",
             d.n, read - unknown, skipped_lines, unknown);
-    fprintf(f, "# half: %s\n", a->half == 1 ? "1 (even records)" : a->half == 2 ? "2 (odd records)" : "all");
+    fprintf(f, "# half: %s\n", a->c.half == 1 ? "1 (even records)" : a->c.half == 2 ? "2 (odd records)" : "all");
     fprintf(f, "# date: %s\n", date);
     fprintf(f, "# languages:");
-    if (a->lang) fprintf(f, " %s", a->lang);
+    if (a->c.lang) fprintf(f, " %s", a->c.lang);
     else
         for (int i = 0; i < nlangs; i++) fprintf(f, " %s", langs[i].code);
     fprintf(f, "\n# language-records:");
@@ -857,7 +596,7 @@ static int train_sentiment(const tr_args *a) {
     for (int k = 0; k < K; k++) fprintf(f, "%s %s %zu", k ? "," : "", lb_cls[k2c[k]], cls_n[k2c[k]]);
     fprintf(f, "\n# mode: %s\n", cx_learned_mode_name(a->mode));
     fprintf(f, "# features: %s\n", cx_learned_features_name(feats, fbuf, sizeof fbuf));
-    if (a->feats_auto && prefix_f1[0] >= 0)
+    if (a->c.feats_auto && prefix_f1[0] >= 0)
         fprintf(f, "# features-choice: prefix %s by the cross-validation (macro-F1 %.4f with, %.4f without)\n",
                 (feats & CX_LF_PREFIX) ? "kept" : "left out", prefix_f1[0], prefix_f1[1]);
     if (K == 3) fprintf(f, "# cutpoints: %.4f %.4f\n", cut[0], cut[1]);
@@ -866,8 +605,8 @@ static int train_sentiment(const tr_args *a) {
     else fprintf(f, "# l2: %g\n", l2);
     fprintf(f, "# class-weight: %s%s\n", cw ? "balanced" : "none",
             a->class_weight < 0 && cvrep[0] ? " (by the cross-validation)" : "");
-    fprintf(f, "# epochs: %d (L-BFGS iterations, at most %d%s)\n", iters, a->epochs, conv ? ", converged" : "");
-    fprintf(f, "# min-count: %d (%u of %u terms; %u with a non-zero weight)\n", a->min_count, F, dc.n, nw);
+    fprintf(f, "# epochs: %d (L-BFGS iterations, at most %d%s)\n", iters, a->c.epochs, conv ? ", converged" : "");
+    fprintf(f, "# min-count: %d (%u of %u terms; %u with a non-zero weight)\n", a->c.min_count, F, dc.n, nw);
     fprintf(f, "# training-accuracy: %.4f\n", acc);
     fprintf(f, "# training-macro-f1: %.4f\n", mf1);
     fprintf(f, "#\n"
@@ -882,18 +621,18 @@ static int train_sentiment(const tr_args *a) {
     int werr = ferror(f);
     if (fclose(f) != 0 || werr) {
         unlink(tmp);
-        fail(1, "cannot write %s: %s", tmp, strerror(errno));
+        tu_fail(1, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        fail(1, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        tu_fail(1, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         unlink(tmp);
         goto out;
     }
     /* read it back with the tag stage's loader */
     cx_learned *chk = cx_learned_load(path, err, sizeof err);
     if (!chk) {
-        fail(1, "the written lexicon does not load: %s", err);
+        tu_fail(1, "the written lexicon does not load: %s", err);
         goto out;
     }
     cx_learned_destroy(&chk);
@@ -904,7 +643,7 @@ static int train_sentiment(const tr_args *a) {
     rc = 0;
     goto out;
 oom:
-    fail(1, "out of memory");
+    tu_fail(1, "out of memory");
 out:
     cx_free(wt);
     cx_free(p);
@@ -914,20 +653,11 @@ out:
     cx_free(t.ci);
     cx_free(t.y);
     cx_free(t.lex);
-    dict_free(&dc);
+    tu_dict_free(&dc);
     cx_tagger_destroy(&tg);
     cx_text_destroy(&tx);
     lb_data_free(&d);
     return rc;
-}
-
-static int parse_int(const char *s, int lo, int hi, int *v) {
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (!*s || *end || errno || x < lo || x > hi) return -1;
-    *v = (int)x;
-    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -942,72 +672,34 @@ int main(int argc, char **argv) {
     }
     tr_args a;
     memset(&a, 0, sizeof a);
+    tu_common_init(&a.c);
     a.mode = CX_LEARNED_WITH;
-    a.l2 = -1;
-    a.epochs = 300;
-    a.min_count = 2;
-    a.feats = CX_LF_DEFAULT;
-    a.feats_auto = 1;
     a.class_weight = -1;
-    const char *conf_path = NULL, *over[64];
-    int nover = 0;
-    char err[512];
     for (int i = 2; i < argc; i++) {
+        int r = tu_common_opt(&a.c, argc, argv, &i);
+        if (r == TU_OPT_HELP) { usage(stdout); return 0; }
+        if (r < 0) return -r;
+        if (r == TU_OPT_DONE) continue;
         const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(s, "--quiet")) a.quiet = 1;
-        else if (!strcmp(s, "--detect")) a.detect = 1;
-        else if (s[0] != '-' && !a.file) a.file = s;
-        else if (!v) return fail(2, "%s needs a value (see --help)", s);
-        else if (!strcmp(s, "-o") || !strcmp(s, "--output")) a.out = argv[++i];
-        else if (!strcmp(s, "-c")) conf_path = argv[++i];
-        else if (!strcmp(s, "--set") && nover < 64) over[nover++] = argv[++i];
-        else if (!strcmp(s, "--lang")) a.lang = argv[++i];
-        else if (!strcmp(s, "--lexicon") || !strcmp(s, "--lexicons")) a.lexicons = argv[++i];
-        else if (!strcmp(s, "--half")) {
-            if (parse_int(argv[++i], 1, 2, &a.half) < 0) return fail(2, "--half is 1 (even records) or 2 (odd records)");
-        } else if (!strcmp(s, "--mode")) {
+        if (!strcmp(s, "--mode")) {
             a.mode = cx_learned_mode_parse(argv[++i]);
-            if (a.mode != CX_LEARNED_WITH && a.mode != CX_LEARNED_INSTEAD) return fail(2, "--mode is with or instead");
-        } else if (!strcmp(s, "--l2")) {
-            const char *x = argv[++i];
-            char *end;
-            if (!strcmp(x, "auto")) a.l2 = -1;
-            else if ((a.l2 = strtod(x, &end)), *end || !(a.l2 >= 0) || a.l2 > 1e6)
-                return fail(2, "--l2 is a number from 0 to 1e6, or auto");
-        } else if (!strcmp(s, "--epochs")) {
-            if (parse_int(argv[++i], 1, 100000, &a.epochs) < 0) return fail(2, "--epochs is an integer 1..100000");
-        } else if (!strcmp(s, "--min-count")) {
-            if (parse_int(argv[++i], 1, 1000000, &a.min_count) < 0) return fail(2, "--min-count is an integer >= 1");
-        } else if (!strcmp(s, "--features")) {
-            const char *fv = argv[++i];
-            if (!strcmp(fv, "auto")) a.feats_auto = 1, a.feats = CX_LF_DEFAULT;
-            else if (cx_learned_features_parse(fv, &a.feats, err, sizeof err) < 0) return fail(2, "--features: %s", err);
-            else a.feats_auto = 0;
+            if (a.mode != CX_LEARNED_WITH && a.mode != CX_LEARNED_INSTEAD) return tu_fail(2, "--mode is with or instead");
         } else if (!strcmp(s, "--class-weight")) {
             const char *x = argv[++i];
             if (!strcmp(x, "balanced")) a.class_weight = 1;
             else if (!strcmp(x, "none")) a.class_weight = 0;
             else if (!strcmp(x, "auto")) a.class_weight = -1;
-            else return fail(2, "--class-weight is auto, none or balanced");
+            else return tu_fail(2, "--class-weight is auto, none or balanced");
         } else {
             fprintf(stderr, "cxflow-train: unexpected argument '%s'\n", s);
             usage(stderr);
             return 2;
         }
     }
-    if (!a.file) return fail(2, "sentiment needs a labelled JSONL file (see --help)");
-    if (!a.out) return fail(2, "-o DIR is required: where to write the learned lexicon (e.g. -o lexicons/learned/shop)");
-    quiet = a.quiet;
-    a.conf = cx_conf_load(conf_path, err, sizeof err);
-    if (!a.conf) return fail(2, "%s", err);
-    for (int i = 0; i < nover; i++) {
-        if (cx_conf_set_kv(a.conf, over[i], err, sizeof err) < 0) {
-            cx_conf_destroy(&a.conf);
-            return fail(2, "--set: %s", err);
-        }
-    }
+    if (!a.c.file) return tu_fail(2, "sentiment needs a labelled JSONL file (see --help)");
+    if (!a.c.out) return tu_fail(2, "-o DIR is required: where to write the learned lexicon (e.g. -o lexicons/learned/shop)");
+    tu_quiet = a.c.quiet;
+    if (!(a.conf = tu_common_conf(&a.c))) return 2;
     int rc = train_sentiment(&a);
     cx_conf_destroy(&a.conf);
     return rc;

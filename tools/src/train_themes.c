@@ -42,9 +42,9 @@
 #include "cx_text.h"
 #include "cx_util.h"
 #include "labelled.h"
+#include "trainutil.h"
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,117 +60,15 @@ static const double l2_grid[] = {8, 2, 0.5, 0.125, 0.03125};
 #define N_GRID (sizeof l2_grid / sizeof l2_grid[0])
 
 typedef struct tt_args {
-    const char *file, *out, *lang, *lexicons;
+    tu_common c;            /* file, out, half, l2 (< 0: auto), feats, ... */
     const char *where[LB_MAX_WHERE];
     int n_where;
-    int half, holdout, detect, epochs, min_count, quiet;
+    int holdout;
     int model;              /* -1 auto, CX_LTHEME_SOFTMAX, CX_LTHEME_OVR */
     int thr_label;          /* 1: per-label thresholds where a label has enough examples; 0: one global; -1 auto */
-    double l2;              /* < 0: auto */
     double prune;           /* weights with |w| below are not written */
-    unsigned feats;
-    int feats_auto;
     cx_conf *conf;
 } tt_args;
-
-static int quiet;
-
-static void vsay(const char *fmt, va_list ap) {
-    fputs("cxflow-train: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...) {
-    if (quiet) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(fmt, ap);
-    va_end(ap);
-}
-
-static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(int code, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsay(fmt, ap);
-    va_end(ap);
-    return code;
-}
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ---- the term dictionary: feature string -> id, with document counts
- * (the same structure as train.c's, kept separate so the two trainers can
- * change independently) ---- */
-
-typedef struct dict {
-    char **s;
-    uint64_t *h;
-    uint32_t *df, *last;
-    uint32_t n, cap;
-    uint32_t *slots, nslots;
-} dict;
-
-static void dict_free(dict *d) {
-    for (uint32_t i = 0; i < d->n; i++) cx_free(d->s[i]);
-    cx_free(d->s);
-    cx_free(d->h);
-    cx_free(d->df);
-    cx_free(d->last);
-    cx_free(d->slots);
-    memset(d, 0, sizeof *d);
-}
-
-static int dict_rehash(dict *d, uint32_t ns) {
-    uint32_t *sl = cx_calloc(ns, sizeof *sl);
-    if (!sl) return -1;
-    for (uint32_t k = 0; k < d->n; k++) {
-        uint32_t i = (uint32_t)d->h[k] & (ns - 1);
-        while (sl[i]) i = (i + 1) & (ns - 1);
-        sl[i] = k + 1;
-    }
-    cx_free(d->slots);
-    d->slots = sl;
-    d->nslots = ns;
-    return 0;
-}
-
-static long dict_id(dict *d, const char *term, size_t len) {
-    uint64_t h = cx_lex_strhash(term, len);
-    if (d->nslots)
-        for (uint32_t i = (uint32_t)h & (d->nslots - 1); d->slots[i]; i = (i + 1) & (d->nslots - 1)) {
-            uint32_t k = d->slots[i] - 1;
-            if (d->h[k] == h && !strcmp(d->s[k], term)) return k;
-        }
-    if (d->n == d->cap) {
-        uint32_t nc = d->cap ? d->cap * 2 : 4096;
-        char **s = cx_realloc(d->s, nc * sizeof *s);
-        if (s) d->s = s;
-        uint64_t *hh = cx_realloc(d->h, nc * sizeof *hh);
-        if (hh) d->h = hh;
-        uint32_t *df = cx_realloc(d->df, nc * sizeof *df);
-        if (df) d->df = df;
-        uint32_t *last = cx_realloc(d->last, nc * sizeof *last);
-        if (last) d->last = last;
-        if (!s || !hh || !df || !last) return -1;
-        d->cap = nc;
-    }
-    if ((d->n + 1) * 2 > d->nslots && dict_rehash(d, d->nslots ? d->nslots * 2 : 8192) < 0) return -1;
-    if (!(d->s[d->n] = cx_strndup(term, len))) return -1;
-    d->h[d->n] = h;
-    d->df[d->n] = 0;
-    d->last[d->n] = 0;
-    uint32_t i = (uint32_t)h & (d->nslots - 1);
-    while (d->slots[i]) i = (i + 1) & (d->nslots - 1);
-    d->slots[i] = ++d->n;
-    return d->n - 1;
-}
 
 /* ---- the training data: sparse binary rows, labels per record ---- */
 
@@ -184,38 +82,9 @@ typedef struct mdata {
     double *s, *r;          /* scratch: L scores, L residuals */
 } mdata;
 
-typedef struct fctx {
-    dict *d;
-    mdata *m;
-    uint32_t doc;
-    int oom;
-} fctx;
-
-static int add_feature(void *vc, const char *term, size_t len, uint32_t sent) {
-    (void)sent;
-    fctx *c = vc;
-    long id = dict_id(c->d, term, len);
-    if (id < 0) { c->oom = 1; return 1; }
-    if (c->d->last[id] == c->doc + 1) return 0; /* presence: once per record */
-    c->d->last[id] = c->doc + 1;
-    c->d->df[id]++;
-    mdata *m = c->m;
-    if (m->nnz == m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 65536;
-        uint32_t *ci = cx_realloc(m->ci, nc * sizeof *ci);
-        if (!ci) { c->oom = 1; return 1; }
-        m->ci = ci;
-        m->cap = nc;
-    }
-    m->ci[m->nnz++] = (uint32_t)id;
-    return 0;
-}
-
 /* ---- the model: parameters W (F x L, row-major by term) then b (L) ---- */
 
 static size_t n_params(const mdata *m) { return ((size_t)m->F + 1) * m->L; }
-
-static double sigm(double x) { return x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)); }
 
 /* Scores of record i into s. */
 static void scores(const mdata *m, const double *x, size_t i, double *s) {
@@ -232,7 +101,7 @@ static void probs(const mdata *m, const double *x, size_t i, double *p) {
     scores(m, x, i, p);
     uint32_t L = m->L;
     if (m->ovr) {
-        for (uint32_t l = 0; l < L; l++) p[l] = sigm(p[l]);
+        for (uint32_t l = 0; l < L; l++) p[l] = tu_sigm(p[l]);
         return;
     }
     double mx = p[0], z = 0;
@@ -284,12 +153,6 @@ static double objective(mdata *m, const double *x, double *g, double l2, int ski
     return f + 0.5 * l2 * pen;
 }
 
-static double dot(const double *a, const double *b, size_t n) {
-    double s = 0;
-    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
-}
-
 /* Zero weights, biases at the log of each label's share (+1 smoothing) of
  * the records with i mod 5 != skip (softmax), or its log-odds (one-vs-rest). */
 static void init_params(const mdata *m, double *x, int skip) {
@@ -306,81 +169,23 @@ static void init_params(const mdata *m, double *x, int skip) {
     }
 }
 
-/* L-BFGS with a backtracking (Armijo) line search from x.  Returns the
- * iterations, -1 when out of memory; *converged when it stopped on its
- * tolerance (relative decrease of the objective below tol) rather than on
- * maxit. */
+/* L-BFGS (tu_lbfgs) on the objective of the records with i mod 5 != skip;
+ * converged: two iterations in a row that gain less than tol of the objective. */
+typedef struct objctx {
+    mdata *m;
+    double l2;
+    int skip;
+} objctx;
+
+static double objective_cb(void *ctx, const double *x, double *g) {
+    const objctx *c = ctx;
+    return objective(c->m, x, g, c->l2, c->skip);
+}
+
 static int lbfgs(mdata *m, double *x, double l2, int skip, int maxit, double tol, int *converged, double *fout) {
-    size_t np = n_params(m), M = TT_LBFGS_M;
-    double *buf = cx_malloc((4 + 2 * M) * np * sizeof *buf);
-    if (!buf) return -1;
-    double *g = buf, *d = buf + np, *xn = buf + 2 * np, *gn = buf + 3 * np;
-    double *S = buf + 4 * np, *Y = S + M * np, rho[TT_LBFGS_M], alpha[TT_LBFGS_M];
-    size_t nm = 0, head = 0;
-    double f = objective(m, x, g, l2, skip);
-    int it = 0, slow = 0;
-    *converged = 0;
-    for (; it < maxit; it++) {
-        memcpy(d, g, np * sizeof *d); /* two-loop recursion: d = -H g */
-        for (size_t k = 0; k < nm; k++) {
-            size_t j = (head + M - 1 - k) % M;
-            alpha[j] = rho[j] * dot(S + j * np, d, np);
-            double a = alpha[j], *yj = Y + j * np;
-            for (size_t i = 0; i < np; i++) d[i] -= a * yj[i];
-        }
-        double gamma = 1;
-        if (nm) {
-            size_t j = (head + M - 1) % M;
-            gamma = dot(S + j * np, Y + j * np, np) / dot(Y + j * np, Y + j * np, np);
-        }
-        for (size_t i = 0; i < np; i++) d[i] *= gamma;
-        for (size_t k = nm; k-- > 0;) {
-            size_t j = (head + M - 1 - k) % M;
-            double b = rho[j] * dot(Y + j * np, d, np), c = alpha[j] - b, *sj = S + j * np;
-            for (size_t i = 0; i < np; i++) d[i] += sj[i] * c;
-        }
-        for (size_t i = 0; i < np; i++) d[i] = -d[i];
-        double gd = dot(g, d, np);
-        if (!(gd < 0)) { /* not a descent direction: restart from the gradient */
-            for (size_t i = 0; i < np; i++) d[i] = -g[i];
-            gd = -dot(g, g, np);
-            nm = 0;
-        }
-        double step = nm ? 1 : 1 / sqrt(-gd > 1 ? -gd : 1), fn = f;
-        int ok = 0;
-        for (int ls = 0; ls < 40; ls++) {
-            for (size_t i = 0; i < np; i++) xn[i] = x[i] + step * d[i];
-            fn = objective(m, xn, gn, l2, skip);
-            if (isfinite(fn) && fn <= f + 1e-4 * step * gd) { ok = 1; break; }
-            step *= 0.5;
-        }
-        if (!ok) { *converged = 1; break; }
-        double *sj = S + head * np, *yj = Y + head * np;
-        for (size_t i = 0; i < np; i++) {
-            sj[i] = xn[i] - x[i];
-            yj[i] = gn[i] - g[i];
-        }
-        double sy = dot(sj, yj, np);
-        if (sy > 1e-12) {
-            rho[head] = 1 / sy;
-            head = (head + 1) % M;
-            if (nm < M) nm++;
-        }
-        double drop = f - fn;
-        memcpy(x, xn, np * sizeof *x);
-        memcpy(g, gn, np * sizeof *g);
-        f = fn;
-        /* converged: two iterations in a row that gain less than tol of the objective */
-        slow = drop < tol * (fabs(f) > 1 ? fabs(f) : 1) ? slow + 1 : 0;
-        if (slow >= 2) {
-            *converged = 1;
-            it++;
-            break;
-        }
-    }
-    if (fout) *fout = f;
-    cx_free(buf);
-    return it;
+    objctx c = {m, l2, skip};
+    tu_lbfgs_opts o = {TT_LBFGS_M, maxit, 0, tol, 2};
+    return tu_lbfgs(objective_cb, &c, n_params(m), x, &o, converged, fout);
 }
 
 /* ---- predictions and scores ---- */
@@ -521,7 +326,7 @@ static int cross_validate(mdata *m, const double *grid, size_t ngrid, int maxit,
     memset(&c, 0, sizeof c);
     int rc = -1;
     if (!x || !pb || !pred || !P || counts_new(&c, L) < 0) goto out;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     for (int fold = 0; fold < TT_FOLDS; fold++) {
         init_params(m, x, fold);
         for (size_t gi = 0; gi < ngrid; gi++) {
@@ -532,7 +337,7 @@ static int cross_validate(mdata *m, const double *grid, size_t ngrid, int maxit,
                 for (uint32_t l = 0; l < L; l++) P[(gi * n + i) * L + l] = (float)pb[l];
             }
         }
-        progress("cross-validation: fold %d of %d done (%.1f s)", fold + 1, TT_FOLDS, now_s() - t0);
+        tu_progress("cross-validation: fold %d of %d done (%.1f s)", fold + 1, TT_FOLDS, tu_now_s() - t0);
     }
     size_t rl = 0, bgi = 0;
     res->metric = -1;
@@ -553,7 +358,7 @@ static int cross_validate(mdata *m, const double *grid, size_t ngrid, int maxit,
         } else {
             metric = best_global(m, Pg, -1, &c, pred, pb, &thr, &alo);
         }
-        progress("cross-validation l2=%g: %s %.4f", grid[gi], m->ovr && m->yo[n] != n ? "micro-F1" : "accuracy",
+        tu_progress("cross-validation l2=%g: %s %.4f", grid[gi], m->ovr && m->yo[n] != n ? "micro-F1" : "accuracy",
                  metric);
         if (rl < sizeof res->report)
             rl += (size_t)snprintf(res->report + rl, sizeof res->report - rl, " %g=%.4f", grid[gi], metric);
@@ -658,39 +463,10 @@ out:
 
 /* ---- optional feature kinds (--features auto) ---- */
 
-/* The optional kind of a term: CX_LF_PREFIX for "first~", CX_LF_WORDS for
- * "=word", 0 for the others. */
-static unsigned term_kind(const char *s) {
-    size_t l = strlen(s);
-    if (l > 1 && s[l - 1] == '~') return CX_LF_PREFIX;
-    if (l > 1 && s[0] == '=') return CX_LF_WORDS;
-    return 0;
-}
-
 /* Remove the columns of m whose terms are of a kind in drop; remap
  * (dictionary id -> column) follows. */
-static int drop_kinds(mdata *m, const dict *dc, uint32_t *remap, unsigned drop) {
-    uint32_t *col = cx_malloc((m->F ? m->F : 1) * sizeof *col), nf = 0;
-    if (!col) return -1;
-    for (uint32_t k = 0; k < m->F; k++) col[k] = UINT32_MAX;
-    for (uint32_t j = 0; j < dc->n; j++)
-        if (remap[j] != UINT32_MAX && !(term_kind(dc->s[j]) & drop)) col[remap[j]] = 0;
-    for (uint32_t k = 0; k < m->F; k++)
-        if (col[k] != UINT32_MAX) col[k] = nf++;
-    size_t w = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        uint32_t b = m->rp[i], e = m->rp[i + 1];
-        m->rp[i] = (uint32_t)w;
-        for (uint32_t k = b; k < e; k++)
-            if (col[m->ci[k]] != UINT32_MAX) m->ci[w++] = col[m->ci[k]];
-    }
-    m->rp[m->n] = (uint32_t)w;
-    m->nnz = w;
-    m->F = nf;
-    for (uint32_t j = 0; j < dc->n; j++)
-        if (remap[j] != UINT32_MAX) remap[j] = col[remap[j]];
-    cx_free(col);
-    return 0;
+static int drop_kinds(mdata *m, const tu_dict *dc, uint32_t *remap, unsigned drop) {
+    return tu_drop_kinds(m->rp, m->ci, m->n, &m->nnz, &m->F, dc, remap, drop);
 }
 
 /* The columns of m and the remap, to go back to after dropping kinds. */
@@ -729,11 +505,6 @@ static void cols_free(colsave *c) {
 
 /* ---- output ---- */
 
-static double r4(double v) {
-    double r = round(v * 10000) / 10000;
-    return r == 0 ? 0 : r;
-}
-
 typedef struct wterm {
     const char *s;
     double w;
@@ -743,16 +514,6 @@ static int cmp_wterm(const void *a, const void *b) {
     const wterm *x = a, *y = b;
     if (x->w != y->w) return x->w > y->w ? -1 : 1;
     return strcmp(x->s, y->s);
-}
-
-typedef struct lang_count {
-    char code[8];
-    size_t n;
-} lang_count;
-
-static int cmp_lang(const void *a, const void *b) {
-    const lang_count *x = a, *y = b;
-    return x->n != y->n ? (x->n < y->n ? 1 : -1) : strcmp(x->code, y->code);
 }
 
 static void usage(FILE *f) {
@@ -796,23 +557,6 @@ static void usage(FILE *f) {
             TT_MIN_LABEL_THR, l2_grid[N_GRID - 1], l2_grid[0]);
 }
 
-static int check_out_dir(const char *dir, char *err, size_t n) {
-    if (cx_mkdirs(dir, 0) < 0) {
-        snprintf(err, n, "cannot create %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.%s.probe", dir, CX_LTHEME_FILE);
-    FILE *f = fopen(probe, "w");
-    if (!f) {
-        snprintf(err, n, "cannot write into %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    fclose(f);
-    unlink(probe);
-    return 0;
-}
-
 /* ---- the command ---- */
 
 static int train(const tt_args *a) {
@@ -820,21 +564,21 @@ static int train(const tt_args *a) {
     int rc = 2;
     lb_tdata d;
     memset(&d, 0, sizeof d);
-    if (lb_read_themes(a->file, a->where, a->n_where, &d, err, sizeof err) < 0) {
+    if (lb_read_themes(a->c.file, a->where, a->n_where, &d, err, sizeof err) < 0) {
         lb_tdata_free(&d);
-        return fail(2, "%s", err);
+        return tu_fail(2, "%s", err);
     }
     size_t read = d.n;
-    lb_keep_split(&d, a->half, a->holdout, 0);
+    lb_keep_split(&d, a->c.half, a->holdout, 0);
     char split[128];
-    if (a->half) snprintf(split, sizeof split, "half %d (%s records)", a->half, a->half == 1 ? "even" : "odd");
+    if (a->c.half) snprintf(split, sizeof split, "half %d (%s records)", a->c.half, a->c.half == 1 ? "even" : "odd");
     else if (a->holdout)
         snprintf(split, sizeof split, "holdout %d (trained on the %d%% not held back)", a->holdout, 100 - a->holdout);
     else snprintf(split, sizeof split, "all");
     if (!d.n) {
-        rc = fail(2, "%s: no labelled records%s (JSON lines with a string \"text\" and a \"label_theme\" string or "
+        rc = tu_fail(2, "%s: no labelled records%s (JSON lines with a string \"text\" and a \"label_theme\" string or "
                      "list; %zu lines, %zu with a null label_theme, %zu without text, %zu left out by --where)",
-                  a->file, read ? " in this split" : "", d.lines, d.null_label, d.no_text, d.not_where);
+                  a->c.file, read ? " in this split" : "", d.lines, d.null_label, d.no_text, d.not_where);
         lb_tdata_free(&d);
         return rc;
     }
@@ -842,7 +586,7 @@ static int train(const tt_args *a) {
     uint32_t L0 = d.n_labels, L = 0;
     size_t *lab_n = cx_calloc(L0 ? L0 : 1, sizeof *lab_n);
     uint32_t *lmap = cx_malloc((L0 ? L0 : 1) * sizeof *lmap);
-    dict dc;
+    tu_dict dc;
     memset(&dc, 0, sizeof dc);
     mdata m;
     memset(&m, 0, sizeof m);
@@ -866,34 +610,34 @@ static int train(const tt_args *a) {
     for (uint32_t l = 0; l < L0; l++) lmap[l] = lab_n[l] ? L++ : UINT32_MAX;
     int ovr = a->model == CX_LTHEME_OVR || (a->model < 0 && d.multi);
     if (!L) {
-        rc = fail(2, "%s: the %zu training records have no labels (every label_theme is an empty list)", a->file, d.n);
+        rc = tu_fail(2, "%s: the %zu training records have no labels (every label_theme is an empty list)", a->c.file, d.n);
         goto out;
     }
     if (!ovr && L < 2) {
-        rc = fail(2, "%s: the training records have only one label ('%s'); a theme model needs two or more (or "
-                     "lists with empty ones, for a yes/no model of one label)", a->file, d.labels[0]);
+        rc = tu_fail(2, "%s: the training records have only one label ('%s'); a theme model needs two or more (or "
+                     "lists with empty ones, for a yes/no model of one label)", a->c.file, d.labels[0]);
         goto out;
     }
     if (ovr && L == 1 && !empty) {
         uint32_t l = 0;
         while (!lab_n[l]) l++;
-        rc = fail(2, "%s: every training record has the one label '%s': nothing to learn", a->file, d.labels[l]);
+        rc = tu_fail(2, "%s: every training record has the one label '%s': nothing to learn", a->c.file, d.labels[l]);
         goto out;
     }
     if (!ovr && (empty || multi_n)) {
-        rc = fail(2, "%s: --model softmax needs exactly one label per record (%zu records have none, %zu several); "
-                     "use --model one-vs-rest", a->file, empty, multi_n);
+        rc = tu_fail(2, "%s: --model softmax needs exactly one label per record (%zu records have none, %zu several); "
+                     "use --model one-vs-rest", a->c.file, empty, multi_n);
         goto out;
     }
-    progress("%s: %zu labelled records read, %zu used (%s), %u labels, %s%s", a->file, read, d.n, split, L,
+    tu_progress("%s: %zu labelled records read, %zu used (%s), %u labels, %s%s", a->c.file, read, d.n, split, L,
              d.multi ? "multi-label" : "single-label", ovr ? " -> one-vs-rest" : " -> softmax");
 
     /* analysis and features */
     cx_text_opts o;
-    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", lexdir, sizeof lexdir),
-                 a->detect, &o);
+    lb_text_opts(a->conf, a->c.lexicons ? a->c.lexicons : cx_conf_path(a->conf, "lexicons.dir", lexdir, sizeof lexdir),
+                 a->c.detect, &o);
     if (!(tx = cx_text_new(&o, err, sizeof err))) {
-        rc = fail(1, "%s", err);
+        rc = tu_fail(1, "%s", err);
         goto out;
     }
     m.n = d.n;
@@ -905,11 +649,11 @@ static int train(const tt_args *a) {
     m.s = cx_malloc(L * sizeof *m.s);
     m.r = cx_malloc(L * sizeof *m.r);
     if (!m.rp || !m.yo || !m.yi || !m.s || !m.r) goto oom;
-    lang_count langs[64];
+    tu_lang_count langs[64];
     int nlangs = 0;
     size_t failed = 0, ny = 0;
-    unsigned feats = a->feats | (a->feats_auto ? (unsigned)(CX_LF_PREFIX | CX_LF_WORDS) : 0u);
-    double t0 = now_s();
+    unsigned feats = a->c.feats | (a->c.feats_auto ? (unsigned)(CX_LF_PREFIX | CX_LF_WORDS) : 0u);
+    double t0 = tu_now_s();
     for (size_t i = 0; i < d.n; i++) {
         m.rp[i] = (uint32_t)m.nnz;
         m.yo[i] = (uint32_t)ny;
@@ -917,33 +661,27 @@ static int train(const tt_args *a) {
         cx_env *e = cx_env_new();
         if (!e) goto oom;
         e->text = d.r[i].text;
-        e->lang_hint = !a->detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
-        if (cx_text_analyze(tx, e, a->lang, err, sizeof err) < 0) {
+        e->lang_hint = !a->c.detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
+        if (cx_text_analyze(tx, e, a->c.lang, err, sizeof err) < 0) {
             failed++;
             e->n_tokens = 0;
         }
-        int li = 0;
-        while (li < nlangs && strcmp(langs[li].code, e->lang)) li++;
-        if (li == nlangs && nlangs < 64) {
-            snprintf(langs[nlangs].code, sizeof langs[nlangs].code, "%s", e->lang);
-            langs[nlangs++].n = 0;
-        }
-        if (li < nlangs) langs[li].n++;
-        fctx fc = {&dc, &m, (uint32_t)i, 0};
-        cx_learned_features(e, feats, add_feature, &fc);
+        tu_lang_add(langs, &nlangs, 64, e->lang);
+        tu_fctx fc = {&dc, &m.ci, &m.nnz, &m.cap, (uint32_t)i, 0};
+        cx_learned_features(e, feats, tu_add_feature, &fc);
         cx_env_destroy(&e);
         if (fc.oom) goto oom;
-        if ((i + 1) % 2000 == 0) progress("analysed %zu / %zu records", i + 1, d.n);
+        if ((i + 1) % 2000 == 0) tu_progress("analysed %zu / %zu records", i + 1, d.n);
     }
     m.rp[d.n] = (uint32_t)m.nnz;
     m.yo[d.n] = (uint32_t)ny;
-    if (failed) progress("warning: the analysis failed on %zu records (used without features)", failed);
-    qsort(langs, (size_t)nlangs, sizeof langs[0], cmp_lang);
+    if (failed) tu_progress("warning: the analysis failed on %zu records (used without features)", failed);
+    qsort(langs, (size_t)nlangs, sizeof langs[0], tu_cmp_lang);
 
     /* keep the terms present in at least min_count records */
     if (!(remap = cx_malloc((dc.n ? dc.n : 1) * sizeof *remap))) goto oom;
     uint32_t F = 0;
-    for (uint32_t j = 0; j < dc.n; j++) remap[j] = dc.df[j] >= (uint32_t)a->min_count ? F++ : UINT32_MAX;
+    for (uint32_t j = 0; j < dc.n; j++) remap[j] = dc.df[j] >= (uint32_t)a->c.min_count ? F++ : UINT32_MAX;
     size_t w = 0;
     for (size_t i = 0; i < d.n; i++) {
         uint32_t b = m.rp[i], e = m.rp[i + 1];
@@ -954,11 +692,11 @@ static int train(const tt_args *a) {
     m.rp[d.n] = (uint32_t)w;
     m.nnz = w;
     m.F = F;
-    progress("%zu records analysed in %.2f s: %u distinct terms, %u in at least %d records", d.n, now_s() - t0, dc.n, F,
-             a->min_count);
+    tu_progress("%zu records analysed in %.2f s: %u distinct terms, %u in at least %d records", d.n, tu_now_s() - t0, dc.n, F,
+             a->c.min_count);
 
     /* l2 (and the optional feature kinds) by cross-validation */
-    double l2 = a->l2, gthr = 0.5;
+    double l2 = a->c.l2, gthr = 0.5;
     int alo = 0, cv_done = 0;
     char choice[256] = "", fbuf[128];
     int chose = 0; /* the optional kinds were chosen by the cross-validation */
@@ -968,7 +706,7 @@ static int train(const tt_args *a) {
         double one[1] = {l2};
         const double *grid = l2 < 0 ? l2_grid : one;
         size_t ng = l2 < 0 ? N_GRID : 1;
-        if (a->feats_auto) {
+        if (a->c.feats_auto) {
             /* every optional kind, then without each of them, then (when dropping each one alone
              * did not hurt) without both: the best pooled metric wins (a tie: the smaller model) */
             static const unsigned opt[] = {CX_LF_PREFIX, CX_LF_WORDS, CX_LF_PREFIX | CX_LF_WORDS};
@@ -988,10 +726,10 @@ static int train(const tt_args *a) {
                     cols_restore(&full, &m, remap, dc.n);
                     if (drop_kinds(&m, &dc, remap, drop) < 0) { cols_free(&full); goto oom; }
                 }
-                progress("cross-validation with features %s (%u columns)", nb, m.F);
+                tu_progress("cross-validation with features %s (%u columns)", nb, m.F);
                 cvres r;
                 memset(&r, 0, sizeof r);
-                if (cross_validate(&m, grid, ng, a->epochs, &r) < 0) { cols_free(&full); cx_free(r.P); goto oom; }
+                if (cross_validate(&m, grid, ng, a->c.epochs, &r) < 0) { cols_free(&full); cx_free(r.P); goto oom; }
                 if (fl < sizeof choice)
                     fl += (size_t)snprintf(choice + fl, sizeof choice - fl, "%s%s%s %.4f", v ? ", " : "",
                                            v ? "without " : "all", drop == CX_LF_PREFIX  ? "prefix"
@@ -1012,8 +750,8 @@ static int train(const tt_args *a) {
             feats &= ~best_drop;
             chose = 1;
             cx_learned_features_name(feats, fbuf, sizeof fbuf);
-            progress("features: %s by the cross-validation (%s: %s)", fbuf, metric_name, choice);
-        } else if (cross_validate(&m, grid, ng, a->epochs, &cv) < 0) {
+            tu_progress("features: %s by the cross-validation (%s: %s)", fbuf, metric_name, choice);
+        } else if (cross_validate(&m, grid, ng, a->c.epochs, &cv) < 0) {
             goto oom;
         }
         l2 = cv.l2;
@@ -1022,9 +760,9 @@ static int train(const tt_args *a) {
         cv_done = 1;
     } else {
         if (l2 < 0) l2 = 1;
-        if (small) progress("only %zu records: l2 = %g, threshold 0.5, without cross-validation", d.n, l2);
+        if (small) tu_progress("only %zu records: l2 = %g, threshold 0.5, without cross-validation", d.n, l2);
     }
-    if (a->feats_auto && !chose) { /* nothing cross-validated: the default kinds */
+    if (a->c.feats_auto && !chose) { /* nothing cross-validated: the default kinds */
         if (drop_kinds(&m, &dc, remap, CX_LF_PREFIX | CX_LF_WORDS) < 0) goto oom;
         feats &= ~(unsigned)(CX_LF_PREFIX | CX_LF_WORDS);
     }
@@ -1039,14 +777,14 @@ static int train(const tt_args *a) {
     if (!top1 && cv_done && cv.P && a->thr_label < 0) { /* auto: by a cross-validation of the thresholds */
         if (compare_thresholds(&m, cv.P, thr_cmp) < 0) goto oom;
         use_label = thr_cmp[1] > thr_cmp[0] + 1e-12;
-        progress("thresholds chosen on 4 folds, applied to the 5th: micro-F1 %.4f global, %.4f per label: %s",
+        tu_progress("thresholds chosen on 4 folds, applied to the 5th: micro-F1 %.4f global, %.4f per label: %s",
                  thr_cmp[0], thr_cmp[1], use_label ? "per label" : "global");
     }
     if (!top1 && cv_done && cv.P && use_label) {
         label_thresholds(&m, cv.P, -1, gthr, thr, own);
         for (uint32_t l = 0; l < L; l++) n_own += own[l];
     }
-    if (!top1) progress("decision: threshold %.3f%s, at least one label: %s", gthr,
+    if (!top1) tu_progress("decision: threshold %.3f%s, at least one label: %s", gthr,
                         n_own ? " (global) and per-label thresholds" : "", alo ? "yes" : "no");
 
     /* the final fit on every training record */
@@ -1055,23 +793,23 @@ static int train(const tt_args *a) {
         goto oom;
     init_params(&m, x, -1);
     int conv;
-    double fval, t2 = now_s();
-    int iters = lbfgs(&m, x, l2, -1, a->epochs, 1e-6, &conv, &fval);
+    double fval, t2 = tu_now_s();
+    int iters = lbfgs(&m, x, l2, -1, a->c.epochs, 1e-6, &conv, &fval);
     if (iters < 0) goto oom;
-    progress("trained with l2=%g: %d iterations%s, loss %.2f (%.1f s)", l2, iters, conv ? " (converged)" : "", fval,
-             now_s() - t2);
+    tu_progress("trained with l2=%g: %d iterations%s, loss %.2f (%.1f s)", l2, iters, conv ? " (converged)" : "", fval,
+             tu_now_s() - t2);
     /* round and prune as written; a column with no weight left is no term of the file */
     size_t nweights = 0, nall = (size_t)F * L;
     if (!(kept_col = cx_calloc(F ? F : 1, 1))) goto oom;
     for (size_t j = 0; j < nall; j++) {
-        x[j] = r4(x[j]);
+        x[j] = tu_r4(x[j]);
         if (fabs(x[j]) < a->prune) x[j] = 0;
         if (x[j] != 0) {
             nweights++;
             kept_col[j / L] = 1;
         }
     }
-    for (uint32_t l = 0; l < L; l++) x[(size_t)F * L + l] = r4(x[(size_t)F * L + l]);
+    for (uint32_t l = 0; l < L; l++) x[(size_t)F * L + l] = tu_r4(x[(size_t)F * L + l]);
     /* training scores with the model as written (as the tagger computes them) */
     if (counts_new(&cnt, L) < 0) goto oom;
     size_t no_evidence = 0;
@@ -1090,25 +828,25 @@ static int train(const tt_args *a) {
 
     /* the file */
     char path[4200], tmp[4300], date[32];
-    snprintf(path, sizeof path, "%s/%s", a->out, CX_LTHEME_FILE);
+    snprintf(path, sizeof path, "%s/%s", a->c.out, CX_LTHEME_FILE);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     time_t now = time(NULL);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        rc = fail(1, "cannot write %s: %s", tmp, strerror(errno));
+        rc = tu_fail(1, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     fprintf(f, "# cxflow learned themes: label <TAB> term <TAB> weight (docs/LEXICONS.md, \"Learned themes\")\n");
     fprintf(f, "# written-by: cxflow-train %s (tools/cxflow train themes)\n", CX_VERSION);
-    fprintf(f, "# source: %s\n", a->file);
+    fprintf(f, "# source: %s\n", a->c.file);
     for (int i = 0; i < a->n_where; i++) fprintf(f, "# where: %s\n", a->where[i]);
     fprintf(f, "# split: %s\n", split);
     fprintf(f, "# records: %zu (of %zu with a label_theme%s; %zu with null, %zu without text)\n", d.n, read,
             a->n_where ? " matching --where" : "", d.null_label, d.no_text);
     fprintf(f, "# date: %s\n", date);
     fprintf(f, "# languages:");
-    if (a->lang) fprintf(f, " %s", a->lang);
+    if (a->c.lang) fprintf(f, " %s", a->c.lang);
     else
         for (int i = 0; i < nlangs; i++) fprintf(f, " %s", langs[i].code);
     fprintf(f, "\n# language-records:");
@@ -1132,11 +870,11 @@ static int train(const tt_args *a) {
     }
     fprintf(f, "# features: %s\n", cx_learned_features_name(feats, fbuf, sizeof fbuf));
     if (chose) fprintf(f, "# features-choice: by the cross-validation (%s: %s)\n", metric_name, choice);
-    if (cv_done && a->l2 < 0)
+    if (cv_done && a->c.l2 < 0)
         fprintf(f, "# l2: %g (by 5-fold cross-validation on these records, %s:%s)\n", l2, metric_name, cv.report);
     else fprintf(f, "# l2: %g\n", l2);
-    fprintf(f, "# epochs: %d (L-BFGS iterations, at most %d%s)\n", iters, a->epochs, conv ? ", converged" : "");
-    fprintf(f, "# min-count: %d (%u of %u terms)\n", a->min_count, F, dc.n);
+    fprintf(f, "# epochs: %d (L-BFGS iterations, at most %d%s)\n", iters, a->c.epochs, conv ? ", converged" : "");
+    fprintf(f, "# min-count: %d (%u of %u terms)\n", a->c.min_count, F, dc.n);
     fprintf(f, "# prune: %g (%zu of %zu weights written)\n", a->prune, nweights, nall);
     fprintf(f, "# training-accuracy: %.4f\n", tacc);
     fprintf(f, "# training-micro-f1: %.4f\n", tmicro);
@@ -1168,17 +906,17 @@ static int train(const tt_args *a) {
     int werr = ferror(f);
     if (fclose(f) != 0 || werr) {
         unlink(tmp);
-        rc = fail(1, "cannot write %s: %s", tmp, strerror(errno));
+        rc = tu_fail(1, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        rc = fail(1, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+        rc = tu_fail(1, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         unlink(tmp);
         goto out;
     }
     cx_ltheme *chk = cx_ltheme_load(path, err, sizeof err); /* read it back with the tag stage's loader */
     if (!chk) {
-        rc = fail(1, "the written model does not load: %s", err);
+        rc = tu_fail(1, "the written model does not load: %s", err);
         goto out;
     }
     cx_ltheme_destroy(&chk);
@@ -1189,7 +927,7 @@ static int train(const tt_args *a) {
     rc = 0;
     goto out;
 oom:
-    rc = fail(1, "out of memory");
+    rc = tu_fail(1, "out of memory");
 out:
     counts_free(&cnt);
     cx_free(cv.P);
@@ -1209,111 +947,65 @@ out:
     cx_free(m.r);
     cx_free(lab_n);
     cx_free(lmap);
-    dict_free(&dc);
+    tu_dict_free(&dc);
     cx_text_destroy(&tx);
     lb_tdata_free(&d);
     return rc;
 }
 
-static int parse_int(const char *s, int lo, int hi, int *v) {
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (!*s || *end || errno || x < lo || x > hi) return -1;
-    *v = (int)x;
-    return 0;
-}
-
 int train_themes_main(int argc, char **argv) {
     tt_args a;
     memset(&a, 0, sizeof a);
+    tu_common_init(&a.c);
     a.model = -1;
     a.thr_label = -1;
-    a.l2 = -1;
-    a.epochs = 300;
-    a.min_count = 2;
     a.prune = 0.01;
-    a.feats = CX_LF_DEFAULT;
-    a.feats_auto = 1;
-    const char *conf_path = NULL, *over[64];
-    int nover = 0;
     char err[512];
     for (int i = 2; i < argc; i++) {
+        int r = tu_common_opt(&a.c, argc, argv, &i);
+        if (r == TU_OPT_HELP) { usage(stdout); return 0; }
+        if (r < 0) return -r;
+        if (r == TU_OPT_DONE) continue;
         const char *s = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(s, "-h") || !strcmp(s, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(s, "--quiet")) a.quiet = 1;
-        else if (!strcmp(s, "--detect")) a.detect = 1;
-        else if (s[0] != '-' && !a.file) a.file = s;
-        else if (!v) return fail(2, "%s needs a value (see --help)", s);
-        else if (!strcmp(s, "-o") || !strcmp(s, "--output")) a.out = argv[++i];
-        else if (!strcmp(s, "-c")) conf_path = argv[++i];
-        else if (!strcmp(s, "--set") && nover < 64) over[nover++] = argv[++i];
-        else if (!strcmp(s, "--lang")) a.lang = argv[++i];
-        else if (!strcmp(s, "--lexicon") || !strcmp(s, "--lexicons")) a.lexicons = argv[++i];
-        else if (!strcmp(s, "--half")) {
-            if (parse_int(argv[++i], 1, 2, &a.half) < 0) return fail(2, "--half is 1 (even records) or 2 (odd records)");
-        } else if (!strcmp(s, "--holdout")) {
-            if (parse_int(argv[++i], 1, 90, &a.holdout) < 0) return fail(2, "--holdout is a percentage 1..90");
+        if (!strcmp(s, "--holdout")) {
+            if (tu_parse_int(argv[++i], 1, 90, &a.holdout) < 0) return tu_fail(2, "--holdout is a percentage 1..90");
         } else if (!strcmp(s, "--where")) {
-            if (a.n_where == LB_MAX_WHERE) return fail(2, "at most %d --where conditions", LB_MAX_WHERE);
-            if (lb_where_check(argv[++i], err, sizeof err) < 0) return fail(2, "%s", err);
+            if (a.n_where == LB_MAX_WHERE) return tu_fail(2, "at most %d --where conditions", LB_MAX_WHERE);
+            if (lb_where_check(argv[++i], err, sizeof err) < 0) return tu_fail(2, "%s", err);
             a.where[a.n_where++] = argv[i];
         } else if (!strcmp(s, "--model")) {
             const char *x = argv[++i];
             if (!strcmp(x, "auto")) a.model = -1;
             else if (!strcmp(x, "softmax")) a.model = CX_LTHEME_SOFTMAX;
             else if (!strcmp(x, "one-vs-rest") || !strcmp(x, "ovr")) a.model = CX_LTHEME_OVR;
-            else return fail(2, "--model is auto, softmax or one-vs-rest");
+            else return tu_fail(2, "--model is auto, softmax or one-vs-rest");
         } else if (!strcmp(s, "--thresholds")) {
             const char *x = argv[++i];
             if (!strcmp(x, "global")) a.thr_label = 0;
             else if (!strcmp(x, "label")) a.thr_label = 1;
             else if (!strcmp(x, "auto")) a.thr_label = -1;
-            else return fail(2, "--thresholds is auto, global or label");
-        } else if (!strcmp(s, "--l2")) {
-            const char *x = argv[++i];
-            char *end;
-            if (!strcmp(x, "auto")) a.l2 = -1;
-            else if ((a.l2 = strtod(x, &end)), *end || !(a.l2 >= 0) || a.l2 > 1e6)
-                return fail(2, "--l2 is a number from 0 to 1e6, or auto");
+            else return tu_fail(2, "--thresholds is auto, global or label");
         } else if (!strcmp(s, "--prune")) {
             const char *x = argv[++i];
             char *end;
             if ((a.prune = strtod(x, &end)), *end || !(a.prune >= 0) || a.prune > 100)
-                return fail(2, "--prune is a number from 0 to 100");
-        } else if (!strcmp(s, "--epochs")) {
-            if (parse_int(argv[++i], 1, 100000, &a.epochs) < 0) return fail(2, "--epochs is an integer 1..100000");
-        } else if (!strcmp(s, "--min-count")) {
-            if (parse_int(argv[++i], 1, 1000000, &a.min_count) < 0) return fail(2, "--min-count is an integer >= 1");
-        } else if (!strcmp(s, "--features")) {
-            const char *fv = argv[++i];
-            if (!strcmp(fv, "auto")) a.feats_auto = 1, a.feats = CX_LF_DEFAULT;
-            else if (cx_learned_features_parse(fv, &a.feats, err, sizeof err) < 0) return fail(2, "--features: %s", err);
-            else a.feats_auto = 0;
+                return tu_fail(2, "--prune is a number from 0 to 100");
         } else {
             fprintf(stderr, "cxflow-train: unexpected argument '%s'\n", s);
             usage(stderr);
             return 2;
         }
     }
-    if (!a.file) return fail(2, "themes needs a labelled JSONL file (see --help)");
-    if (!a.out) return fail(2, "-o DIR is required: where to write the learned themes (e.g. -o lexicons/learned/intents)");
-    if (a.half && a.holdout) return fail(2, "--half and --holdout are two different splits: give one");
-    quiet = a.quiet;
+    if (!a.c.file) return tu_fail(2, "themes needs a labelled JSONL file (see --help)");
+    if (!a.c.out) return tu_fail(2, "-o DIR is required: where to write the learned themes (e.g. -o lexicons/learned/intents)");
+    if (a.c.half && a.holdout) return tu_fail(2, "--half and --holdout are two different splits: give one");
+    tu_quiet = a.c.quiet;
     char cerr[1024];
-    if (check_out_dir(a.out, cerr, sizeof cerr) < 0) return fail(1, "%s", cerr);
-    a.conf = cx_conf_load(conf_path, err, sizeof err);
-    if (!a.conf) return fail(2, "%s", err);
-    for (int i = 0; i < nover; i++) {
-        if (cx_conf_set_kv(a.conf, over[i], err, sizeof err) < 0) {
-            cx_conf_destroy(&a.conf);
-            return fail(2, "--set: %s", err);
-        }
-    }
-    double t0 = now_s();
+    if (tu_check_out_dir(a.c.out, CX_LTHEME_FILE, cerr, sizeof cerr) < 0) return tu_fail(1, "%s", cerr);
+    if (!(a.conf = tu_common_conf(&a.c))) return 2;
+    double t0 = tu_now_s();
     int rc = train(&a);
-    if (rc == 0) progress("done in %.1f s", now_s() - t0);
+    if (rc == 0) tu_progress("done in %.1f s", tu_now_s() - t0);
     cx_conf_destroy(&a.conf);
     return rc;
 }
