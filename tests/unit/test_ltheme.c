@@ -169,8 +169,14 @@ static double accuracy_on(const cx_tagger *t, const char *file, int half) {
 /* ---- tests ---- */
 
 static void test_single(void) {
-    CX_CHECK(train("single", SINGLE " --half 1") == 0);
     char dir[512], file[600], v[1024], err[512];
+    /* the default model: one-vs-rest, decided top-1 on single-label data */
+    CX_CHECK(train("singleauto", SINGLE " --half 1") == 0);
+    path_of(dir, sizeof dir, "singleauto");
+    snprintf(file, sizeof file, "%s/themes.tsv", dir);
+    CX_CHECK_STR(header(file, "model", v, sizeof v), "one-vs-rest");
+    CX_CHECK_STR(header(file, "decision", v, sizeof v), "top1");
+    CX_CHECK(train("single", SINGLE " --half 1 --model softmax") == 0);
     path_of(dir, sizeof dir, "single");
     snprintf(file, sizeof file, "%s/themes.tsv", dir);
     CX_CHECK_STR(header(file, "model", v, sizeof v), "softmax");
