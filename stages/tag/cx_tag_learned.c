@@ -11,13 +11,11 @@
 #include "cx_alloc.h"
 #include "cx_lexmap.h"
 #include "cx_util.h"
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define NEG_WINDOW 3   /* content tokens a negator reaches forward (as CX_TAG_NEG_WINDOW) */
 #define POST_WINDOW 2  /* content tokens a post-negator reaches back (as CX_TAG_POST_WINDOW) */
@@ -448,20 +446,13 @@ static int parse(lctx *c, char *buf, size_t len, char *err, size_t n) {
 }
 
 cx_learned *cx_learned_load(const char *path, char *err, size_t errlen) {
-    char file[4096];
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        snprintf(err, errlen, "learned lexicon %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode)) snprintf(file, sizeof file, "%s/%s", path, CX_LEARNED_FILE);
-    else snprintf(file, sizeof file, "%s", path);
-    cx_learned *l = cx_calloc(1, sizeof *l);
-    if (!l) { oom(err, errlen); return NULL; }
-    char *buf = NULL;
+    char file[4096], *buf = NULL;
     size_t len = 0;
-    if (cx_read_text_file(file, &buf, &len, err, errlen) < 0) {
-        cx_learned_destroy(&l);
+    if (cx_lf_read(path, CX_LEARNED_FILE, "learned lexicon", file, sizeof file, &buf, &len, err, errlen) < 0) return NULL;
+    cx_learned *l = cx_calloc(1, sizeof *l);
+    if (!l) {
+        cx_free(buf);
+        oom(err, errlen);
         return NULL;
     }
     if (!(l->info.path = cx_arena_strndup(&l->arena, file, strlen(file)))) {

@@ -1,7 +1,10 @@
 /* cx_tag_lfile.c - the learned files' shared reading; cx_tag_lfile.h. */
 #include "cx_tag_lfile.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "cx_util.h"
 
 int cx_lf_utf8_ok(const unsigned char *s, size_t len) {
     for (size_t i = 0; i < len;) {
@@ -121,4 +124,16 @@ int cx_lf_set_langs(char (*langs)[8], int *n_langs, int max, int *any_lang, char
         return -1;
     }
     return 0;
+}
+
+int cx_lf_read(const char *path, const char *name, const char *what, char *file, size_t cap, char **buf, size_t *len,
+               char *err, size_t n) {
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        snprintf(err, n, "%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) snprintf(file, cap, "%s/%s", path, name);
+    else snprintf(file, cap, "%s", path);
+    return cx_read_text_file(file, buf, len, err, n);
 }

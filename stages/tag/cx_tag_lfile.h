@@ -8,6 +8,12 @@
 
 #include <stddef.h>
 
+/* The file of a learned model at path: path itself, or path/name when path
+ * is a directory, into file (cap bytes), read whole into *buf (cx_free it)
+ * and *len.  0, or -1 with "what path: reason" or the reader's error. */
+int cx_lf_read(const char *path, const char *name, const char *what, char *file, size_t cap, char **buf, size_t *len,
+               char *err, size_t n);
+
 /* Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF). */
 int cx_lf_utf8_ok(const unsigned char *s, size_t len);
 

@@ -14,13 +14,11 @@
 #include "cx_tag_learned.h"
 #include "cx_tag_lfile.h"
 #include "cx_util.h"
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct lt_label {
     const char *name;   /* the label as written */
@@ -359,20 +357,13 @@ static int parse(lctx *c, char *buf, size_t len, char *err, size_t n) {
 }
 
 cx_ltheme *cx_ltheme_load(const char *path, char *err, size_t errlen) {
-    char file[4096];
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        snprintf(err, errlen, "learned themes %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (S_ISDIR(st.st_mode)) snprintf(file, sizeof file, "%s/%s", path, CX_LTHEME_FILE);
-    else snprintf(file, sizeof file, "%s", path);
-    cx_ltheme *m = cx_calloc(1, sizeof *m);
-    if (!m) { oom(err, errlen); return NULL; }
-    char *buf = NULL;
+    char file[4096], *buf = NULL;
     size_t len = 0;
-    if (cx_read_text_file(file, &buf, &len, err, errlen) < 0) {
-        cx_ltheme_destroy(&m);
+    if (cx_lf_read(path, CX_LTHEME_FILE, "learned themes", file, sizeof file, &buf, &len, err, errlen) < 0) return NULL;
+    cx_ltheme *m = cx_calloc(1, sizeof *m);
+    if (!m) {
+        cx_free(buf);
+        oom(err, errlen);
         return NULL;
     }
     if (!(m->info.path = cx_arena_strndup(&m->arena, file, strlen(file)))) {
