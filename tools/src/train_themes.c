@@ -683,18 +683,8 @@ static int train(const tt_args *a) {
     qsort(langs, (size_t)nlangs, sizeof langs[0], tu_cmp_lang);
 
     /* keep the terms present in at least min_count records */
-    if (!(remap = cx_malloc((dc.n ? dc.n : 1) * sizeof *remap))) goto oom;
     uint32_t F = 0;
-    for (uint32_t j = 0; j < dc.n; j++) remap[j] = dc.df[j] >= (uint32_t)a->c.min_count ? F++ : UINT32_MAX;
-    size_t w = 0;
-    for (size_t i = 0; i < d.n; i++) {
-        uint32_t b = m.rp[i], e = m.rp[i + 1];
-        m.rp[i] = (uint32_t)w;
-        for (uint32_t k = b; k < e; k++)
-            if (remap[m.ci[k]] != UINT32_MAX) m.ci[w++] = remap[m.ci[k]];
-    }
-    m.rp[d.n] = (uint32_t)w;
-    m.nnz = w;
+    if (tu_keep_min_count(&dc, a->c.min_count, m.rp, m.ci, d.n, &m.nnz, &F, &remap) < 0) goto oom;
     m.F = F;
     tu_progress("%zu records analysed in %.2f s: %u distinct terms, %u in at least %d records", d.n, tu_now_s() - t0, dc.n, F,
              a->c.min_count);

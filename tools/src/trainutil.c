@@ -100,6 +100,24 @@ long tu_dict_id(tu_dict *d, const char *term, size_t len) {
     return d->n - 1;
 }
 
+int tu_keep_min_count(const tu_dict *dc, int min_count, uint32_t *rp, uint32_t *ci, size_t n, size_t *nnz, uint32_t *F,
+                      uint32_t **remap) {
+    uint32_t *r = *remap = cx_malloc((dc->n ? dc->n : 1) * sizeof *r), f = 0;
+    if (!r) return -1;
+    for (uint32_t j = 0; j < dc->n; j++) r[j] = dc->df[j] >= (uint32_t)min_count ? f++ : UINT32_MAX;
+    size_t w = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t b = rp[i], e = rp[i + 1];
+        rp[i] = (uint32_t)w;
+        for (uint32_t k = b; k < e; k++)
+            if (r[ci[k]] != UINT32_MAX) ci[w++] = r[ci[k]];
+    }
+    rp[n] = (uint32_t)w;
+    *nnz = w;
+    *F = f;
+    return 0;
+}
+
 /* ---- features ---- */
 
 int tu_add_feature(void *vc, const char *term, size_t len, uint32_t sent) {

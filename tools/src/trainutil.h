@@ -62,6 +62,14 @@ int tu_cmp_lang(const void *a, const void *b); /* qsort: most first, then by cod
  * "=word", 0 for the others. */
 unsigned tu_term_kind(const char *s);
 
+/* Keep the terms of dc present in at least min_count records: *remap
+ * (allocated here, dc->n entries, cx_free it) maps a dictionary id to its
+ * column or UINT32_MAX, and the rows rp/ci (n records, *nnz entries of
+ * dictionary ids) are rewritten to columns in place; *F = the columns.
+ * 0, or -1 out of memory. */
+int tu_keep_min_count(const tu_dict *dc, int min_count, uint32_t *rp, uint32_t *ci, size_t n, size_t *nnz, uint32_t *F,
+                      uint32_t **remap);
+
 /* Remove the columns (rows rp/ci of n records, *F columns) whose terms are of
  * a kind in drop; remap (dictionary id -> column, UINT32_MAX: none) follows.
  * -1 when out of memory. */
