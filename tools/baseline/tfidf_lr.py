@@ -41,7 +41,8 @@ def need_sklearn():
             and not os.environ.get("CX_BASELINE_REEXEC"):
         os.environ["CX_BASELINE_REEXEC"] = "1"
         os.execv(sysp, [sysp] + sys.argv)
-    sys.exit("tfidf_lr.py: scikit-learn is missing; install Debian's package:  apt-get install -y python3-sklearn")
+    sys.exit(f"{os.path.basename(sys.argv[0])}: scikit-learn is missing; install Debian's package:  "
+             "apt-get install -y python3-sklearn")
 
 
 def read(path):

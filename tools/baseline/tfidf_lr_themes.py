@@ -34,22 +34,11 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tfidf_lr import need_sklearn  # noqa: E402  (the same re-exec into Debian's python3)
+
 C_GRID = [0.25, 1, 4, 16, 64]
 M64 = (1 << 64) - 1
-
-
-def need_sklearn():
-    try:
-        import sklearn  # noqa: F401
-        return
-    except ImportError:
-        pass
-    sysp = "/usr/bin/python3"
-    if os.path.exists(sysp) and os.path.realpath(sys.executable) != os.path.realpath(sysp) \
-            and not os.environ.get("CX_BASELINE_REEXEC"):
-        os.environ["CX_BASELINE_REEXEC"] = "1"
-        os.execv(sysp, [sysp] + sys.argv)
-    sys.exit("tfidf_lr_themes.py: scikit-learn is missing; install Debian's package:  apt-get install -y python3-sklearn")
 
 
 def bucket(text):
