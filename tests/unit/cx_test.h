@@ -46,4 +46,33 @@ static int cx_t_failed, cx_t_passed, cx_t_cur_failed;
         return cx_t_failed ? 1 : 0;                                        \
     } while (0)
 
+/* Does a line of file contain needle?  (Lines up to 8 KB.) */
+static inline int cx_t_contains(const char *file, const char *needle) {
+    FILE *f = fopen(file, "r");
+    if (!f) return 0;
+    char line[8192];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+/* The value of the first "# key: value" line of file, into buf ("" when
+ * absent). */
+static inline const char *cx_t_header(const char *file, const char *key, char *buf, size_t n) {
+    buf[0] = '\0';
+    FILE *f = fopen(file, "r");
+    if (!f) return buf;
+    char line[8192], want[64];
+    snprintf(want, sizeof want, "# %s: ", key);
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, want, strlen(want))) {
+            snprintf(buf, n, "%s", line + strlen(want));
+            buf[strcspn(buf, "\r\n")] = '\0';
+            break;
+        }
+    fclose(f);
+    return buf;
+}
+
 #endif

@@ -72,33 +72,6 @@ static int label(const cx_tagger *t, const char *text) {
     return l;
 }
 
-/* The value of "# key:" in a file, into buf ("" when absent). */
-static const char *header(const char *file, const char *key, char *buf, size_t n) {
-    buf[0] = '\0';
-    FILE *f = fopen(file, "r");
-    if (!f) return buf;
-    char line[4096], want[64];
-    snprintf(want, sizeof want, "# %s: ", key);
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, want, strlen(want))) {
-            snprintf(buf, n, "%s", line + strlen(want));
-            buf[strcspn(buf, "\r\n")] = '\0';
-            break;
-        }
-    fclose(f);
-    return buf;
-}
-
-static int contains(const char *file, const char *needle) {
-    FILE *f = fopen(file, "r");
-    if (!f) return 0;
-    char line[4096];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
-}
-
 /* The tagger's accuracy on the records of a half of the fixture (as eval). */
 static double accuracy_on(const cx_tagger *t, const char *file, int half) {
     FILE *f = fopen(file, "r");
@@ -134,12 +107,12 @@ static void test_train_with(void) {
     char file[600], dir[512], v[512], err[512];
     path_of(dir, sizeof dir, "with");
     snprintf(file, sizeof file, "%s/sentiment.tsv", dir);
-    CX_CHECK_STR(header(file, "mode", v, sizeof v), "with");
-    CX_CHECK_STR(header(file, "classes", v, sizeof v), "negative neutral positive");
-    CX_CHECK_STR(header(file, "languages", v, sizeof v), "en");
-    CX_CHECK_STR(header(file, "half", v, sizeof v), "1 (even records)");
-    CX_CHECK(!strncmp(header(file, "records", v, sizeof v), "24 ", 3)); /* of 47 with a string label, even positions */
-    CX_CHECK(contains(file, "@lexicon\t"));
+    CX_CHECK_STR(cx_t_header(file, "mode", v, sizeof v), "with");
+    CX_CHECK_STR(cx_t_header(file, "classes", v, sizeof v), "negative neutral positive");
+    CX_CHECK_STR(cx_t_header(file, "languages", v, sizeof v), "en");
+    CX_CHECK_STR(cx_t_header(file, "half", v, sizeof v), "1 (even records)");
+    CX_CHECK(!strncmp(cx_t_header(file, "records", v, sizeof v), "24 ", 3)); /* of 47 with a string label, even positions */
+    CX_CHECK(cx_t_contains(file, "@lexicon\t"));
     cx_learned *l = cx_learned_load(dir, err, sizeof err);
     CX_CHECK(l != NULL);
     if (!l) { fprintf(stderr, "%s\n", err); return; }
@@ -147,7 +120,7 @@ static void test_train_with(void) {
     cx_learned_get_info(l, &li);
     CX_CHECK(li.n_classes == 3 && li.mode == CX_LEARNED_WITH && li.has_lexicon && li.cut[0] < li.cut[1]);
     /* --features left to auto on 24 records (too few to cross-validate): the default kinds */
-    CX_CHECK(li.feats == CX_LF_DEFAULT && !contains(file, "# features-choice"));
+    CX_CHECK(li.feats == CX_LF_DEFAULT && !cx_t_contains(file, "# features-choice"));
     int found;
     CX_CHECK(cx_learned_weight(l, "crash", &found) < 0 && found);   /* "crashes" -> stem crash */
     CX_CHECK(cx_learned_weight(l, "tasti", &found) > 0 && found);
@@ -162,7 +135,7 @@ static void test_train_with(void) {
     cx_tagger_get_stats(t, &st);
     CX_CHECK(st.learned_terms > 20 && st.learned_mode == CX_LEARNED_WITH);
     double acc = accuracy_on(t, TRAIN, 1);
-    CX_CHECK_NEAR(acc, atof(header(file, "training-accuracy", v, sizeof v)), 1e-4);
+    CX_CHECK_NEAR(acc, atof(cx_t_header(file, "training-accuracy", v, sizeof v)), 1e-4);
     CX_CHECK(acc >= 0.9);
     /* held-out sentences: the domain words are not in the authored fixture lexicon */
     CX_CHECK(label(t, "the app crashes when I pay") == CX_LABEL_NEGATIVE);
@@ -196,9 +169,9 @@ static void test_modes(void) {
     path_of(inst, sizeof inst, "instead");
     CX_CHECK(train("instead", TRAIN " --half 1 --mode instead --l2 1 --quiet") == 0);
     snprintf(file, sizeof file, "%s/sentiment.tsv", inst);
-    CX_CHECK_STR(header(file, "mode", v, sizeof v), "instead");
-    CX_CHECK(!contains(file, "@lexicon"));
-    CX_CHECK(!strncmp(header(file, "l2", v, sizeof v), "1", 1));
+    CX_CHECK_STR(cx_t_header(file, "mode", v, sizeof v), "instead");
+    CX_CHECK(!cx_t_contains(file, "@lexicon"));
+    CX_CHECK(!strncmp(cx_t_header(file, "l2", v, sizeof v), "1", 1));
     /* an instead lexicon cannot run in mode with: no @lexicon weight */
     cx_tagger *t = tagger(inst, CX_LEARNED_WITH, err, sizeof err);
     CX_CHECK(t == NULL && strstr(err, "no @lexicon line") && strstr(err, "sentiment.tsv"));
@@ -234,17 +207,17 @@ static void test_two_classes(void) {
     char dir[512], err[512], v[512], file[600];
     path_of(dir, sizeof dir, "two");
     snprintf(file, sizeof file, "%s/sentiment.tsv", dir);
-    CX_CHECK_STR(header(file, "classes", v, sizeof v), "negative positive");
-    CX_CHECK(!strchr(header(file, "cutpoints", v, sizeof v), ' '));   /* one cutpoint */
-    CX_CHECK_STR(header(file, "half", v, sizeof v), "all");
+    CX_CHECK_STR(cx_t_header(file, "classes", v, sizeof v), "negative positive");
+    CX_CHECK(!strchr(cx_t_header(file, "cutpoints", v, sizeof v), ' '));   /* one cutpoint */
+    CX_CHECK_STR(cx_t_header(file, "half", v, sizeof v), "all");
     /* 31 records, cross-validated: the prefix kind kept or left out by it, and the file says which */
-    CX_CHECK(!strncmp(header(file, "features-choice", v, sizeof v), "prefix ", 7));
+    CX_CHECK(!strncmp(cx_t_header(file, "features-choice", v, sizeof v), "prefix ", 7));
     int kept = strstr(v, "kept") != NULL;
-    CX_CHECK(!strcmp(header(file, "features", v, sizeof v), kept ? "stems bigrams emoji prefix" : "stems bigrams emoji"));
+    CX_CHECK(!strcmp(cx_t_header(file, "features", v, sizeof v), kept ? "stems bigrams emoji prefix" : "stems bigrams emoji"));
     cx_tagger *t = tagger(dir, 0, err, sizeof err);
     CX_CHECK(t != NULL);
     if (!t) { fprintf(stderr, "%s\n", err); return; }
-    CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(header(file, "training-accuracy", v, sizeof v)), 1e-4);
+    CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(cx_t_header(file, "training-accuracy", v, sizeof v)), 1e-4);
     CX_CHECK(label(t, "the app crashes when I pay") == CX_LABEL_NEGATIVE);
     CX_CHECK(label(t, "quick delivery and tasty food") == CX_LABEL_POSITIVE);
     cx_tagger_destroy(&t);
@@ -254,13 +227,13 @@ static void test_two_classes(void) {
     CX_CHECK(train("prefix", TWOCLASS " --quiet --min-count 1 --features stems,prefix --l2 0.25 --class-weight none") == 0);
     path_of(dir, sizeof dir, "prefix");
     snprintf(file, sizeof file, "%s/sentiment.tsv", dir);
-    CX_CHECK_STR(header(file, "features", v, sizeof v), "stems prefix");
-    CX_CHECK(!contains(file, "# features-choice"));
-    CX_CHECK(contains(file, "crash~\t-"));
+    CX_CHECK_STR(cx_t_header(file, "features", v, sizeof v), "stems prefix");
+    CX_CHECK(!cx_t_contains(file, "# features-choice"));
+    CX_CHECK(cx_t_contains(file, "crash~\t-"));
     t = tagger(dir, 0, err, sizeof err);
     CX_CHECK(t != NULL);
     if (!t) { fprintf(stderr, "%s\n", err); return; }
-    CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(header(file, "training-accuracy", v, sizeof v)), 1e-4);
+    CX_CHECK_NEAR(accuracy_on(t, TWOCLASS, 0), atof(cx_t_header(file, "training-accuracy", v, sizeof v)), 1e-4);
     cx_tagger_destroy(&t);
 }
 
@@ -276,7 +249,7 @@ static void test_trainer_errors(void) {
     }
     CX_CHECK(train("nolabels", empty) == 2);
     snprintf(log, sizeof log, "%s/nolabels.log", tmp);
-    CX_CHECK(contains(log, "no labelled records"));
+    CX_CHECK(cx_t_contains(log, "no labelled records"));
     /* an unwritable output directory (a file in the way) */
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "'%s' sentiment " TRAIN " -o %s/empty.jsonl/x --lexicon " LEX " 2>%s/unwritable.log",
@@ -284,12 +257,12 @@ static void test_trainer_errors(void) {
     int rc = system(cmd);
     CX_CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 1);
     snprintf(log, sizeof log, "%s/unwritable.log", tmp);
-    CX_CHECK(contains(log, "cannot create"));
+    CX_CHECK(cx_t_contains(log, "cannot create"));
     /* bad usage */
     CX_CHECK(train("badhalf", TRAIN " --half 3") == 2);
     CX_CHECK(train("badfeat", TRAIN " --features stems,trigrams") == 2);
     snprintf(log, sizeof log, "%s/badfeat.log", tmp);
-    CX_CHECK(contains(log, "unknown feature kind 'trigrams'"));
+    CX_CHECK(cx_t_contains(log, "unknown feature kind 'trigrams'"));
     (void)v;
 }
 

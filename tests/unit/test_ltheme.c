@@ -56,37 +56,10 @@ static int train(const char *name, const char *args) {
 
 static void path_of(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", tmp, name); }
 
-static int contains(const char *file, const char *needle) {
-    FILE *f = fopen(file, "r");
-    if (!f) return 0;
-    char line[8192];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
-}
-
 static int log_has(const char *name, const char *needle) {
     char p[600];
     snprintf(p, sizeof p, "%s/%s.log", tmp, name);
-    return contains(p, needle);
-}
-
-/* The value of "# key:" in a file, into buf ("" when absent). */
-static const char *header(const char *file, const char *key, char *buf, size_t n) {
-    buf[0] = '\0';
-    FILE *f = fopen(file, "r");
-    if (!f) return buf;
-    char line[8192], want[64];
-    snprintf(want, sizeof want, "# %s: ", key);
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, want, strlen(want))) {
-            snprintf(buf, n, "%s", line + strlen(want));
-            buf[strcspn(buf, "\r\n")] = '\0';
-            break;
-        }
-    fclose(f);
-    return buf;
+    return cx_t_contains(p, needle);
 }
 
 /* A number "key=V" from the last line of tmp/name.log that starts with
@@ -174,21 +147,21 @@ static void test_single(void) {
     CX_CHECK(train("singleauto", SINGLE " --half 1") == 0);
     path_of(dir, sizeof dir, "singleauto");
     snprintf(file, sizeof file, "%s/themes.tsv", dir);
-    CX_CHECK_STR(header(file, "model", v, sizeof v), "one-vs-rest");
-    CX_CHECK_STR(header(file, "decision", v, sizeof v), "top1");
+    CX_CHECK_STR(cx_t_header(file, "model", v, sizeof v), "one-vs-rest");
+    CX_CHECK_STR(cx_t_header(file, "decision", v, sizeof v), "top1");
     CX_CHECK(train("single", SINGLE " --half 1 --model softmax") == 0);
     path_of(dir, sizeof dir, "single");
     snprintf(file, sizeof file, "%s/themes.tsv", dir);
-    CX_CHECK_STR(header(file, "model", v, sizeof v), "softmax");
-    CX_CHECK_STR(header(file, "decision", v, sizeof v), "top1");
-    CX_CHECK_STR(header(file, "languages", v, sizeof v), "en");
-    CX_CHECK_STR(header(file, "split", v, sizeof v), "half 1 (even records)");
-    CX_CHECK(!strncmp(header(file, "records", v, sizeof v), "18 (of 36 ", 10)); /* null and absent labels skipped */
-    CX_CHECK(!strncmp(header(file, "labels", v, sizeof v), "3 (single-label", 15));
+    CX_CHECK_STR(cx_t_header(file, "model", v, sizeof v), "softmax");
+    CX_CHECK_STR(cx_t_header(file, "decision", v, sizeof v), "top1");
+    CX_CHECK_STR(cx_t_header(file, "languages", v, sizeof v), "en");
+    CX_CHECK_STR(cx_t_header(file, "split", v, sizeof v), "half 1 (even records)");
+    CX_CHECK(!strncmp(cx_t_header(file, "records", v, sizeof v), "18 (of 36 ", 10)); /* null and absent labels skipped */
+    CX_CHECK(!strncmp(cx_t_header(file, "labels", v, sizeof v), "3 (single-label", 15));
     /* 18 records: too few to cross-validate, so the default kinds and l2 */
-    CX_CHECK_STR(header(file, "features", v, sizeof v), "stems bigrams emoji");
-    CX_CHECK(!contains(file, "# features-choice") && !strncmp(header(file, "l2", v, sizeof v), "1", 1));
-    CX_CHECK(contains(file, "card_arrival\t@bias\t"));
+    CX_CHECK_STR(cx_t_header(file, "features", v, sizeof v), "stems bigrams emoji");
+    CX_CHECK(!cx_t_contains(file, "# features-choice") && !strncmp(cx_t_header(file, "l2", v, sizeof v), "1", 1));
+    CX_CHECK(cx_t_contains(file, "card_arrival\t@bias\t"));
     cx_ltheme *m = cx_ltheme_load(dir, err, sizeof err);
     CX_CHECK(m != NULL);
     if (!m) { fprintf(stderr, "%s\n", err); return; }
@@ -213,7 +186,7 @@ static void test_single(void) {
     cx_tagger_get_stats(t, &st);
     CX_CHECK(st.ltheme_labels == 3 && st.ltheme_weights > 10);
     /* the tagger reproduces the training accuracy of the header; the other half was never seen */
-    CX_CHECK_NEAR(accuracy_on(t, SINGLE, 1), atof(header(file, "training-accuracy", v, sizeof v)), 1e-9);
+    CX_CHECK_NEAR(accuracy_on(t, SINGLE, 1), atof(cx_t_header(file, "training-accuracy", v, sizeof v)), 1e-9);
     CX_CHECK(accuracy_on(t, SINGLE, 2) >= 0.75);
     cx_env *e = tag(t, "my card has still not arrived", "en");
     const cx_theme_hit *h = learned_hit(e, "card_arrival");
@@ -257,15 +230,15 @@ static void test_multi(void) {
     char dir[512], file[600], v[1024], err[512];
     path_of(dir, sizeof dir, "multi");
     snprintf(file, sizeof file, "%s/themes.tsv", dir);
-    CX_CHECK_STR(header(file, "model", v, sizeof v), "one-vs-rest");
-    CX_CHECK_STR(header(file, "decision", v, sizeof v), "threshold");
-    CX_CHECK_STR(header(file, "where", v, sizeof v), "meta.relevance=true");
-    CX_CHECK(!strncmp(header(file, "records", v, sizeof v), "40 ", 3)); /* the 3 not relevant are left out */
-    CX_CHECK(!strncmp(header(file, "labels", v, sizeof v), "3 (multi-label data; 4 records without a label", 46));
-    double thr = atof(header(file, "threshold", v, sizeof v));
+    CX_CHECK_STR(cx_t_header(file, "model", v, sizeof v), "one-vs-rest");
+    CX_CHECK_STR(cx_t_header(file, "decision", v, sizeof v), "threshold");
+    CX_CHECK_STR(cx_t_header(file, "where", v, sizeof v), "meta.relevance=true");
+    CX_CHECK(!strncmp(cx_t_header(file, "records", v, sizeof v), "40 ", 3)); /* the 3 not relevant are left out */
+    CX_CHECK(!strncmp(cx_t_header(file, "labels", v, sizeof v), "3 (multi-label data; 4 records without a label", 46));
+    double thr = atof(cx_t_header(file, "threshold", v, sizeof v));
     CX_CHECK(thr > 0 && thr < 1);
-    CX_CHECK(!strncmp(header(file, "features-choice", v, sizeof v), "by the cross-validation (micro-F1: all ", 39));
-    CX_CHECK(!strncmp(header(file, "l2", v, sizeof v), "", 0) && strstr(v, "by 5-fold cross-validation"));
+    CX_CHECK(!strncmp(cx_t_header(file, "features-choice", v, sizeof v), "by the cross-validation (micro-F1: all ", 39));
+    CX_CHECK(!strncmp(cx_t_header(file, "l2", v, sizeof v), "", 0) && strstr(v, "by 5-fold cross-validation"));
     cx_tagger *t = tagger(dir, err, sizeof err);
     CX_CHECK(t != NULL);
     if (!t) { fprintf(stderr, "%s\n", err); return; }
@@ -293,8 +266,8 @@ static void test_splits(void) {
     char dir[512], file[600], v[1024], args[1200];
     path_of(dir, sizeof dir, "holdout");
     snprintf(file, sizeof file, "%s/themes.tsv", dir);
-    CX_CHECK_STR(header(file, "split", v, sizeof v), "holdout 30 (trained on the 70% not held back)");
-    int trained = atoi(header(file, "records", v, sizeof v));
+    CX_CHECK_STR(cx_t_header(file, "split", v, sizeof v), "holdout 30 (trained on the 70% not held back)");
+    int trained = atoi(cx_t_header(file, "records", v, sizeof v));
     snprintf(args, sizeof args, SINGLE " --holdout 30 --model '%s'", dir);
     CX_CHECK(run(evaluator, "themes", args, "eval_holdout") == 0);
     int held = (int)summary("eval_holdout", "themes ", "n");
