@@ -85,36 +85,10 @@ void cx_lexvocab_free(cx_lexvocab *v);
 /* The id of the word s[0..n), added when new; -1 when out of memory. */
 long cx_lexvocab_intern(cx_lexvocab *v, const char *s, size_t n);
 
-/* Hash of a word for the vocabulary table (never 0): eight bytes at a time,
- * the last 1-7 read with fixed-size loads, then an avalanche. */
+/* Hash of a word for the vocabulary table (never 0): the tokenizer's
+ * cx_hmap_hash, inlined. */
 static inline __attribute__((always_inline)) uint32_t cx_lexvocab_hash(const char *s, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xFF51AFD7ED558CCDull);
-    while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, s, 8);
-        h ^= k * 0xBF58476D1CE4E5B9ull;
-        h = ((h << 29) | (h >> 35)) * 0x94D049BB133111EBull;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t k;
-        if (n >= 4) {
-            uint32_t lo, hi; /* overlapping when n < 8 */
-            memcpy(&lo, s, 4);
-            memcpy(&hi, s + n - 4, 4);
-            k = (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
-        } else {
-            k = (uint64_t)(uint8_t)s[0] | ((uint64_t)(uint8_t)s[n / 2] << (8 * (n / 2))) |
-                ((uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1)));
-        }
-        h ^= k * 0xBF58476D1CE4E5B9ull;
-    }
-    h ^= h >> 31;
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 29;
-    uint32_t r = (uint32_t)(h ^ (h >> 32));
-    return r ? r : 1;
+    return cx_hmap_hash(s, n);
 }
 
 /* a[0..n) == b[0..n) without a library call for n <= 16 (overlapping

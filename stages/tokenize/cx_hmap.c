@@ -17,47 +17,6 @@ struct cx_hmap {
     size_t klen, kcap;
 };
 
-/* Hash a short byte string.  Keys are mostly 2-20 bytes, so the loop reads
- * eight bytes at a time and finishes with a multiply-xorshift avalanche so
- * that the low bits (used for the slot index) depend on every input byte. */
-uint32_t cx_hmap_hash(const char *s, size_t n) {
-    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * 0xFF51AFD7ED558CCDull);
-    while (n >= 8) {
-        uint64_t k;
-        memcpy(&k, s, 8);
-        h ^= k * 0xBF58476D1CE4E5B9ull;
-        h = ((h << 29) | (h >> 35)) * 0x94D049BB133111EBull;
-        s += 8;
-        n -= 8;
-    }
-    if (n) {
-        /* the last 1-7 bytes as a little-endian number, zero-extended (the
-         * value of memcpy(&k, s, n) into a zeroed k on a little-endian
-         * machine), built from fixed-size loads: a memcpy of variable
-         * length is a library call */
-        uint64_t k = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        if (n >= 4) {
-            uint32_t lo, hi;   /* overlapping when n < 8: the shared bytes land on the same positions */
-            memcpy(&lo, s, 4);
-            memcpy(&hi, s + n - 4, 4);
-            k = (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
-        } else {
-            k = (uint64_t)(uint8_t)s[0] | ((uint64_t)(uint8_t)s[n / 2] << (8 * (n / 2))) |
-                ((uint64_t)(uint8_t)s[n - 1] << (8 * (n - 1)));
-        }
-#else
-        memcpy(&k, s, n);
-#endif
-        h ^= k * 0xBF58476D1CE4E5B9ull;
-    }
-    h ^= h >> 31;
-    h *= 0x94D049BB133111EBull;
-    h ^= h >> 29;
-    uint32_t r = (uint32_t)(h ^ (h >> 32));
-    return r ? r : 1;
-}
-
 cx_hmap *cx_hmap_new(void) {
     cx_hmap *m = cx_calloc(1, sizeof *m);
     if (!m) return NULL;
