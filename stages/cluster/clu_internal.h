@@ -26,6 +26,7 @@ enum { CLU_K_WORD = 0, CLU_K_BIGRAM = 1, CLU_K_THEME = 2 };
 
 #define CLU_SURF 3       /* surface forms remembered per centroid term */
 #define CLU_CTR_MAX 16   /* entries per counter (themes, langs, channels...) */
+#define CLU_LANGS 4      /* languages with their own word total per cluster (DMM) */
 
 /* ---- hashing ---- */
 
@@ -40,6 +41,7 @@ uint64_t clu_hash_mem(const void *p, size_t n, uint64_t seed);
 typedef struct clu_post {
     uint32_t slot;   /* cluster slot */
     float w;         /* the cluster's centroid weight for this feature (scaled) */
+    float c;         /* the cluster's member count of this feature (scaled, DMM) */
 } clu_post;
 
 typedef struct clu_feat {
@@ -97,6 +99,7 @@ typedef struct clu_surf {
 typedef struct clu_term {
     uint64_t key;
     float w;          /* summed (decay-scaled) weight over members */
+    float c;          /* decay-scaled count of members that contain it (DMM n_zw) */
     uint32_t n;       /* members that contain the feature */
     uint32_t ppos;    /* position of this cluster's posting in the feature's list */
     uint8_t kind;     /* CLU_K_* */
@@ -120,6 +123,11 @@ typedef struct clu_example {
     uint64_t text_hash;
 } clu_example;
 
+typedef struct clu_lang {   /* a language's share of a cluster's word features (DMM) */
+    char code[8];
+    double nz;              /* decay-scaled word-feature total of its members */
+} clu_lang;
+
 typedef struct clu_cluster {
     int64_t id;             /* 0 = free slot */
     uint32_t size;
@@ -127,7 +135,14 @@ typedef struct clu_cluster {
     double sent_sum;
     double norm2;           /* squared norm of the centroid, in the scaled frame */
     int64_t tref_ms;        /* time origin of the decay scale */
-    uint64_t nfeat;         /* sum of member feature counts (for a later DP model) */
+    uint64_t nfeat;         /* sum of member feature counts */
+    double msz;             /* decay-scaled member count (DMM m_z), same frame as the terms */
+    double nzs;             /* decay-scaled feature total, same frame */
+    double nzt;             /* decay-scaled theme-feature total (DMM), same frame */
+    clu_lang lg[CLU_LANGS]; /* word totals per member language (DMM), nlg used */
+    uint8_t nlg;
+    double rec;             /* recent activity: members weighted 2^-(records since / recency_records) */
+    uint64_t rec_pos;       /* stream position (clustered records) rec refers to */
     clu_term *terms;
     uint32_t nterms, capterms;
     uint32_t *tidx;         /* open addressing: term index + 1, 0 = empty */
@@ -165,6 +180,9 @@ struct cx_clusterer {
     cx_clusterer_opts o;
     clu_ftab ftab;
     double ndocs;               /* clustered records (for IDF) */
+    double dd;                  /* decayed count of clustered records (DMM D), as of dd_ms */
+    int64_t dd_ms;
+    uint64_t pos;               /* clustered records so far (recency clock) */
     clu_cluster *cl;            /* slots */
     uint32_t nslots, capslots;
     uint32_t free_head;         /* slot + 1, 0 = none */
@@ -178,6 +196,9 @@ struct cx_clusterer {
     cx_buf sbuf;                /* display forms of the record's features */
     float *acc;                 /* dot products per slot */
     double *cinv;               /* 1 / centroid norm per slot (0 when empty) */
+    float *kf;                  /* DMM: decay factor of a touched slot for the current record */
+    float *acct;                /* DMM: theme part of the score per slot */
+    double vt;                  /* DMM: distinct theme features seen (their vocabulary size) */
     uint32_t *ord;              /* record features by ascending weight */
     uint32_t *touched;
     uint32_t ntouched;

@@ -144,6 +144,7 @@ long clu_post_push(clu_feat *f, uint32_t slot, float w) {
     }
     f->post[f->npost].slot = slot;
     f->post[f->npost].w = w;
+    f->post[f->npost].c = 0;
     return (long)f->npost++;
 }
 

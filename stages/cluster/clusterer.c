@@ -1,7 +1,9 @@
 /* clusterer.c - online clustering of feedback records (see clusterer.h).
  *
- * Method: single-pass "leader" clustering of TF-IDF vectors against cluster
- * centroids, found through an inverted index.
+ * Representation and bookkeeping: TF-IDF vectors, cluster centroids and an
+ * inverted index; assignment: a one-pass Dirichlet multinomial mixture (the
+ * default, described after step 5) or single-pass "leader" clustering by a
+ * cosine threshold (steps 1-3).
  *
  *  1. A record becomes a sparse vector of two blocks.
  *     Word block: the stems of the content tokens (type word and not
@@ -47,15 +49,31 @@
  *     2 x dedup_window keys; per cluster <= CLU_SURF surface forms per
  *     feature, <= CLU_CTR_MAX entries per counter, <= examples verbatims.
  *
- * Why not a Dirichlet-process mixture (MStream, GSDMM) right away: the
- * operator's knob is a similarity threshold (cluster.similarity), which is
- * easy to explain; the leader method is deterministic without sampling,
- * costs O(postings of the record's features), and mixes the theme block in
- * naturally.  The cluster state deliberately holds what a DP mixture needs -
- * member counts per feature (clu_term.n), cluster size and feature total
- * (nfeat) - and the candidate search (inverted index) is the same, so the
- * scoring in pick_cluster() can be replaced by an MStream-style likelihood
- * later without touching the rest.
+ * The default assignment (cluster.method = dmm, pick_dmm) replaces step 3
+ * by a one-pass Dirichlet multinomial mixture in the spirit of MStream
+ * (Yin et al., KDD 2018), deterministic (argmax, no sampling):
+ *
+ *   score(z) = ln(m_z + lambda r_z) - ln(alpha D)
+ *            + sum_w ln(1 + n_zw / beta) - [lnG(n_zL + V beta + N) - lnG(n_zL + V beta)
+ *                                          - lnG(V beta + N) + lnG(V beta)]
+ *            + w_t x (the same two terms over the theme-id features, n_zT, V_T)
+ *
+ * over the clusters that share a feature with the record (postings); the
+ * record opens a new cluster when no score is above 0 (the new cluster's).
+ * m_z, n_zw, n_z are decayed counts (the frame of step 4), D the decayed
+ * number of records, V the vocabulary (feature table), N the record's word
+ * features.  Words are scored against the members in the record's language
+ * only (n_zL: per-language word totals, CLU_LANGS per cluster), so a cluster
+ * without members in that language scores the words exactly as a new
+ * cluster would and the theme ids decide: the bridge between languages.
+ * Theme evidence counts w_t = theme_weight against a cluster that has
+ * members in the record's language and in full against one that has none.
+ * r_z is the cluster's recent activity (members weighted 2^-(records since
+ * / recency_records)): feedback comes in bursts, and a record that fits two
+ * clusters belongs more likely to the one that is active now.  The
+ * measurements behind the method and its defaults are in docs/CLUSTERING.md
+ * (`tools/cxflow eval cluster`); cluster.method = leader keeps the cosine
+ * threshold above for comparison.
  *
  * Examples: the first `examples` members are kept; after that a member
  * replaces the least central example (its cosine to the centroid when it
@@ -99,11 +117,16 @@ static void seterr(char *err, size_t errlen, const char *msg) {
 
 void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     memset(o, 0, sizeof *o);
+    o->method = CX_CLU_DMM;
+    o->alpha = 0.3;
+    o->beta = 0.01;
+    o->recency_weight = 30;
+    o->recency_records = 20;
     o->similarity = 0.18;
     o->max_clusters = 5000;
     o->examples = 5;
     o->negative_only = 1;
-    o->theme_weight = 0.75;
+    o->theme_weight = 0.3;
     o->bigram_weight = 0.0;
     o->max_terms = 100;
     o->max_record_features = 64;
@@ -118,7 +141,17 @@ void cx_clusterer_opts_default(cx_clusterer_opts *o) {
 
 void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
     cx_clusterer_opts_default(o);
+    const char *m = cx_conf_str(c, "cluster.method");
+    o->method = m && !strcmp(m, "leader") ? CX_CLU_LEADER : CX_CLU_DMM;
+    o->alpha = cx_conf_dbl(c, "cluster.alpha");
+    o->beta = cx_conf_dbl(c, "cluster.beta");
+    o->recency_weight = cx_conf_dbl(c, "cluster.recency_weight");
+    o->recency_records = cx_conf_dbl(c, "cluster.recency_records");
     o->similarity = cx_conf_dbl(c, "cluster.similarity");
+    o->half_life_ms = (int64_t)cx_conf_int(c, "cluster.half_life_s") * 1000;
+    o->max_terms = (int)cx_conf_int(c, "cluster.max_terms");
+    o->theme_weight = cx_conf_dbl(c, "cluster.theme_weight");
+    o->bigram_weight = cx_conf_dbl(c, "cluster.bigram_weight");
     o->max_clusters = (long)cx_conf_int(c, "cluster.max_clusters");
     o->examples = (int)cx_conf_int(c, "cluster.examples");
     o->negative_only = cx_conf_bool(c, "cluster.negative_only");
@@ -129,6 +162,10 @@ void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
 cx_clusterer *cx_clusterer_new(const cx_clusterer_opts *o, char *err, size_t errlen) {
     const char *bad = NULL;
     if (!(o->similarity > 0 && o->similarity <= 1)) bad = "similarity must be in (0, 1]";
+    else if (o->method != CX_CLU_DMM && o->method != CX_CLU_LEADER) bad = "method must be dmm or leader";
+    else if (!(o->alpha > 0 && o->alpha <= 1e6)) bad = "alpha must be in (0, 1e6]";
+    else if (!(o->beta > 0 && o->beta <= 100)) bad = "beta must be in (0, 100]";
+    else if (!(o->recency_weight >= 0) || !(o->recency_records >= 1)) bad = "recency_weight must be >= 0, recency_records >= 1";
     else if (o->max_clusters < 1 || o->max_clusters > 100000000) bad = "max_clusters must be in [1, 1e8]";
     else if (o->examples < 1 || o->examples > 1000) bad = "examples must be in [1, 1000]";
     else if (!(o->theme_weight >= 0) || !(o->bigram_weight >= 0)) bad = "weights must be >= 0";
@@ -189,6 +226,8 @@ void cx_clusterer_destroy(cx_clusterer **clp) {
     cx_free(cl->acc);
     cx_free(cl->touched);
     cx_free(cl->cinv);
+    cx_free(cl->kf);
+    cx_free(cl->acct);
     cx_free(cl->ord);
     cx_free(cl->dirty);
     cx_buf_free(&cl->sbuf);
@@ -586,6 +625,105 @@ static long pick_cluster(cx_clusterer *cl, double rnorm, double *cos) {
     return best;
 }
 
+/* The factor that turns the decay-scaled counts of c into counts as of
+ * event time t (1 without decay). */
+static double frame_factor(const cx_clusterer *cl, const clu_cluster *c, int64_t t) {
+    if (cl->o.half_life_ms <= 0) return 1.0;
+    double k = exp2((double)(c->tref_ms - t) / (double)cl->o.half_life_ms);
+    return k > 0 ? k : 1e-300;
+}
+
+/* The decayed number of clustered records as of t (DMM D). */
+static double docs_at(const cx_clusterer *cl, int64_t t) {
+    if (cl->o.half_life_ms <= 0 || t <= cl->dd_ms) return cl->dd;
+    return cl->dd * exp2((double)(cl->dd_ms - t) / (double)cl->o.half_life_ms);
+}
+
+/* The recent activity of c as of now (the next record's position). */
+static double recent(const cx_clusterer *cl, const clu_cluster *c) {
+    return c->rec * exp2(-(double)(cl->pos - c->rec_pos) / cl->o.recency_records);
+}
+
+/* DMM assignment (see the top of the file): the cluster that maximises
+ *   ln m_z + sum_w ln((n_zw + beta) / beta) - sum_{i<N} ln((n_z + V beta + i) / (V beta + i))
+ * against ln(alpha D) for a new cluster, over the clusters that share a
+ * feature with the record (for the others the first sum is 0 and, with
+ * n_z >= m_z, the score stays below a new cluster's for any D >= m_z / alpha:
+ * see docs/CLUSTERING.md).  Ties go to the lowest id.  -1 = open a new one. */
+static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
+    double beta = cl->o.beta, ibeta = 1.0 / beta;
+    double V = cl->ftab.count ? (double)cl->ftab.count : 1.0, vb = V * beta;
+    double vbt = (cl->vt > 1 ? cl->vt : 1) * beta;
+    double ndw = 0, ndt = 0;
+    float tw = (float)cl->o.theme_weight, bw = (float)cl->o.bigram_weight;
+    const char *lang = env->lang[0] ? env->lang : "und";
+    cl->ntouched = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        const clu_rfeat *r = &cl->rf[i];
+        if (r->w <= 0) continue;
+        int theme = r->kind == CLU_K_THEME;
+        float fw = r->kind == CLU_K_BIGRAM ? bw : 1.0f; /* themes: weighed per candidate below */
+        float *acc = theme ? cl->acct : cl->acc;
+        if (theme) ndt += fw;
+        else ndw += fw;
+        const clu_feat *f = r->f;
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->kf[s] < 0) {
+                cl->kf[s] = (float)frame_factor(cl, &cl->cl[s], t);
+                cl->touched[cl->ntouched++] = s;
+            }
+            acc[s] += fw * log1pf(f->post[p].c * cl->kf[s] * (float)ibeta);
+        }
+    }
+    double D = docs_at(cl, t);
+    double lnew = log(cl->o.alpha * (D > 1 ? D : 1));
+    double lg_w = lgamma(vb + ndw) - lgamma(vb), lg_t = lgamma(vbt + ndt) - lgamma(vbt), lam = cl->o.recency_weight;
+    long best = -1;
+    double bs = 0;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        uint32_t s = cl->touched[i];
+        const clu_cluster *c = &cl->cl[s];
+        double k = cl->kf[s], m = c->msz * k, nzt = c->nzt * k, nzl = 0;
+        for (int q = 0; q < c->nlg; q++)
+            if (!strcmp(c->lg[q].code, lang)) nzl = c->lg[q].nz * k;
+        if (lam > 0) m += lam * recent(cl, c);
+        double sc = -1e300;
+        if (m > 0) {
+            sc = log(m) - lnew + cl->acc[s];
+            if (ndw > 0) sc -= lgamma(nzl + vb + ndw) - lgamma(nzl + vb) - lg_w;
+            /* theme evidence: down-weighted (theme_weight) against a cluster
+             * whose members write the record's language, where the words
+             * decide; in full against one without, where the words score
+             * exactly as for a new cluster and the theme ids are all there is */
+            if (ndt > 0)
+                sc += (nzl > 0 ? tw : 1.0) * (cl->acct[s] - (lgamma(nzt + vbt + ndt) - lgamma(nzt + vbt) - lg_t));
+        }
+        cl->acc[s] = 0;
+        cl->acct[s] = 0;
+        cl->kf[s] = -1;
+        if (sc > bs || (sc == bs && best >= 0 && c->id < cl->cl[best].id)) {
+            bs = sc;
+            best = s;
+        }
+    }
+    cl->ntouched = 0;
+    return best;
+}
+
+/* Cosine of the record (weights cl->rf, norm rnorm) with the centroid of
+ * slot: how central the record is (examples). */
+static double record_cos(const cx_clusterer *cl, uint32_t slot, double rnorm) {
+    const clu_cluster *c = &cl->cl[slot];
+    double dot = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (cl->rf[i].w <= 0) continue;
+        long ti = term_find(c, cl->rf[i].key);
+        if (ti >= 0) dot += (double)cl->rf[i].w * c->terms[ti].w;
+    }
+    return rnorm > 0 ? dot * cl->cinv[slot] / rnorm : 0;
+}
+
 /* Keep the cached inverse norm of a centroid in step with norm2. */
 static void norm_sync(cx_clusterer *cl, uint32_t slot) {
     double n2 = cl->cl[slot].norm2;
@@ -597,10 +735,18 @@ static void centroid_scale(cx_clusterer *cl, clu_cluster *c, double k) {
     for (uint32_t i = 0; i < c->nterms; i++) {
         clu_term *t = &c->terms[i];
         t->w = (float)(t->w * k);
+        t->c = (float)(t->c * k);
         clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
-        if (f && t->ppos < f->npost) f->post[t->ppos].w = t->w;
+        if (f && t->ppos < f->npost) {
+            f->post[t->ppos].w = t->w;
+            f->post[t->ppos].c = t->c;
+        }
     }
     c->norm2 *= k * k;
+    c->msz *= k;
+    c->nzs *= k;
+    c->nzt *= k;
+    for (int i = 0; i < c->nlg; i++) c->lg[i].nz *= k;
 }
 
 static int tw_cmp(const void *a, const void *b) {
@@ -690,6 +836,22 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
     e->text_hash = h;
 }
 
+/* Add x to the word total of language code in c; a language beyond
+ * CLU_LANGS takes the place of the one with the smallest total. */
+static void lang_add(clu_cluster *c, const char *code, double x) {
+    int at = -1, low = 0;
+    for (int i = 0; i < c->nlg; i++) {
+        if (!strcmp(c->lg[i].code, code)) { at = i; break; }
+        if (c->lg[i].nz < c->lg[low].nz) low = i;
+    }
+    if (at < 0) {
+        at = c->nlg < CLU_LANGS ? c->nlg++ : low;
+        snprintf(c->lg[at].code, sizeof c->lg[at].code, "%s", code);
+        c->lg[at].nz = 0;
+    }
+    c->lg[at].nz += x;
+}
+
 /* Add the record (cl->rf) to the cluster in slot with cosine cos: centroid
  * (with the decay factor), postings, surface forms, statistics, examples.
  * A feature that cannot get memory is left out of the centroid. */
@@ -707,10 +869,13 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
         }
     }
     uint32_t nf = 0;
+    double nfw = 0, nft = 0; /* the DMM length (bigrams count bigram_weight), its theme part */
     for (uint32_t i = 0; i < cl->nrf; i++) {
         const clu_rfeat *r = &cl->rf[i];
         if (r->w <= 0) continue;
         nf++;
+        nfw += r->kind == CLU_K_BIGRAM ? cl->o.bigram_weight : 1.0;
+        if (r->kind == CLU_K_THEME) nft += 1.0;
         long ti = term_find(c, r->key);
         if (ti < 0) {
             if (term_reserve(c) < 0) continue;
@@ -728,11 +893,19 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
         double old = tm->w;
         tm->w = (float)(tm->w + g * r->w);
         c->norm2 += (double)tm->w * tm->w - old * old;
+        tm->c = (float)(tm->c + g);
         r->f->post[tm->ppos].w = tm->w;
+        r->f->post[tm->ppos].c = tm->c;
         tm->n++;
         if (r->kind != CLU_K_THEME) surf_add(tm, disp_get(cl, r->disp));
     }
     c->nfeat += nf;
+    c->msz += g;
+    c->nzs += g * nfw;
+    c->nzt += g * nft;
+    lang_add(c, env->lang[0] ? env->lang : "und", g * (nfw - nft));
+    c->rec = recent(cl, c) + 1;
+    c->rec_pos = cl->pos;
     if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, c);
     if (!c->size || t < c->first_ms) c->first_ms = t;
     if (!c->size || t > c->last_ms) c->last_ms = t;
@@ -774,11 +947,19 @@ static long slot_alloc(cx_clusterer *cl) {
         double *ni = cx_realloc(cl->cinv, nc * sizeof *ni);
         if (!ni) return -1;
         cl->cinv = ni;
+        float *nk = cx_realloc(cl->kf, nc * sizeof *nk);
+        if (!nk) return -1;
+        cl->kf = nk;
+        float *nt2 = cx_realloc(cl->acct, nc * sizeof *nt2);
+        if (!nt2) return -1;
+        cl->acct = nt2;
+        memset(cl->acct + cl->capslots, 0, (nc - cl->capslots) * sizeof *nt2);
         cl->capslots = nc;
     }
     uint32_t s = cl->nslots++;
     memset(&cl->cl[s], 0, sizeof cl->cl[s]);
     cl->cinv[s] = 0;
+    cl->kf[s] = -1;
     return s;
 }
 
@@ -936,9 +1117,16 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
     if (rnorm == 0) { cl->st.empty++; return 0; }
 
     double cos = 0;
-    long slot = pick_cluster(cl, rnorm, &cos);
+    long slot;
+    if (cl->o.method == CX_CLU_LEADER) {
+        slot = pick_cluster(cl, rnorm, &cos);
+        if (cos < cl->o.similarity) slot = -1;
+    } else {
+        slot = pick_dmm(cl, env, t);
+        if (slot >= 0) cos = record_cos(cl, (uint32_t)slot, rnorm);
+    }
     int created = 0;
-    if (slot < 0 || cos < cl->o.similarity) {
+    if (slot < 0) {
         if (cl->live >= (size_t)cl->o.max_clusters) retire_stalest(cl, emit, arg);
         slot = slot_alloc(cl);
         if (slot < 0) goto oom;
@@ -953,9 +1141,15 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
         cos = 1.0;
     }
     cluster_join(cl, (uint32_t)slot, env, t, cos);
-    for (uint32_t i = 0; i < cl->nrf; i++)
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (cl->rf[i].kind == CLU_K_THEME && !cl->rf[i].f->df) cl->vt++;
         if (cl->rf[i].f->df < UINT32_MAX) cl->rf[i].f->df++;
+    }
     cl->ndocs++;
+    cl->pos++;
+    if (cl->o.half_life_ms <= 0) cl->dd += 1;
+    else if (t >= cl->dd_ms) { cl->dd = docs_at(cl, t) + 1; cl->dd_ms = t; }
+    else cl->dd += exp2((double)(t - cl->dd_ms) / (double)cl->o.half_life_ms);
     cl->st.clustered++;
 
     clu_cluster *c = &cl->cl[slot];

@@ -25,12 +25,19 @@
 
 typedef struct cx_clusterer cx_clusterer;
 
+enum { CX_CLU_DMM = 0, CX_CLU_LEADER = 1 };
+
 typedef struct cx_clusterer_opts {
-    double similarity;        /* cluster.similarity: cosine needed to join (0.18) */
+    int method;               /* cluster.method: CX_CLU_DMM (default) or CX_CLU_LEADER */
+    double alpha;             /* cluster.alpha: DMM concentration, new-cluster weight per record (1.0) */
+    double beta;              /* cluster.beta: DMM feature pseudo-count (0.005) */
+    double recency_weight;    /* cluster.recency_weight: DMM prior weight of recent activity (0 = off) */
+    double recency_records;   /* cluster.recency_records: half-life of recent activity, in records (50) */
+    double similarity;        /* cluster.similarity: leader method, cosine needed to join (0.18) */
     long max_clusters;        /* cluster.max_clusters: live clusters (5000) */
     int examples;             /* cluster.examples: verbatims kept per cluster (5) */
     int negative_only;        /* cluster.negative_only (1) */
-    double theme_weight;      /* norm of the theme block relative to the word block (0.75) */
+    double theme_weight;      /* cluster.theme_weight: weight of theme-id features (0.3); leader: norm of the theme block */
     double bigram_weight;     /* weight of adjacent-word bigrams, 0 = off (0) */
     int max_terms;            /* centroid keeps this many strongest features (100) */
     int max_record_features;  /* word features kept per record, strongest first (64) */
