@@ -106,6 +106,7 @@
 #define SCALE_MAX 1048576.0      /* 2^20: rescale a centroid beyond this factor */
 #define SCALE_MIN 9.3e-10        /* 2^-30: floor for very late (out-of-order) records */
 #define LOOKUP_RATIO 24           /* see pick_cluster */
+#define DMM_WALK_BUDGET 256     /* postings walked to find candidates, see pick_dmm */
 #define EX_MARGIN 0.05           /* example replacement hysteresis */
 #define EX_LANG_BONUS 0.1        /* example language diversity bonus */
 
@@ -644,6 +645,52 @@ static double recent(const cx_clusterer *cl, const clu_cluster *c) {
     return c->rec * exp2(-(double)(cl->pos - c->rec_pos) / cl->o.recency_records);
 }
 
+/* What the DMM scores of one record share (see pick_dmm). */
+typedef struct dmm_ctx {
+    double lnew;          /* ln(alpha D): the new cluster's prior */
+    double vb, vbt;       /* V beta for words and for theme ids */
+    double ndw, ndt;      /* the record's word and theme-id features */
+    double lg_w, lg_t;    /* the new cluster's normalisers */
+    double tw;            /* theme_weight */
+    const char *lang;     /* the record's language */
+} dmm_ctx;
+
+/* ln of the prior of the cluster in slot s, relative to a new cluster's;
+ * bound: with the recent activity as of its last member (no decay since),
+ * which is never smaller and saves an exp2. */
+static double dmm_prior(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x, int bound) {
+    const clu_cluster *c = &cl->cl[s];
+    double m = c->msz * cl->kf[s];
+    if (cl->o.recency_weight > 0) m += cl->o.recency_weight * (bound ? c->rec : recent(cl, c));
+    return m > 0 ? log(m) - x->lnew : -1e300;
+}
+
+/* An upper bound of dmm_exact: the prior and the gains without the
+ * normalisers (both >= 0) and with the theme gain at full weight. */
+static double dmm_bound(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x) {
+    return dmm_prior(cl, s, x, 1) + cl->acc[s] + cl->acct[s];
+}
+
+/* The score of joining the cluster in slot s against opening a new one
+ * (> 0: better than a new cluster); the formula is at the top of the file. */
+static double dmm_exact(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x) {
+    const clu_cluster *c = &cl->cl[s];
+    double k = cl->kf[s], nzt = c->nzt * k, nzl = 0;
+    for (int q = 0; q < c->nlg; q++)
+        if (!strcmp(c->lg[q].code, x->lang)) nzl = c->lg[q].nz * k;
+    double sc = dmm_prior(cl, s, x, 0);
+    if (sc <= -1e300) return sc;
+    sc += cl->acc[s];
+    if (x->ndw > 0) sc -= lgamma(nzl + x->vb + x->ndw) - lgamma(nzl + x->vb) - x->lg_w;
+    /* theme evidence: down-weighted (theme_weight) against a cluster whose
+     * members write the record's language, where the words decide; in full
+     * against one without, where the words score exactly as for a new
+     * cluster and the theme ids are all there is */
+    if (x->ndt > 0)
+        sc += (nzl > 0 ? x->tw : 1.0) * (cl->acct[s] - (lgamma(nzt + x->vbt + x->ndt) - lgamma(nzt + x->vbt) - x->lg_t));
+    return sc;
+}
+
 /* DMM assignment (see the top of the file): the cluster that maximises
  *   ln m_z + sum_w ln((n_zw + beta) / beta) - sum_{i<N} ln((n_z + V beta + i) / (V beta + i))
  * against ln(alpha D) for a new cluster, over the clusters that share a
@@ -657,16 +704,31 @@ static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
     double ndw = 0, ndt = 0;
     float tw = (float)cl->o.theme_weight, bw = (float)cl->o.bigram_weight;
     const char *lang = env->lang[0] ? env->lang : "und";
-    cl->ntouched = 0;
+    /* the record's features by ascending posting-list length */
+    uint32_t n = 0;
     for (uint32_t i = 0; i < cl->nrf; i++) {
-        const clu_rfeat *r = &cl->rf[i];
-        if (r->w <= 0) continue;
+        if (cl->rf[i].w <= 0) continue;
+        uint32_t len = cl->rf[i].f->npost, j = n++;
+        while (j > 0 && cl->rf[cl->ord[j - 1]].f->npost > len) { cl->ord[j] = cl->ord[j - 1]; j--; }
+        cl->ord[j] = i;
+    }
+    /* Candidates come from the selective features: full posting lists are
+     * walked, shortest first, while the walk stays within DMM_WALK_BUDGET
+     * postings (the first list always).  The remaining, common features add
+     * their share to those candidates only (a lookup per candidate or a
+     * filtered scan, whichever is cheaper), so a cluster that shares nothing
+     * but common words with the record is not scored: the cost per record
+     * stays bounded when thousands of clusters contain "card". */
+    uint32_t walked = 0, k = 0;
+    cl->ntouched = 0;
+    for (; k < n; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        if (k > 0 && walked + f->npost > DMM_WALK_BUDGET) break;
+        walked += f->npost;
         int theme = r->kind == CLU_K_THEME;
         float fw = r->kind == CLU_K_BIGRAM ? bw : 1.0f; /* themes: weighed per candidate below */
         float *acc = theme ? cl->acct : cl->acc;
-        if (theme) ndt += fw;
-        else ndw += fw;
-        const clu_feat *f = r->f;
         for (uint32_t p = 0; p < f->npost; p++) {
             uint32_t s = f->post[p].slot;
             if (cl->kf[s] < 0) {
@@ -676,36 +738,59 @@ static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
             acc[s] += fw * log1pf(f->post[p].c * cl->kf[s] * (float)ibeta);
         }
     }
+    for (; k < n; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        float fw = r->kind == CLU_K_BIGRAM ? bw : 1.0f;
+        float *acc = r->kind == CLU_K_THEME ? cl->acct : cl->acc;
+        if (f->npost > LOOKUP_RATIO * cl->ntouched) {
+            for (uint32_t q = 0; q < cl->ntouched; q++) {
+                uint32_t s = cl->touched[q];
+                long ti = term_find(&cl->cl[s], r->key);
+                if (ti >= 0) acc[s] += fw * log1pf(cl->cl[s].terms[ti].c * cl->kf[s] * (float)ibeta);
+            }
+            continue;
+        }
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->kf[s] >= 0) acc[s] += fw * log1pf(f->post[p].c * cl->kf[s] * (float)ibeta);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[i]];
+        if (r->kind == CLU_K_THEME) ndt += 1;
+        else ndw += r->kind == CLU_K_BIGRAM ? bw : 1.0f;
+    }
     double D = docs_at(cl, t);
-    double lnew = log(cl->o.alpha * (D > 1 ? D : 1));
-    double lg_w = lgamma(vb + ndw) - lgamma(vb), lg_t = lgamma(vbt + ndt) - lgamma(vbt), lam = cl->o.recency_weight;
-    long best = -1;
-    double bs = 0;
+    dmm_ctx x = {.lnew = log(cl->o.alpha * (D > 1 ? D : 1)), .vb = vb, .vbt = vbt, .ndw = ndw, .ndt = ndt,
+                 .lg_w = lgamma(vb + ndw) - lgamma(vb), .lg_t = lgamma(vbt + ndt) - lgamma(vbt), .tw = tw,
+                 .lang = lang};
+    /* The normalisers (the lgamma terms) are >= 0, so prior + gains bound a
+     * candidate's score from above: score the candidate with the best bound
+     * first, then only those whose bound can still win (ties included). */
+    long best = -1, top = -1;
+    double bs = 0, topub = -1e300;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        double ub = dmm_bound(cl, cl->touched[i], &x);
+        if (ub > topub) { topub = ub; top = i; }
+    }
+    for (long pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < cl->ntouched; i++) {
+            if ((pass == 0) != ((long)i == top)) continue;
+            uint32_t s = cl->touched[i];
+            if (pass && dmm_bound(cl, s, &x) < bs) continue;
+            double sc = dmm_exact(cl, s, &x);
+            if (sc > bs || (sc == bs && best >= 0 && cl->cl[s].id < cl->cl[best].id)) {
+                bs = sc;
+                best = s;
+            }
+        }
+    }
     for (uint32_t i = 0; i < cl->ntouched; i++) {
         uint32_t s = cl->touched[i];
-        const clu_cluster *c = &cl->cl[s];
-        double k = cl->kf[s], m = c->msz * k, nzt = c->nzt * k, nzl = 0;
-        for (int q = 0; q < c->nlg; q++)
-            if (!strcmp(c->lg[q].code, lang)) nzl = c->lg[q].nz * k;
-        if (lam > 0) m += lam * recent(cl, c);
-        double sc = -1e300;
-        if (m > 0) {
-            sc = log(m) - lnew + cl->acc[s];
-            if (ndw > 0) sc -= lgamma(nzl + vb + ndw) - lgamma(nzl + vb) - lg_w;
-            /* theme evidence: down-weighted (theme_weight) against a cluster
-             * whose members write the record's language, where the words
-             * decide; in full against one without, where the words score
-             * exactly as for a new cluster and the theme ids are all there is */
-            if (ndt > 0)
-                sc += (nzl > 0 ? tw : 1.0) * (cl->acct[s] - (lgamma(nzt + vbt + ndt) - lgamma(nzt + vbt) - lg_t));
-        }
         cl->acc[s] = 0;
         cl->acct[s] = 0;
         cl->kf[s] = -1;
-        if (sc > bs || (sc == bs && best >= 0 && c->id < cl->cl[best].id)) {
-            bs = sc;
-            best = s;
-        }
     }
     cl->ntouched = 0;
     return best;
