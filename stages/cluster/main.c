@@ -5,7 +5,10 @@
  * record gets env->cluster_id; cluster lifecycle events go downstream as
  * event frames through cx_stage_emit_event; tick emits the rate-limited
  * "updated" events and refreshes the metrics; flush sends, on stop, the
- * events of every cluster that changed since its last one. */
+ * events of every cluster that changed since its last one.  After the
+ * clusterer, each record also goes through the trend tracker (clu_trend.h,
+ * docs/TRENDS.md), whose spike alerts go downstream as event frames too. */
+#include "clu_trend.h"
 #include "clusterer.h"
 #include "cx_alloc.h"
 #include "cx_log.h"
@@ -17,10 +20,30 @@ typedef struct clu_stage {
     cx_clusterer *cl;
     int64_t last_oom_log;
     double *m_live, *m_vocab, *m_created, *m_retired, *m_clustered, *m_dups, *m_skipped, *m_empty, *m_failed;
+    clu_trend *tr;        /* NULL when trend.enabled is off */
+    int64_t last_trend_log;
+    double *m_alerts, *m_tkeys, *m_tevicted, *m_tlate;
 } clu_stage;
 
 static int emit_io(void *arg, const char *json, size_t len) {
     return cx_stage_emit_event((cx_stage_io *)arg, json, len);
+}
+
+/* Alerts are rare (one per key, window and metric per cooldown): each is logged too. */
+static int emit_alert(void *arg, const char *json, size_t len) {
+    cx_info("alert %.*s", (int)(len > 400 ? 400 : len), json);
+    return cx_stage_emit_event((cx_stage_io *)arg, json, len);
+}
+
+/* The trend tracker's counters into the stage metrics. */
+static void update_trend_metrics(clu_stage *st) {
+    if (!st->tr) return;
+    clu_trend_stats s;
+    clu_trend_get_stats(st->tr, &s);
+    if (st->m_alerts) *st->m_alerts = (double)s.alerts;
+    if (st->m_tkeys) *st->m_tkeys = (double)s.keys;
+    if (st->m_tevicted) *st->m_tevicted = (double)s.evicted;
+    if (st->m_tlate) *st->m_tlate = (double)s.late_dropped;
 }
 
 /* Copy the clusterer's counters into the stage metrics. */
@@ -36,6 +59,7 @@ static void update_metrics(clu_stage *st) {
     if (st->m_skipped) *st->m_skipped = (double)s.skipped;
     if (st->m_empty) *st->m_empty = (double)s.empty;
     if (st->m_failed) *st->m_failed = (double)s.failed;
+    update_trend_metrics(st);
 }
 
 static int clu_init(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size_t errlen) {
@@ -45,6 +69,15 @@ static int clu_init(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size
     if (!st) { snprintf(err, errlen, "out of memory"); return -1; }
     st->cl = cx_clusterer_new(&o, err, errlen);
     if (!st->cl) { cx_free(st); return -1; }
+    if (cx_conf_bool(c, "trend.enabled")) {
+        clu_trend_opts to;
+        clu_trend_opts_from_conf(&to, c);
+        if (!(st->tr = clu_trend_new(&to, err, errlen))) {
+            cx_clusterer_destroy(&st->cl);
+            cx_free(st);
+            return -1;
+        }
+    }
     if (m) {
         st->m_live = cx_metric(m, "clusters_live", "live clusters", 1);
         st->m_vocab = cx_metric(m, "cluster_vocab_size", "entries in the document-frequency table", 1);
@@ -55,9 +88,15 @@ static int clu_init(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size
         st->m_skipped = cx_metric(m, "records_not_negative_total", "records passed through (not negative)", 0);
         st->m_empty = cx_metric(m, "records_no_features_total", "records without a usable word or theme", 0);
         st->m_failed = cx_metric(m, "records_cluster_oom_total", "records passed through unclustered for lack of memory", 0);
+        st->m_alerts = cx_metric(m, "alerts_total", "spike alerts emitted (docs/TRENDS.md)", 0);
+        st->m_tkeys = cx_metric(m, "trend_keys", "themes, clusters and the overall stream tracked for trends", 1);
+        st->m_tevicted = cx_metric(m, "trend_evicted_total", "trend keys evicted at trend.max_keys", 0);
+        st->m_tlate = cx_metric(m, "trend_late_dropped_total", "records too late for the trend windows", 0);
     }
     cx_info("clustering: similarity %.2f, max %ld clusters, %d examples, %s",
             o.similarity, o.max_clusters, o.examples, o.negative_only ? "negative records only" : "all records");
+    if (st->tr) cx_info("trends: up to %lld keys, alerts at p <= %g", (long long)cx_conf_int(c, "trend.max_keys"),
+                        cx_conf_dbl(c, "trend.alpha"));
     *ctx = st;
     return 0;
 }
@@ -71,6 +110,15 @@ static int clu_process(void *ctx, cx_env *env, cx_stage_io *io, char *err, size_
         if (now - st->last_oom_log >= 10000) {
             cx_warn("%s; record %s passes unclustered", err, env->id ? env->id : "?");
             st->last_oom_log = now;
+        }
+        err[0] = '\0';
+    }
+    /* after the clusterer: the trend counts the record under its cluster too */
+    if (st->tr && clu_trend_add(st->tr, env, cx_now_ms(), emit_alert, io, err, errlen) < 0) {
+        int64_t now = cx_mono_ms();
+        if (now - st->last_trend_log >= 10000) {
+            cx_warn("%s", err);
+            st->last_trend_log = now;
         }
         err[0] = '\0';
     }
@@ -100,6 +148,7 @@ static void clu_fini(void *ctx) {
             (unsigned long long)s.clustered, (unsigned long long)s.created, s.live,
             (unsigned long long)s.retired, (unsigned long long)s.duplicates);
     cx_clusterer_destroy(&st->cl);
+    clu_trend_destroy(&st->tr);
     cx_free(st);
 }
 
