@@ -147,8 +147,7 @@ static void json_ctr(cx_buf *b, const clu_ctr *ctr, int as_array) {
     cx_buf_append(b, as_array ? "]" : "}", 1);
 }
 
-int clu_event_json(const clu_cluster *c, const char *what,
-                   const char *reason, cx_buf *b) {
+int clu_event_json(const clu_cluster *c, const char *what, const clu_evx *x, cx_buf *b) {
     cx_buf_reset(b);
     rank_t top[TOP_TERMS];
     int n = rank_terms(c, top);
@@ -197,11 +196,13 @@ int clu_event_json(const clu_cluster *c, const char *what,
         cx_buf_json_str(b, e->lang);
         cx_buf_append(b, "}", 1);
     }
-    cx_buf_append(b, "],\"merged_into\":0", 17);
-    if (reason) {
+    cx_buf_printf(b, "],\"merged_into\":%" PRId64, x ? x->merged_into : 0);
+    if (x && x->absorbed) cx_buf_printf(b, ",\"absorbed\":%" PRId64, x->absorbed);
+    if (x && x->reason) {
         cx_buf_append(b, ",\"reason\":", 10);
-        cx_buf_json_str(b, reason);
+        cx_buf_json_str(b, x->reason);
     }
+    if (x && x->deco) x->deco(x->deco_arg, c->id, b);
     cx_buf_append(b, "}", 1);
     return b->oom ? -1 : 0;
 }

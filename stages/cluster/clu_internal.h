@@ -208,17 +208,27 @@ struct cx_clusterer {
     cx_buf ev;                  /* event JSON */
     cx_buf label;               /* label returned by cx_clusterer_info */
     clu_dedup dedup;
+    cx_clu_deco_fn deco;        /* event decorator (cx_clusterer_set_decorator) */
+    void *deco_arg;
     cx_clusterer_stats st;
 };
 
 /* ---- clu_describe.c ---- */
+
+/* What an event says beyond the cluster's state. */
+typedef struct clu_evx {
+    const char *reason;       /* "retired": why, or NULL */
+    int64_t merged_into;      /* "merged": the cluster that absorbed this one (0: none) */
+    int64_t absorbed;         /* the survivor's "merged" event: the cluster it absorbed (0: none) */
+    cx_clu_deco_fn deco;      /* appends more fields (cx_clusterer_set_decorator), or NULL */
+    void *deco_arg;
+} clu_evx;
 
 /* The most frequent display form of a term (NULL when none survived). */
 const char *clu_term_display(const clu_term *t);
 /* Append the readable label ("refund · received · weeks") to out. 0 / -1. */
 int clu_label(const clu_cluster *c, cx_buf *out);
 /* Build the event JSON for cluster c into out (reset first). 0 / -1 (OOM). */
-int clu_event_json(const clu_cluster *c, const char *what,
-                   const char *reason, cx_buf *out);
+int clu_event_json(const clu_cluster *c, const char *what, const clu_evx *x, cx_buf *out);
 
 #endif

@@ -138,6 +138,7 @@ void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     o->publish_min_size = 1;
     o->example_max_bytes = 400;
     o->first_id = 1;
+    o->merge_similarity = 0.6;
 }
 
 void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
@@ -153,6 +154,7 @@ void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
     o->max_terms = (int)cx_conf_int(c, "cluster.max_terms");
     o->theme_weight = cx_conf_dbl(c, "cluster.theme_weight");
     o->bigram_weight = cx_conf_dbl(c, "cluster.bigram_weight");
+    o->merge_similarity = cx_conf_dbl(c, "cluster.merge_similarity");
     o->max_clusters = (long)cx_conf_int(c, "cluster.max_clusters");
     o->examples = (int)cx_conf_int(c, "cluster.examples");
     o->negative_only = cx_conf_bool(c, "cluster.negative_only");
@@ -177,6 +179,7 @@ cx_clusterer *cx_clusterer_new(const cx_clusterer_opts *o, char *err, size_t err
     else if (o->half_life_ms < 0 || o->update_interval_ms < 0) bad = "times must be >= 0";
     else if (o->example_max_bytes < 16) bad = "example_max_bytes must be >= 16";
     else if (o->first_id < 1) bad = "first_id must be >= 1";
+    else if (!(o->merge_similarity >= 0 && o->merge_similarity <= 1)) bad = "merge_similarity must be in [0, 1]";
     if (bad) { seterr(err, errlen, bad); return NULL; }
     cx_clusterer *cl = cx_calloc(1, sizeof *cl);
     if (!cl) { seterr(err, errlen, "out of memory"); return NULL; }
@@ -261,14 +264,14 @@ static uint32_t next_milestone(uint32_t n) {
     return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 }
 
-/* Bounded string counter: count key; when full, the space-saving rule
- * replaces the smallest entry and gives the newcomer its count + 1, which
+/* Bounded string counter: count key n times; when full, the space-saving
+ * rule replaces the smallest entry and gives the newcomer its count + n, which
  * keeps every frequent key with an overestimate bounded by the minimum.
  * Silently gives up when out of memory. */
-static void ctr_add(clu_ctr *c, const char *key) {
+static void ctr_add_n(clu_ctr *c, const char *key, uint32_t n) {
     if (!key || !*key) return;
     for (int i = 0; i < c->len; i++)
-        if (!strcmp(c->v[i].k, key)) { c->v[i].n++; return; }
+        if (!strcmp(c->v[i].k, key)) { c->v[i].n += n; return; }
     if (c->len < CLU_CTR_MAX) {
         if (c->len == c->cap) {
             uint16_t nc = c->cap ? (uint16_t)(c->cap * 2) : 2;
@@ -281,7 +284,7 @@ static void ctr_add(clu_ctr *c, const char *key) {
         char *k = cx_strdup(key);
         if (!k) return;
         c->v[c->len].k = k;
-        c->v[c->len].n = 1;
+        c->v[c->len].n = n;
         c->len++;
         return;
     }
@@ -292,8 +295,10 @@ static void ctr_add(clu_ctr *c, const char *key) {
     if (!k) return;
     cx_free(c->v[mi].k);
     c->v[mi].k = k;
-    c->v[mi].n++;
+    c->v[mi].n += n;
 }
+
+static void ctr_add(clu_ctr *c, const char *key) { ctr_add_n(c, key, 1); }
 
 /* Count one display form of a term (space-saving over CLU_SURF slots). */
 static void surf_add(clu_term *t, const char *d) {
@@ -921,6 +926,36 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
     e->text_hash = h;
 }
 
+/* The centroid term of feature f (key, kind) in the cluster in slot, added
+ * with an empty posting when missing; NULL when out of memory. */
+static clu_term *term_get(cx_clusterer *cl, uint32_t slot, clu_feat *f, uint64_t key, uint8_t kind) {
+    clu_cluster *c = &cl->cl[slot];
+    long ti = term_find(c, key);
+    if (ti < 0) {
+        if (term_reserve(c) < 0) return NULL;
+        long pos = clu_post_push(f, slot, 0);
+        if (pos < 0) return NULL;
+        ti = (long)c->nterms++;
+        clu_term *nt = &c->terms[ti];
+        memset(nt, 0, sizeof *nt);
+        nt->key = key;
+        nt->kind = kind;
+        nt->ppos = (uint32_t)pos;
+        tidx_place(c->tidx, c->tidx_cap, key, (uint32_t)ti);
+    }
+    return &c->terms[ti];
+}
+
+/* Add weight dw and count dc to term tm of c (feature f): norm and posting follow. */
+static void term_add(clu_cluster *c, clu_feat *f, clu_term *tm, double dw, double dc) {
+    double old = tm->w;
+    tm->w = (float)(tm->w + dw);
+    tm->c = (float)(tm->c + dc);
+    c->norm2 += (double)tm->w * tm->w - old * old;
+    f->post[tm->ppos].w = tm->w;
+    f->post[tm->ppos].c = tm->c;
+}
+
 /* Add x to the word total of language code in c; a language beyond
  * CLU_LANGS takes the place of the one with the smallest total. */
 static void lang_add(clu_cluster *c, const char *code, double x) {
@@ -961,26 +996,9 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
         nf++;
         nfw += r->kind == CLU_K_BIGRAM ? cl->o.bigram_weight : 1.0;
         if (r->kind == CLU_K_THEME) nft += 1.0;
-        long ti = term_find(c, r->key);
-        if (ti < 0) {
-            if (term_reserve(c) < 0) continue;
-            long pos = clu_post_push(r->f, slot, 0);
-            if (pos < 0) continue;
-            ti = (long)c->nterms++;
-            clu_term *nt = &c->terms[ti];
-            memset(nt, 0, sizeof *nt);
-            nt->key = r->key;
-            nt->kind = r->kind;
-            nt->ppos = (uint32_t)pos;
-            tidx_place(c->tidx, c->tidx_cap, r->key, (uint32_t)ti);
-        }
-        clu_term *tm = &c->terms[ti];
-        double old = tm->w;
-        tm->w = (float)(tm->w + g * r->w);
-        c->norm2 += (double)tm->w * tm->w - old * old;
-        tm->c = (float)(tm->c + g);
-        r->f->post[tm->ppos].w = tm->w;
-        r->f->post[tm->ppos].c = tm->c;
+        clu_term *tm = term_get(cl, slot, r->f, r->key, r->kind);
+        if (!tm) continue;
+        term_add(c, r->f, tm, g * r->w, g);
         tm->n++;
         if (r->kind != CLU_K_THEME) surf_add(tm, disp_get(cl, r->disp));
     }
@@ -1069,13 +1087,15 @@ static void mark_dirty(cx_clusterer *cl, uint32_t slot) {
 }
 
 /* Emit one event for c.  0 when delivered (c is then clean), -1 otherwise. */
-static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const char *reason,
-                      cx_clu_emit_fn emit, void *arg) {
+static int emit_event_x(cx_clusterer *cl, clu_cluster *c, const char *what, clu_evx *x,
+                        cx_clu_emit_fn emit, void *arg) {
     if (!emit) {
         c->dirty = 0;
         return 0;
     }
-    if (clu_event_json(c, what, reason, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
+    x->deco = cl->deco;
+    x->deco_arg = cl->deco_arg;
+    if (clu_event_json(c, what, x, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
         cl->st.events_failed++;
         return -1;
     }
@@ -1086,10 +1106,15 @@ static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const 
     return 0;
 }
 
-/* Retire the cluster in slot: "retired" event, postings out, memory back. */
-static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const char *reason,
+                      cx_clu_emit_fn emit, void *arg) {
+    clu_evx x = {.reason = reason};
+    return emit_event_x(cl, c, what, &x, emit, arg);
+}
+
+/* Take the cluster in slot out: postings, memory, slot back to the free list. */
+static void cluster_drop(cx_clusterer *cl, uint32_t slot) {
     clu_cluster *c = &cl->cl[slot];
-    if (c->published) emit_event(cl, c, "retired", "cap", emit, arg);
     for (uint32_t i = 0; i < c->nterms; i++) {
         clu_feat *f = clu_ftab_find(&cl->ftab, c->terms[i].key);
         if (f && c->terms[i].ppos < f->npost) post_remove(cl, f, c->terms[i].ppos);
@@ -1099,7 +1124,159 @@ static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit,
     c->free_next = cl->free_head;
     cl->free_head = slot + 1;
     cl->live--;
+}
+
+/* Retire the cluster in slot: "retired" event, then out. */
+static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+    clu_cluster *c = &cl->cl[slot];
+    if (c->published) emit_event(cl, c, "retired", "cap", emit, arg);
+    cluster_drop(cl, slot);
     cl->st.retired++;
+}
+
+/* ---- merging ---- */
+
+#define MERGE_POST_MAX 4096      /* longer posting lists are skipped when looking for a twin */
+
+/* The live cluster whose centroid is most similar (cosine of the TF-IDF
+ * centroids) to the one in slot, with the cosine in *cos; -1 when none shares
+ * a feature.  Common features (posting lists over MERGE_POST_MAX) are left
+ * out of the search.  Leaves cl->acc all zero. */
+static long merge_candidate(cx_clusterer *cl, uint32_t slot, double *cos) {
+    const clu_cluster *c = &cl->cl[slot];
+    cl->ntouched = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        const clu_term *t = &c->terms[i];
+        const clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
+        if (!f || f->npost > MERGE_POST_MAX) continue;
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (s == slot) continue;
+            if (cl->acc[s] == 0) cl->touched[cl->ntouched++] = s;
+            cl->acc[s] += t->w * f->post[p].w;
+        }
+    }
+    long best = -1;
+    double bc = 0;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        uint32_t s = cl->touched[i];
+        double cs = cl->acc[s] * cl->cinv[s] * cl->cinv[slot];
+        cl->acc[s] = 0;
+        if (cs > bc || (cs == bc && best >= 0 && cl->cl[s].id < cl->cl[best].id)) {
+            bc = cs;
+            best = s;
+        }
+    }
+    cl->ntouched = 0;
+    *cos = bc;
+    return best;
+}
+
+/* Give example e (owned, moved) to c when it is new there and c has room or
+ * it is more central than c's least central one; frees what is not kept. */
+static void example_take(cx_clusterer *cl, clu_cluster *c, clu_example *e) {
+    int dup = 0;
+    uint32_t low = 0;
+    for (uint32_t i = 0; i < c->nex; i++) {
+        dup |= c->ex[i].text_hash == e->text_hash;
+        if (c->ex[i].score < c->ex[low].score) low = i;
+    }
+    if (!dup && !c->ex && !(c->ex = cx_calloc((size_t)cl->o.examples, sizeof *c->ex))) dup = 1;
+    if (!dup && c->nex < (uint32_t)cl->o.examples) {
+        c->ex[c->nex++] = *e;
+        return;
+    }
+    if (!dup && e->score > c->ex[low].score + EX_MARGIN) {
+        cx_free(c->ex[low].id);
+        cx_free(c->ex[low].text);
+        c->ex[low] = *e;
+        return;
+    }
+    cx_free(e->id);
+    cx_free(e->text);
+}
+
+/* Merge the cluster in slot b into the one in slot a: centroid terms (in a's
+ * decay frame), DMM counts, statistics, breakdowns, examples.  b keeps its
+ * id until the caller drops it.  A term that cannot get memory is lost. */
+static void cluster_absorb(cx_clusterer *cl, uint32_t ai, uint32_t bi) {
+    clu_cluster *a = &cl->cl[ai], *b = &cl->cl[bi];
+    double g = 1.0;
+    if (cl->o.half_life_ms > 0) {
+        if (b->tref_ms > a->tref_ms) { /* bring a to the later frame */
+            centroid_scale(cl, a, exp2((double)(a->tref_ms - b->tref_ms) / (double)cl->o.half_life_ms));
+            a->tref_ms = b->tref_ms;
+        } else {
+            g = exp2((double)(b->tref_ms - a->tref_ms) / (double)cl->o.half_life_ms);
+        }
+    }
+    for (uint32_t i = 0; i < b->nterms; i++) {
+        const clu_term *tb = &b->terms[i];
+        clu_feat *f = clu_ftab_find(&cl->ftab, tb->key);
+        clu_term *tm = f ? term_get(cl, ai, f, tb->key, tb->kind) : NULL;
+        if (!tm) continue;
+        term_add(a, f, tm, g * tb->w, g * tb->c);
+        tm->n += tb->n;
+        for (int k = 0; k < CLU_SURF; k++)
+            if (tb->surf[k].s) surf_add(tm, tb->surf[k].s);
+    }
+    a->msz += g * b->msz;
+    a->nzs += g * b->nzs;
+    a->nzt += g * b->nzt;
+    for (int i = 0; i < b->nlg; i++) lang_add(a, b->lg[i].code, g * b->lg[i].nz);
+    a->rec = recent(cl, a) + recent(cl, b);
+    a->rec_pos = cl->pos;
+    if (b->first_ms < a->first_ms) a->first_ms = b->first_ms;
+    if (b->last_ms > a->last_ms) a->last_ms = b->last_ms;
+    a->size += b->size;
+    a->sent_sum += b->sent_sum;
+    a->nfeat += b->nfeat;
+    const clu_ctr *from[5] = {&b->themes, &b->langs, &b->channels, &b->products, &b->regions};
+    clu_ctr *to[5] = {&a->themes, &a->langs, &a->channels, &a->products, &a->regions};
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < from[k]->len; i++) ctr_add_n(to[k], from[k]->v[i].k, from[k]->v[i].n);
+    for (uint32_t i = 0; i < b->nex; i++) example_take(cl, a, &b->ex[i]);
+    b->nex = 0;
+    if (a->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, a);
+    /* the norm was updated incrementally: recompute it exactly once */
+    double n2 = 0;
+    for (uint32_t i = 0; i < a->nterms; i++) n2 += (double)a->terms[i].w * a->terms[i].w;
+    a->norm2 = n2;
+    norm_sync(cl, ai);
+    while (a->next_grow <= a->size) a->next_grow = next_milestone(a->next_grow);
+}
+
+/* When the cluster in slot has a twin (centroid cosine >= merge_similarity),
+ * merge the smaller of the two (on equal size: the younger) into the other:
+ * a "merged" event for the absorbed one (merged_into), a "grew" event with
+ * "absorbed" for the survivor.  Returns the survivor's slot (slot itself
+ * when nothing merged). */
+static uint32_t maybe_merge(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+    if (cl->o.merge_similarity <= 0) return slot;
+    double cos;
+    long other = merge_candidate(cl, slot, &cos);
+    if (other < 0 || cos < cl->o.merge_similarity) return slot;
+    uint32_t a = slot, b = (uint32_t)other;
+    if (cl->cl[b].size > cl->cl[a].size || (cl->cl[b].size == cl->cl[a].size && cl->cl[b].id < cl->cl[a].id)) {
+        a = (uint32_t)other;
+        b = slot;
+    }
+    clu_cluster *ca = &cl->cl[a], *cb = &cl->cl[b];
+    cluster_absorb(cl, a, b);
+    if (cb->published) {
+        clu_evx x = {.merged_into = ca->id};
+        emit_event_x(cl, cb, "merged", &x, emit, arg);
+    }
+    if (ca->published) {
+        clu_evx x = {.absorbed = cb->id};
+        if (emit_event_x(cl, ca, "grew", &x, emit, arg) < 0) mark_dirty(cl, a);
+    } else if (ca->size >= cl->o.publish_min_size) {
+        ca->published = 1;
+        if (emit_event(cl, ca, "created", NULL, emit, arg) < 0) mark_dirty(cl, a);
+    }
+    cluster_drop(cl, b);
+    cl->st.merged++;
+    return a;
 }
 
 typedef struct victim_t {
@@ -1171,6 +1348,11 @@ static void retire_stalest(cx_clusterer *cl, cx_clu_emit_fn emit, void *arg) {
 }
 
 /* ---- the public entry point ---- */
+
+void cx_clusterer_set_decorator(cx_clusterer *cl, cx_clu_deco_fn fn, void *arg) {
+    cl->deco = fn;
+    cl->deco_arg = arg;
+}
 
 int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *arg,
                      char *err, size_t errlen) {
@@ -1249,7 +1431,14 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
         }
     } else if (!created && c->size >= c->next_grow) {
         while (c->next_grow <= c->size) c->next_grow = next_milestone(c->next_grow);
-        if (emit_event(cl, c, "grew", NULL, emit, arg) < 0) mark_dirty(cl, (uint32_t)slot);
+        /* at a size milestone: does the cluster now have a twin? */
+        uint32_t surv = maybe_merge(cl, (uint32_t)slot, emit, arg);
+        if (surv != (uint32_t)slot) {
+            env->cluster_id = cl->cl[surv].id;
+            if (src) clu_dedup_put(&cl->dedup, src, env->cluster_id);
+        } else if (emit_event(cl, c, "grew", NULL, emit, arg) < 0) {
+            mark_dirty(cl, (uint32_t)slot);
+        }
     } else {
         mark_dirty(cl, (uint32_t)slot);
     }
@@ -1347,7 +1536,8 @@ size_t cx_clusterer_ids(const cx_clusterer *cl, int64_t *ids, size_t max) {
 int cx_clusterer_describe(cx_clusterer *cl, int64_t id, const char *what, cx_buf *out) {
     long s = slot_of(cl, id);
     if (s < 0) return -1;
-    return clu_event_json(&cl->cl[s], what ? what : "snapshot", NULL, out);
+    clu_evx x = {.deco = cl->deco, .deco_arg = cl->deco_arg};
+    return clu_event_json(&cl->cl[s], what ? what : "snapshot", &x, out);
 }
 
 #define CHECK(cond, ...) do { if (!(cond)) { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); return -1; } } while (0)

@@ -49,6 +49,8 @@ typedef struct cx_clusterer_opts {
     uint32_t publish_min_size;/* clusters smaller than this emit no events (1) */
     int example_max_bytes;    /* example texts are cut (UTF-8 safe) above this (400) */
     int64_t first_id;         /* id of the first cluster; > 0 (1) - for checkpoints */
+    double merge_similarity;  /* cluster.merge_similarity: centroid cosine at which two clusters
+                               * merge (0.6); 0 = never */
 } cx_clusterer_opts;
 
 /* Fill o with the defaults listed above. */
@@ -65,11 +67,16 @@ void cx_clusterer_destroy(cx_clusterer **cl);
  * an "updated" event.  The text is only valid during the call. */
 typedef int (*cx_clu_emit_fn)(void *arg, const char *json, size_t len);
 
+/* Appends more fields to every cluster event of cluster id: ",\"key\":value..."
+ * (the stage adds the trend windows).  Return value ignored. */
+typedef void (*cx_clu_deco_fn)(void *arg, int64_t id, cx_buf *out);
+void cx_clusterer_set_decorator(cx_clusterer *cl, cx_clu_deco_fn fn, void *arg);
+
 /* Cluster one record: sets env->cluster_id (0 when the record is not
  * clustered: not negative while negative_only, no usable feature).  A resend
  * of a (topic, partition, offset) seen recently gets the same cluster id and
  * is not counted again; records without a topic or with offset < 0 are never
- * treated as resends.  Emits "created", "grew" and "retired" events through
+ * treated as resends.  Emits "created", "grew", "merged" and "retired" events through
  * emit (which may be NULL).  Returns 0, or -1 with a reason in err when the
  * record could not be clustered for lack of memory (env->cluster_id is then 0
  * and the clusterer stays consistent; smaller allocation failures only make
@@ -93,7 +100,7 @@ typedef struct cx_clusterer_stats {
     uint64_t skipped;        /* not negative while negative_only */
     uint64_t empty;          /* no usable feature */
     uint64_t failed;         /* out of memory */
-    uint64_t created, retired, events, events_failed;
+    uint64_t created, retired, merged, events, events_failed;
     size_t live;             /* live clusters */
     size_t vocab;            /* entries in the document-frequency table */
 } cx_clusterer_stats;

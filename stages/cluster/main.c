@@ -19,7 +19,7 @@
 typedef struct clu_stage {
     cx_clusterer *cl;
     int64_t last_oom_log;
-    double *m_live, *m_vocab, *m_created, *m_retired, *m_clustered, *m_dups, *m_skipped, *m_empty, *m_failed;
+    double *m_live, *m_vocab, *m_created, *m_retired, *m_merged, *m_clustered, *m_dups, *m_skipped, *m_empty, *m_failed;
     clu_trend *tr;        /* NULL when trend.enabled is off */
     int64_t last_trend_log;
     double *m_alerts, *m_tkeys, *m_tevicted, *m_tlate;
@@ -33,6 +33,15 @@ static int emit_io(void *arg, const char *json, size_t len) {
 static int emit_alert(void *arg, const char *json, size_t len) {
     cx_info("alert %.*s", (int)(len > 400 ? 400 : len), json);
     return cx_stage_emit_event((cx_stage_io *)arg, json, len);
+}
+
+/* Every cluster event carries the cluster's trend windows (docs/TRENDS.md). */
+static void trend_deco(void *arg, int64_t id, cx_buf *out) {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    size_t mark = out->len;
+    cx_buf_append(out, ",\"trend\":", 9);
+    if (clu_trend_json((const clu_trend *)arg, "cluster", key, out) < 0) out->len = mark;
 }
 
 /* The trend tracker's counters into the stage metrics. */
@@ -54,6 +63,7 @@ static void update_metrics(clu_stage *st) {
     if (st->m_vocab) *st->m_vocab = (double)s.vocab;
     if (st->m_created) *st->m_created = (double)s.created;
     if (st->m_retired) *st->m_retired = (double)s.retired;
+    if (st->m_merged) *st->m_merged = (double)s.merged;
     if (st->m_clustered) *st->m_clustered = (double)s.clustered;
     if (st->m_dups) *st->m_dups = (double)s.duplicates;
     if (st->m_skipped) *st->m_skipped = (double)s.skipped;
@@ -77,12 +87,14 @@ static int clu_init(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size
             cx_free(st);
             return -1;
         }
+        cx_clusterer_set_decorator(st->cl, trend_deco, st->tr);
     }
     if (m) {
         st->m_live = cx_metric(m, "clusters_live", "live clusters", 1);
         st->m_vocab = cx_metric(m, "cluster_vocab_size", "entries in the document-frequency table", 1);
         st->m_created = cx_metric(m, "clusters_created_total", "clusters opened", 0);
         st->m_retired = cx_metric(m, "clusters_retired_total", "clusters retired at the cap", 0);
+        st->m_merged = cx_metric(m, "clusters_merged_total", "clusters merged into a twin", 0);
         st->m_clustered = cx_metric(m, "records_clustered_total", "records assigned to a cluster", 0);
         st->m_dups = cx_metric(m, "records_duplicate_total", "resent records recognised (not counted again)", 0);
         st->m_skipped = cx_metric(m, "records_not_negative_total", "records passed through (not negative)", 0);
@@ -93,8 +105,12 @@ static int clu_init(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size
         st->m_tevicted = cx_metric(m, "trend_evicted_total", "trend keys evicted at trend.max_keys", 0);
         st->m_tlate = cx_metric(m, "trend_late_dropped_total", "records too late for the trend windows", 0);
     }
-    cx_info("clustering: similarity %.2f, max %ld clusters, %d examples, %s",
-            o.similarity, o.max_clusters, o.examples, o.negative_only ? "negative records only" : "all records");
+    if (o.method == CX_CLU_LEADER)
+        cx_info("clustering: leader, similarity %.2f, max %ld clusters, %d examples, %s", o.similarity, o.max_clusters,
+                o.examples, o.negative_only ? "negative records only" : "all records");
+    else
+        cx_info("clustering: dmm, alpha %g, beta %g, max %ld clusters, %d examples, %s", o.alpha, o.beta, o.max_clusters,
+                o.examples, o.negative_only ? "negative records only" : "all records");
     if (st->tr) cx_info("trends: up to %lld keys, alerts at p <= %g", (long long)cx_conf_int(c, "trend.max_keys"),
                         cx_conf_dbl(c, "trend.alpha"));
     *ctx = st;

@@ -88,6 +88,8 @@ const cx_conf_key cx_conf_keys[] = {
       "dmm: extra prior weight of clusters active in the last records (bursts; 0: off)"),
     K("cluster.recency_records", CX_CT_DBL, "20", 1, 1000000000, NULL, "Clustering",
       "dmm: half-life of that recent activity, in clustered records"),
+    K("cluster.merge_similarity", CX_CT_DBL, "0.6", 0, 1, NULL, "Clustering",
+      "two clusters whose centroids reach this cosine merge at a size milestone (0: never)"),
     K("cluster.similarity", CX_CT_DBL, "0.18", 0.01, 1, NULL, "Clustering",
       "leader: cosine similarity a record needs to join an existing cluster"),
     K("cluster.max_clusters", CX_CT_INT, "5000", 10, 10000000, NULL, "Clustering",

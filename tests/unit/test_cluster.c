@@ -183,7 +183,6 @@ static json_t *ev_parse(const evlog *l, size_t i) {
 static const char *ev_kind(json_t *j) { return json_string_value(json_object_get(j, "event")); }
 static int64_t ev_id(json_t *j) { return json_integer_value(json_object_get(j, "cluster_id")); }
 
-/* Run the whole fixture through a new clusterer. */
 /* The bookkeeping tests (events, examples, labels, bounds, resends) run the
  * leader method, whose grouping of this 30-record fixture is exact and easy
  * to reason about; the bookkeeping is the same code for both methods.  The
@@ -195,6 +194,7 @@ static void fixture_opts(cx_clusterer_opts *o) {
     o->theme_weight = 0.75;
 }
 
+/* Run the whole fixture through a new clusterer. */
 static cx_clusterer *run_stream(const cx_clusterer_opts *o, evlog *log) {
     char err[256];
     cx_clusterer *cl = cx_clusterer_new(o, err, sizeof err);
@@ -748,6 +748,63 @@ static void test_recency(void) {
     }
 }
 
+/* Merging: two clusters of near-identical complaints (kept apart by a
+ * strict leader threshold) merge at a size milestone: the smaller gets a "merged" event naming the survivor, the
+ * survivor a "grew" event naming the absorbed one and the summed size; the
+ * decorator's field is in every event. */
+static void deco_add(void *arg, int64_t id, cx_buf *out) {
+    (void)arg;
+    cx_buf_printf(out, ",\"deco\":%lld", (long long)id);
+}
+
+static void test_merge(void) {
+    cx_clusterer_opts o;
+    cx_clusterer_opts_default(&o);
+    o.method = CX_CLU_LEADER;
+    o.similarity = 0.99;
+    o.merge_similarity = 0.5;
+    char err[128];
+    cx_clusterer *cl = cx_clusterer_new(&o, err, sizeof err);
+    CX_CHECK(cl != NULL);
+    if (!cl) return;
+    cx_clusterer_set_decorator(cl, deco_add, NULL);
+    evlog log = {0};
+    const char *texts[] = {"refund never received after weeks .", "refund never received after weeks again ."};
+    int64_t id[3];
+    for (int i = 0; i < 3; i++) {
+        cx_env *e = make_env("m", "en", -1, 1000 * (i + 1), "-", texts[i % 2]);
+        CX_CHECK(cx_clusterer_add(cl, e, ev_emit, &log, err, sizeof err) == 0);
+        id[i] = e->cluster_id;
+        cx_env_destroy(&e);
+    }
+    CX_CHECK(id[0] == 1 && id[1] == 2);          /* apart at first */
+    CX_CHECK(id[2] == 1);                        /* 1 reaches size 2 and absorbs 2 */
+    cx_clusterer_stats st;
+    cx_clusterer_get_stats(cl, &st);
+    CX_CHECK(st.merged == 1 && st.live == 1);
+    int merged = 0, grew = 0;
+    for (size_t i = 0; i < log.n; i++) {
+        json_t *j = ev_parse(&log, i);
+        if (!j) continue;
+        CX_CHECK(json_integer_value(json_object_get(j, "deco")) == ev_id(j));
+        if (!strcmp(ev_kind(j), "merged")) {
+            merged++;
+            CX_CHECK(ev_id(j) == 2 && json_integer_value(json_object_get(j, "merged_into")) == 1);
+        }
+        if (!strcmp(ev_kind(j), "grew") && json_integer_value(json_object_get(j, "absorbed")) == 2) {
+            grew++;
+            CX_CHECK(ev_id(j) == 1 && json_integer_value(json_object_get(j, "size")) >= 3);
+        }
+        json_decref(j);
+    }
+    CX_CHECK(merged == 1 && grew == 1);
+    cx_cluster_info in;
+    CX_CHECK(cx_clusterer_info(cl, 1, &in) == 0 && in.size == 3 && cx_clusterer_info(cl, 2, &in) < 0);
+    check_invariants(cl);
+    evlog_free(&log);
+    cx_clusterer_destroy(&cl);
+}
+
 /* The leader method: without theme ids the words alone still give pure
  * clusters at a strict threshold (0.30).  (Its default, 0.18, relies on the
  * theme ids of the tagger; without them it merges these short synthetic
@@ -943,6 +1000,7 @@ int main(void) {
     CX_RUN(test_cross_language_themes);
     CX_RUN(test_recency);
     CX_RUN(test_dmm_problems);
+    CX_RUN(test_merge);
     CX_RUN(test_deterministic);
     CX_RUN(test_label_surface);
     CX_RUN(test_examples_bounded);

@@ -720,12 +720,54 @@ out:
 #define EV_CLUSTER_T0 1700000000000LL
 #define EV_CLUSTER_STEP_MS 1000
 
-typedef struct ev_pair { int64_t c; uint32_t g; } ev_pair;
+typedef struct ev_pair { int64_t c; uint32_t g; char lang[8]; } ev_pair;
 
 static int ev_cmp_pair(const void *a, const void *b) {
     const ev_pair *x = a, *y = b;
     if (x->c != y->c) return x->c < y->c ? -1 : 1;
     return x->g < y->g ? -1 : x->g > y->g;
+}
+
+/* Cross-language recall: among the pairs of records with the same gold
+ * label and different languages, how many share a cluster.  Sorts p. */
+static int ev_cmp_glang(const void *a, const void *b) {
+    const ev_pair *x = a, *y = b;
+    if (x->g != y->g) return x->g < y->g ? -1 : 1;
+    return strcmp(x->lang, y->lang);
+}
+
+static int ev_cmp_gclang(const void *a, const void *b) {
+    const ev_pair *x = a, *y = b;
+    if (x->g != y->g) return x->g < y->g ? -1 : 1;
+    if (x->c != y->c) return x->c < y->c ? -1 : 1;
+    return strcmp(x->lang, y->lang);
+}
+
+/* Pairs in different languages within a run [i, j) of p that is sorted by
+ * language: (n^2 - sum over languages of n_l^2) / 2. */
+static double ev_mixed_pairs(const ev_pair *p, size_t i, size_t j) {
+    double n = (double)(j - i), same = 0;
+    for (size_t a = i; a < j;) {
+        size_t b = a;
+        while (b < j && !strcmp(p[b].lang, p[a].lang)) b++;
+        same += (double)(b - a) * (double)(b - a);
+        a = b;
+    }
+    return (n * n - same) / 2;
+}
+
+static void ev_cross_language(ev_pair *p, size_t n, double *pairs, double *joined) {
+    *pairs = *joined = 0;
+    qsort(p, n, sizeof *p, ev_cmp_glang);          /* runs of one gold label */
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && p[j].g == p[i].g; j++) {}
+        *pairs += ev_mixed_pairs(p, i, j);
+    }
+    qsort(p, n, sizeof *p, ev_cmp_gclang);         /* runs of one (gold, cluster) */
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && p[j].g == p[i].g && p[j].c == p[i].c; j++) {}
+        if (p[i].c > 0) *joined += ev_mixed_pairs(p, i, j);
+    }
 }
 
 static double ev_xlogx(double x) { return x > 0 ? x * log(x) : 0; }
@@ -777,11 +819,43 @@ static int ev_cluster_scores(ev_pair *p, size_t n, uint32_t n_gold, ev_cscore *o
     return 0;
 }
 
-static int ev_count_event(void *arg, const char *json, size_t len) {
-    (void)json;
-    (void)len;
-    (*(size_t *)arg)++;
+/* The events of an evaluation run: counted, and the merges remembered so a
+ * record's cluster can be followed to the cluster that absorbed it (as the
+ * sink's clusters table does with merged_into). */
+typedef struct ev_events {
+    size_t n;
+    int64_t (*merge)[2];     /* (absorbed, survivor) */
+    size_t n_merge, cap_merge;
+} ev_events;
+
+static int ev_on_event(void *arg, const char *json, size_t len) {
+    ev_events *ev = arg;
+    ev->n++;
+    static const char pat[] = "\"event\":\"merged\"";
+    if (!memmem(json, len, pat, sizeof pat - 1)) return 0;
+    json_t *o = json_loadb(json, len, 0, NULL);
+    int64_t from = o ? (int64_t)json_integer_value(json_object_get(o, "cluster_id")) : 0;
+    int64_t into = o ? (int64_t)json_integer_value(json_object_get(o, "merged_into")) : 0;
+    json_decref(o);
+    if (from <= 0 || into <= 0) return 0;
+    if (ev->n_merge == ev->cap_merge) {
+        size_t nc = ev->cap_merge ? ev->cap_merge * 2 : 64;
+        int64_t (*nm)[2] = cx_realloc(ev->merge, nc * sizeof *nm);
+        if (!nm) return 0;
+        ev->merge = nm;
+        ev->cap_merge = nc;
+    }
+    ev->merge[ev->n_merge][0] = from;
+    ev->merge[ev->n_merge][1] = into;
+    ev->n_merge++;
     return 0;
+}
+
+/* The cluster id that absorbed id, through every later merge. */
+static int64_t ev_resolve(const ev_events *ev, int64_t id) {
+    for (size_t i = 0; i < ev->n_merge; i++)
+        if (ev->merge[i][0] == id) id = ev->merge[i][1]; /* merges are in time order */
+    return id;
 }
 
 static int ev_cluster(const ev_args *a) {
@@ -829,11 +903,12 @@ static int ev_cluster(const ev_args *a) {
         if (cx_text_analyze(t, e, NULL, err, sizeof err) < 0 || cx_tagger_apply(tg, e, err, sizeof err) < 0) failed++;
     }
     double analysis_s = ev_cpu() - a0;
-    size_t events = 0, n = 0, unclustered = 0, not_neg = 0;
+    ev_events events = {0};
+    size_t n = 0, unclustered = 0, not_neg = 0;
     double c0 = ev_cpu();
     for (size_t i = 0; i < d.n; i++) {
         if (!envs[i]) continue;
-        if (cx_clusterer_add(cl, envs[i], ev_count_event, &events, err, sizeof err) < 0) failed++;
+        if (cx_clusterer_add(cl, envs[i], ev_on_event, &events, err, sizeof err) < 0) failed++;
     }
     double clu_s = ev_cpu() - c0;
     /* the records scored: all, or with --negative-only those the tag stage
@@ -844,7 +919,8 @@ static int ev_cluster(const ev_args *a) {
         const cx_env *e = envs[i];
         if (a->negative_only && (!e || e->label != CX_LABEL_NEGATIVE)) { not_neg++; continue; }
         pairs[n].g = d.lab[d.r[i].off];
-        if (e && e->cluster_id > 0) pairs[n].c = e->cluster_id;
+        snprintf(pairs[n].lang, sizeof pairs[n].lang, "%s", e && e->lang[0] ? e->lang : "und");
+        if (e && e->cluster_id > 0) pairs[n].c = ev_resolve(&events, e->cluster_id);
         else { pairs[n].c = solo--; unclustered++; }
         n++;
     }
@@ -857,7 +933,7 @@ static int ev_cluster(const ev_args *a) {
         if (!df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
         for (size_t i = 0; df && i < d.n; i++) {
             const cx_env *e = envs[i];
-            fprintf(df, "%lld\t%s\t%s\t%s\t", e ? (long long)e->cluster_id : 0LL, d.labels[d.lab[d.r[i].off]],
+            fprintf(df, "%lld\t%s\t%s\t%s\t", e && e->cluster_id > 0 ? (long long)ev_resolve(&events, e->cluster_id) : 0LL, d.labels[d.lab[d.r[i].off]],
                     e ? cx_label_name(e->label) : "-", e ? e->lang : "-");
             for (const char *q = d.r[i].text; *q; q++) fputc(*q == '\t' || *q == '\n' ? ' ' : *q, df);
             fputc('\n', df);
@@ -869,16 +945,24 @@ static int ev_cluster(const ev_args *a) {
         fprintf(stderr, "cxflow-eval: out of memory\n");
         goto out;
     }
+    double xpairs, xjoined;
+    ev_cross_language(pairs, n, &xpairs, &xjoined);
     cx_clusterer_stats st;
     cx_clusterer_get_stats(cl, &st);
     printf("file=%s records=%zu gold_labels=%u%s%s\n", a->file, d.n, d.n_labels,
            d.multi ? " (multi-label gold: the first label counts)" : "",
            a->negative_only ? " negative-only" : "");
-    printf("clusterer: similarity=%.3f created=%llu live=%zu retired=%llu events=%zu vocab=%zu\n", co.similarity,
-           (unsigned long long)st.created, st.live, (unsigned long long)st.retired, events, st.vocab);
+    if (co.method == CX_CLU_LEADER) printf("clusterer: leader similarity=%.3f", co.similarity);
+    else printf("clusterer: dmm alpha=%g beta=%g theme_weight=%g recency=%g/%g", co.alpha, co.beta, co.theme_weight,
+                co.recency_weight, co.recency_records);
+    printf(" created=%llu merged=%llu retired=%llu live=%zu events=%zu vocab=%zu\n", (unsigned long long)st.created,
+           (unsigned long long)st.merged, (unsigned long long)st.retired, st.live, events.n, st.vocab);
     if (unclustered) printf("%zu records had no usable feature (each scored as its own cluster)\n", unclustered);
     if (not_neg) printf("%zu records not labelled negative were left out\n", not_neg);
     if (failed) printf("analysis, tagging or clustering failed on %zu records\n", failed);
+    if (xpairs > 0)
+        printf("cross-language: %.0f pairs of records with one gold label in different languages, %.0f in one cluster "
+               "(%.1f%%)\n", xpairs, xjoined, 100.0 * xjoined / xpairs);
     printf("analysis (tokenize + tag): %.0f records per CPU-second\n", analysis_s > 0 ? (double)d.n / analysis_s : 0.0);
     printf("cluster n=%zu clusters=%zu nmi=%.4f ari=%.4f purity=%.4f docs_per_s=%.0f\n", n, sc.clusters, sc.nmi,
            sc.ari, sc.purity, clu_s > 0 ? (double)d.n / clu_s : 0.0);
@@ -887,6 +971,7 @@ out:
     for (size_t i = 0; envs && i < d.n; i++) cx_env_destroy(&envs[i]);
     cx_free(envs);
     cx_free(pairs);
+    cx_free(events.merge);
     cx_clusterer_destroy(&cl);
     cx_tagger_destroy(&tg);
     cx_text_destroy(&t);
