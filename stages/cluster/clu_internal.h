@@ -121,6 +121,7 @@ typedef struct clu_example {
     char lang[8];
     float score;      /* cosine to the centroid when it joined */
     uint64_t text_hash;
+    uint64_t sig;     /* its word features as a 64-bit set (near-duplicate test) */
 } clu_example;
 
 typedef struct clu_lang {   /* a language's share of a cluster's word features (DMM) */

@@ -75,11 +75,15 @@
  * (`tools/cxflow eval cluster`); cluster.method = leader keeps the cosine
  * threshold above for comparison.
  *
- * Examples: the first `examples` members are kept; after that a member
- * replaces the least central example (its cosine to the centroid when it
- * joined) when it is more central by 0.05, where an example of a language
- * no other example has counts 0.1 more (and a newcomer in a language not yet
- * shown gets 0.1): a cluster with German and English members shows both.
+ * Examples (central and diverse): the first `examples` members are kept;
+ * after that a member replaces the least central example (its cosine to the
+ * centroid when it joined) when it is more central by 0.05, where an example
+ * of a language no other example has counts 0.1 more (and a newcomer in a
+ * language not yet shown gets 0.1): a cluster with German and English
+ * members shows both; and an example that nearly repeats another kept one
+ * (word-set similarity >= 0.7 on a 64-bit signature) counts 0.1 less.  A
+ * newcomer that nearly repeats a kept example can only take that example's
+ * place, so five rewordings of one sentence do not fill the list.
  * Identical texts are kept once.  The first member (cosine 1) can only be
  * displaced by a near-identical member in a language not shown yet.
  *
@@ -109,6 +113,8 @@
 #define DMM_WALK_BUDGET 256     /* postings walked to find candidates, see pick_dmm */
 #define EX_MARGIN 0.05           /* example replacement hysteresis */
 #define EX_LANG_BONUS 0.1        /* example language diversity bonus */
+#define EX_NEAR 0.7              /* word-set similarity of a near-duplicate example */
+#define EX_DUP_PENALTY 0.1       /* a kept example with a near-duplicate is replaced first */
 
 static void seterr(char *err, size_t errlen, const char *msg) {
     if (err && errlen) snprintf(err, errlen, "%s", msg);
@@ -878,11 +884,33 @@ static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
 
 /* Offer env as an example of c (rule at the top of this file).  The text
  * is hashed (for the identical-text check) only when it would be stored. */
+/* The record's word features (cl->rf) as a 64-bit set. */
+static uint64_t record_sig(const cx_clusterer *cl) {
+    uint64_t sig = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].w > 0 && cl->rf[i].kind != CLU_K_THEME) sig |= 1ULL << (clu_mix64(cl->rf[i].key) & 63);
+    return sig;
+}
+
+/* Jaccard similarity of two feature sets (estimated on 64 bits). */
+static double sig_sim(uint64_t a, uint64_t b) {
+    int u = __builtin_popcountll(a | b);
+    return u ? (double)__builtin_popcountll(a & b) / u : 1.0;
+}
+
 static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, double cos) {
     if (!env->text || !*env->text) return;
     const char *lang = env->lang[0] ? env->lang : "und";
+    uint64_t sig = record_sig(cl);
     uint32_t at;
-    if (c->nex < (uint32_t)cl->o.examples) {
+    long twin = -1; /* a kept example the newcomer nearly repeats */
+    for (uint32_t i = 0; i < c->nex && twin < 0; i++)
+        if (sig_sim(sig, c->ex[i].sig) >= EX_NEAR) twin = (long)i;
+    if (twin >= 0) {
+        /* a near-duplicate can only take its twin's place, when more central */
+        if (cos <= c->ex[twin].score + EX_MARGIN) return;
+        at = (uint32_t)twin;
+    } else if (c->nex < (uint32_t)cl->o.examples) {
         at = c->nex;
     } else {
         int lang_shown = 0;
@@ -890,9 +918,12 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
         double cand = cos + (lang_shown ? 0 : EX_LANG_BONUS), low = 0;
         long victim = -1;
         for (uint32_t i = 0; i < c->nex; i++) {
-            int same = 0;
-            for (uint32_t j = 0; j < c->nex; j++) same += !strcmp(c->ex[i].lang, c->ex[j].lang);
-            double eff = c->ex[i].score + (same == 1 ? EX_LANG_BONUS : 0);
+            int same = 0, dup = 0;
+            for (uint32_t j = 0; j < c->nex; j++) {
+                same += !strcmp(c->ex[i].lang, c->ex[j].lang);
+                dup |= j != i && sig_sim(c->ex[i].sig, c->ex[j].sig) >= EX_NEAR;
+            }
+            double eff = c->ex[i].score + (same == 1 ? EX_LANG_BONUS : 0) - (dup ? EX_DUP_PENALTY : 0);
             if (victim < 0 || eff <= low) { victim = (long)i; low = eff; }
         }
         if (victim < 0 || cand <= low + EX_MARGIN) return;
@@ -924,6 +955,7 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
     snprintf(e->lang, sizeof e->lang, "%s", lang);
     e->score = (float)cos;
     e->text_hash = h;
+    e->sig = sig;
 }
 
 /* The centroid term of feature f (key, kind) in the cluster in slot, added

@@ -805,6 +805,47 @@ static void test_merge(void) {
     cx_clusterer_destroy(&cl);
 }
 
+/* Examples are diverse: rewordings of one sentence do not fill the list,
+ * a differently worded member gets a place. */
+static void test_examples_diverse(void) {
+    cx_clusterer_opts o;
+    cx_clusterer_opts_default(&o);
+    o.method = CX_CLU_LEADER;
+    o.similarity = 0.05;
+    o.examples = 3;
+    char err[128];
+    cx_clusterer *cl = cx_clusterer_new(&o, err, sizeof err);
+    CX_CHECK(cl != NULL);
+    if (!cl) return;
+    const char *texts[] = {"refund not received after two weeks .", "refund not received after two weeks again .",
+                           "refund really not received after two weeks .", "refund not received after two weeks sadly .",
+                           "money back for the return missing , refund promised ."};
+    int64_t id = 0;
+    for (int i = 0; i < 5; i++) {
+        char rid[8];
+        snprintf(rid, sizeof rid, "x%d", i);
+        cx_env *e = make_env(rid, "en", -1, 1000 * (i + 1), "-", texts[i]);
+        e->text = cx_env_strdup(e, texts[i]);
+        CX_CHECK(cx_clusterer_add(cl, e, NULL, NULL, err, sizeof err) == 0);
+        if (!i) id = e->cluster_id;
+        CX_CHECK(e->cluster_id == id);
+        cx_env_destroy(&e);
+    }
+    cx_buf b;
+    cx_buf_init(&b);
+    CX_CHECK(cx_clusterer_describe(cl, id, NULL, &b) == 0);
+    json_t *j = b.data ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+    json_t *ex = json_object_get(j, "examples");
+    int money = 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(ex, k, x) money += strstr(json_string_value(json_object_get(x, "text")), "money") != NULL;
+    CX_CHECK(json_array_size(ex) >= 2 && money == 1);
+    json_decref(j);
+    cx_buf_free(&b);
+    cx_clusterer_destroy(&cl);
+}
+
 /* The leader method: without theme ids the words alone still give pure
  * clusters at a strict threshold (0.30).  (Its default, 0.18, relies on the
  * theme ids of the tagger; without them it merges these short synthetic
@@ -1001,6 +1042,7 @@ int main(void) {
     CX_RUN(test_recency);
     CX_RUN(test_dmm_problems);
     CX_RUN(test_merge);
+    CX_RUN(test_examples_diverse);
     CX_RUN(test_deterministic);
     CX_RUN(test_label_surface);
     CX_RUN(test_examples_bounded);

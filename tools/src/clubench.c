@@ -7,8 +7,10 @@
  * of the cluster stage (cluster.* of the configuration, all records, as with
  * cluster.negative_only = false) on one thread and prints, every --every
  * records (default 1,000,000): records so far, the rate per CPU-second of
- * the last block, the resident memory (VmRSS), live clusters and the size of
- * the document-frequency table.  It ends with
+ * the last block (the record generation included: it costs a few percent),
+ * the resident memory (VmRSS), the heap in use (glibc mallinfo2: what the
+ * program holds, without the allocator's fragmentation), live clusters and
+ * the size of the document-frequency table.  It ends with
  *
  *   bench_cluster records=N records_per_s=R rss_mb_start=A rss_mb_end=B rss_growth_pct=G
  *
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <malloc.h>
 
 #define BG_WORDS 50000
 #define TOPIC_WORDS 12
@@ -128,10 +131,10 @@ int main(int argc, char **argv) {
     char themes[THEMES][32];
     for (int i = 0; i < THEMES; i++) snprintf(themes[i], sizeof themes[i], "theme%02d.sub%d", i / 4, i % 4);
     uint64_t events = 0, fresh = 0;
-    double t0 = cpu_s(), tb = t0, busy = 0;
+    double t0 = cpu_s(), tb = t0;
     long rss_start = -1, rss_end = -1;
     int rc = 0;
-    printf("%12s %14s %9s %9s %9s\n", "records", "records/cpu-s", "rss_mb", "clusters", "vocab");
+    printf("%12s %14s %9s %9s %9s %9s\n", "records", "records/cpu-s", "rss_mb", "heap_mb", "clusters", "vocab");
     for (long long i = 0; i < n; i++) {
         cx_env *e = cx_env_new();
         if (!e) { fprintf(stderr, "cxflow-clubench: out of memory\n"); rc = 2; break; }
@@ -168,13 +171,11 @@ int main(int argc, char **argv) {
         e->offset = rnd01() < 0.01 && i > 100 ? (i - 1 - (long long)(rnd() % 100)) / 8 : i / 8;
         e->ts_ms = 1700000000000LL + i * 100;
         snprintf(e->lang, sizeof e->lang, "en");
-        double c0 = cpu_s();
         if (cx_clusterer_add(cl, e, count_event, &events, err, sizeof err) < 0) {
             fprintf(stderr, "cxflow-clubench: %s\n", err);
             rc = 2;
         }
         if (i % 1024 == 0) cx_clusterer_tick(cl, i / 10, count_event, &events);
-        busy += cpu_s() - c0;
         cx_env_destroy(&e);
         if (rc) break;
         if ((i + 1) % every == 0 || i + 1 == n) {
@@ -183,7 +184,9 @@ int main(int argc, char **argv) {
             cx_clusterer_get_stats(cl, &st);
             long kb = rss_kb();
             long long block = (i + 1) % every ? (i + 1) % every : every;
-            printf("%12lld %14.0f %9.1f %9zu %9zu\n", i + 1, (double)block / (now - tb), kb / 1024.0, st.live, st.vocab);
+            struct mallinfo2 mi = mallinfo2();
+            printf("%12lld %14.0f %9.1f %9.1f %9zu %9zu\n", i + 1, (double)block / (now - tb), kb / 1024.0,
+                   (double)(mi.uordblks + mi.hblkhd) / 1048576.0, st.live, st.vocab);
             fflush(stdout);
             tb = now;
             if (rss_start < 0 && (i + 1 >= n * 2 / 5 || i + 1 == n)) rss_start = kb;
@@ -198,9 +201,9 @@ int main(int argc, char **argv) {
     }
     cx_clusterer_stats st;
     cx_clusterer_get_stats(cl, &st);
-    printf("clusters created=%llu retired=%llu live=%zu resends=%llu events=%llu; clusterer alone %.0f records/cpu-s\n",
-           (unsigned long long)st.created, (unsigned long long)st.retired, st.live, (unsigned long long)st.duplicates,
-           (unsigned long long)events, busy > 0 ? (double)n / busy : 0.0);
+    printf("clusters created=%llu merged=%llu retired=%llu live=%zu resends=%llu events=%llu\n",
+           (unsigned long long)st.created, (unsigned long long)st.merged, (unsigned long long)st.retired, st.live,
+           (unsigned long long)st.duplicates, (unsigned long long)events);
     double growth = rss_start > 0 ? 100.0 * (double)(rss_end - rss_start) / (double)rss_start : 0;
     printf("bench_cluster records=%lld records_per_s=%.0f rss_mb_start=%.1f rss_mb_end=%.1f rss_growth_pct=%.1f\n", n,
            total > 0 ? (double)n / total : 0.0, rss_start / 1024.0, rss_end / 1024.0, growth);
