@@ -110,7 +110,7 @@
 #define SCALE_MAX 1048576.0      /* 2^20: rescale a centroid beyond this factor */
 #define SCALE_MIN 9.3e-10        /* 2^-30: floor for very late (out-of-order) records */
 #define LOOKUP_RATIO 24           /* see pick_cluster */
-#define DMM_WALK_BUDGET 256     /* postings walked to find candidates, see pick_dmm */
+#define DMM_WALK_BUDGET 64     /* postings walked to find candidates, see pick_dmm */
 #define EX_MARGIN 0.05           /* example replacement hysteresis */
 #define EX_LANG_BONUS 0.1        /* example language diversity bonus */
 #define EX_NEAR 0.7              /* word-set similarity of a near-duplicate example */
@@ -637,6 +637,17 @@ static long pick_cluster(cx_clusterer *cl, double rnorm, double *cos) {
     return best;
 }
 
+/* ln(1 + x) for x >= 0, to about 1e-5 (relative), without a libm call: the
+ * posting walk of pick_dmm takes one per posting.  1 + x = 2^e m with m in
+ * [1, 2); ln m = 2 atanh(t), t = (m - 1) / (m + 1) < 1/3, by its series to t^7. */
+static inline float dmm_ln1p(float x) {
+    union { float f; uint32_t u; } v = {.f = 1.0f + x};
+    int e = (int)(v.u >> 23) - 127;
+    v.u = (v.u & 0x7fffffu) | 0x3f800000u;
+    float t = (v.f - 1.0f) / (v.f + 1.0f), t2 = t * t;
+    return (float)e * 0.69314718f + 2.0f * t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7))));
+}
+
 /* The factor that turns the decay-scaled counts of c into counts as of
  * event time t (1 without decay). */
 static double frame_factor(const cx_clusterer *cl, const clu_cluster *c, int64_t t) {
@@ -746,7 +757,7 @@ static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
                 cl->kf[s] = (float)frame_factor(cl, &cl->cl[s], t);
                 cl->touched[cl->ntouched++] = s;
             }
-            acc[s] += fw * log1pf(f->post[p].c * cl->kf[s] * (float)ibeta);
+            acc[s] += fw * dmm_ln1p(f->post[p].c * cl->kf[s] * (float)ibeta);
         }
     }
     for (; k < n; k++) {
@@ -758,13 +769,13 @@ static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
             for (uint32_t q = 0; q < cl->ntouched; q++) {
                 uint32_t s = cl->touched[q];
                 long ti = term_find(&cl->cl[s], r->key);
-                if (ti >= 0) acc[s] += fw * log1pf(cl->cl[s].terms[ti].c * cl->kf[s] * (float)ibeta);
+                if (ti >= 0) acc[s] += fw * dmm_ln1p(cl->cl[s].terms[ti].c * cl->kf[s] * (float)ibeta);
             }
             continue;
         }
         for (uint32_t p = 0; p < f->npost; p++) {
             uint32_t s = f->post[p].slot;
-            if (cl->kf[s] >= 0) acc[s] += fw * log1pf(f->post[p].c * cl->kf[s] * (float)ibeta);
+            if (cl->kf[s] >= 0) acc[s] += fw * dmm_ln1p(f->post[p].c * cl->kf[s] * (float)ibeta);
         }
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -1168,12 +1179,29 @@ static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit,
 
 /* ---- merging ---- */
 
-#define MERGE_POST_MAX 4096      /* longer posting lists are skipped when looking for a twin */
+#define MERGE_POST_MAX 64        /* posting lists longer than this do not propose twins */
+#define MERGE_CANDIDATES 8       /* proposed twins whose exact cosine is computed */
+
+/* Exact cosine of the centroids in slots a and b (the smaller one's terms
+ * looked up in the other). */
+static double centroid_cos(const cx_clusterer *cl, uint32_t a, uint32_t b) {
+    const clu_cluster *x = &cl->cl[a], *y = &cl->cl[b];
+    if (x->nterms > y->nterms) { const clu_cluster *t = x; x = y; y = t; }
+    double dot = 0;
+    for (uint32_t i = 0; i < x->nterms; i++) {
+        long ti = term_find(y, x->terms[i].key);
+        if (ti >= 0) dot += (double)x->terms[i].w * y->terms[ti].w;
+    }
+    return dot * cl->cinv[a] * cl->cinv[b];
+}
 
 /* The live cluster whose centroid is most similar (cosine of the TF-IDF
- * centroids) to the one in slot, with the cosine in *cos; -1 when none shares
- * a feature.  Common features (posting lists over MERGE_POST_MAX) are left
- * out of the search.  Leaves cl->acc all zero. */
+ * centroids) to the one in slot, with the cosine in *cos; -1 when none.
+ * Twins are proposed by the selective features (posting lists of at most
+ * MERGE_POST_MAX), ranked by their share of the dot product; the exact
+ * cosine is computed for the best MERGE_CANDIDATES of them.  The cost stays
+ * bounded however many clusters share the common words.  Leaves cl->acc all
+ * zero. */
 static long merge_candidate(cx_clusterer *cl, uint32_t slot, double *cos) {
     const clu_cluster *c = &cl->cl[slot];
     cl->ntouched = 0;
@@ -1188,17 +1216,31 @@ static long merge_candidate(cx_clusterer *cl, uint32_t slot, double *cos) {
             cl->acc[s] += t->w * f->post[p].w;
         }
     }
-    long best = -1;
-    double bc = 0;
+    uint32_t top[MERGE_CANDIDATES];
+    int nt = 0;
     for (uint32_t i = 0; i < cl->ntouched; i++) {
         uint32_t s = cl->touched[i];
-        double cs = cl->acc[s] * cl->cinv[s] * cl->cinv[slot];
-        cl->acc[s] = 0;
-        if (cs > bc || (cs == bc && best >= 0 && cl->cl[s].id < cl->cl[best].id)) {
+        float v = cl->acc[s] * (float)cl->cinv[s];
+        int j;
+        if (nt < MERGE_CANDIDATES) {
+            j = nt++;
+        } else {
+            j = MERGE_CANDIDATES - 1;
+            if (v <= cl->acc[top[j]] * (float)cl->cinv[top[j]]) continue;
+        }
+        while (j > 0 && v > cl->acc[top[j - 1]] * (float)cl->cinv[top[j - 1]]) { top[j] = top[j - 1]; j--; }
+        top[j] = s;
+    }
+    long best = -1;
+    double bc = 0;
+    for (int i = 0; i < nt; i++) {
+        double cs = centroid_cos(cl, slot, top[i]);
+        if (cs > bc || (cs == bc && best >= 0 && cl->cl[top[i]].id < cl->cl[best].id)) {
             bc = cs;
-            best = s;
+            best = top[i];
         }
     }
+    for (uint32_t i = 0; i < cl->ntouched; i++) cl->acc[cl->touched[i]] = 0;
     cl->ntouched = 0;
     *cos = bc;
     return best;
@@ -1516,6 +1558,9 @@ void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st) {
     *st = cl->st;
     st->live = cl->live;
     st->vocab = cl->ftab.count;
+    st->terms = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id) st->terms += cl->cl[s].nterms;
 }
 
 static long slot_of(const cx_clusterer *cl, int64_t id) {

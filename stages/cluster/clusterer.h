@@ -103,6 +103,7 @@ typedef struct cx_clusterer_stats {
     uint64_t created, retired, merged, events, events_failed;
     size_t live;             /* live clusters */
     size_t vocab;            /* entries in the document-frequency table */
+    size_t terms;            /* centroid features over the live clusters */
 } cx_clusterer_stats;
 void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st);
 

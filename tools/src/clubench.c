@@ -134,7 +134,8 @@ int main(int argc, char **argv) {
     double t0 = cpu_s(), tb = t0;
     long rss_start = -1, rss_end = -1;
     int rc = 0;
-    printf("%12s %14s %9s %9s %9s %9s\n", "records", "records/cpu-s", "rss_mb", "heap_mb", "clusters", "vocab");
+    printf("%12s %14s %9s %9s %9s %9s %9s\n", "records", "records/cpu-s", "rss_mb", "heap_mb", "clusters", "vocab",
+           "terms");
     for (long long i = 0; i < n; i++) {
         cx_env *e = cx_env_new();
         if (!e) { fprintf(stderr, "cxflow-clubench: out of memory\n"); rc = 2; break; }
@@ -185,8 +186,8 @@ int main(int argc, char **argv) {
             long kb = rss_kb();
             long long block = (i + 1) % every ? (i + 1) % every : every;
             struct mallinfo2 mi = mallinfo2();
-            printf("%12lld %14.0f %9.1f %9.1f %9zu %9zu\n", i + 1, (double)block / (now - tb), kb / 1024.0,
-                   (double)(mi.uordblks + mi.hblkhd) / 1048576.0, st.live, st.vocab);
+            printf("%12lld %14.0f %9.1f %9.1f %9zu %9zu %9zu\n", i + 1, (double)block / (now - tb), kb / 1024.0,
+                   (double)(mi.uordblks + mi.hblkhd) / 1048576.0, st.live, st.vocab, st.terms);
             fflush(stdout);
             tb = now;
             if (rss_start < 0 && (i + 1 >= n * 2 / 5 || i + 1 == n)) rss_start = kb;
