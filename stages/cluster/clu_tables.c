@@ -37,7 +37,7 @@ uint64_t clu_hash_str(const char *s, uint64_t seed) {
 
 void clu_ftab_free(clu_ftab *t) {
     for (size_t i = 0; i < t->cap; i++)
-        if (t->b[i].key) cx_free(t->b[i].post);
+        if (t->b[i].key) { cx_free(t->b[i].post); clu_disp_free(&t->b[i]); }
     cx_free(t->b);
     t->b = NULL;
     t->cap = t->count = 0;
@@ -67,7 +67,7 @@ static int ftab_rebuild(clu_ftab *t, size_t ncap, const unsigned char *drop) {
     size_t n = 0;
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->b[i].key) continue;
-        if (drop && drop[i]) { cx_free(t->b[i].post); continue; }
+        if (drop && drop[i]) { cx_free(t->b[i].post); clu_disp_free(&t->b[i]); continue; }
         ftab_place(nb, ncap, &t->b[i]);
         n++;
     }

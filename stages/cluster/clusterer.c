@@ -145,6 +145,7 @@ void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     o->example_max_bytes = 400;
     o->first_id = 1;
     o->merge_similarity = 0.6;
+    o->max_terms_total = 250000;
 }
 
 void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
@@ -161,6 +162,7 @@ void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
     o->theme_weight = cx_conf_dbl(c, "cluster.theme_weight");
     o->bigram_weight = cx_conf_dbl(c, "cluster.bigram_weight");
     o->merge_similarity = cx_conf_dbl(c, "cluster.merge_similarity");
+    o->max_terms_total = (long)cx_conf_int(c, "cluster.max_terms_total");
     o->max_clusters = (long)cx_conf_int(c, "cluster.max_clusters");
     o->examples = (int)cx_conf_int(c, "cluster.examples");
     o->negative_only = cx_conf_bool(c, "cluster.negative_only");
@@ -205,13 +207,8 @@ static void ctr_free(clu_ctr *c) {
     memset(c, 0, sizeof *c);
 }
 
-static void term_free_surf(clu_term *t) {
-    for (int k = 0; k < CLU_SURF; k++) { cx_free(t->surf[k].s); t->surf[k].s = NULL; }
-}
-
 /* Release everything a cluster owns (not its postings). */
 static void cluster_free(clu_cluster *c) {
-    for (uint32_t i = 0; i < c->nterms; i++) term_free_surf(&c->terms[i]);
     cx_free(c->terms);
     cx_free(c->tidx);
     ctr_free(&c->themes);
@@ -306,24 +303,26 @@ static void ctr_add_n(clu_ctr *c, const char *key, uint32_t n) {
 
 static void ctr_add(clu_ctr *c, const char *key) { ctr_add_n(c, key, 1); }
 
-/* Count one display form of a term (space-saving over CLU_SURF slots). */
-static void surf_add(clu_term *t, const char *d) {
+/* Count one display form of feature f (space-saving over CLU_SURF slots). */
+static void disp_add(clu_feat *f, const char *d) {
     if (!d || !*d) return;
+    if (!f->disp && !(f->disp = cx_calloc(1, sizeof *f->disp))) return;
+    clu_disp *p = f->disp;
     int free_k = -1, min_k = 0;
     for (int k = 0; k < CLU_SURF; k++) {
-        if (!t->surf[k].s) { if (free_k < 0) free_k = k; continue; }
-        if (!strcmp(t->surf[k].s, d)) { t->surf[k].n++; return; }
-        if (t->surf[k].n < t->surf[min_k].n || !t->surf[min_k].s) min_k = k;
+        if (!p->s[k]) { if (free_k < 0) free_k = k; continue; }
+        if (!strcmp(p->s[k], d)) { p->n[k]++; return; }
+        if (p->n[k] < p->n[min_k] || !p->s[min_k]) min_k = k;
     }
     char *s = cx_strdup(d);
     if (!s) return;
     if (free_k >= 0) {
-        t->surf[free_k].s = s;
-        t->surf[free_k].n = 1;
+        p->s[free_k] = s;
+        p->n[free_k] = 1;
     } else {
-        cx_free(t->surf[min_k].s);
-        t->surf[min_k].s = s;
-        t->surf[min_k].n++;
+        cx_free(p->s[min_k]);
+        p->s[min_k] = s;
+        p->n[min_k]++;
     }
 }
 
@@ -391,6 +390,7 @@ static void post_remove(cx_clusterer *cl, clu_feat *f, uint32_t ppos) {
         cx_free(f->post);
         f->post = NULL;
         f->cappost = 0;
+        clu_disp_free(f);
     }
 }
 
@@ -856,6 +856,33 @@ static void centroid_scale(cx_clusterer *cl, clu_cluster *c, double k) {
     for (int i = 0; i < c->nlg; i++) c->lg[i].nz *= k;
 }
 
+/* Drop the terms marked with key 0 (their postings already removed),
+ * recompute the norm exactly and rebuild the index; the arrays shrink when
+ * they are four times larger than needed, so a pruned cluster gives memory
+ * back. */
+static void terms_compact(cx_clusterer *cl, clu_cluster *c) {
+    uint32_t w = 0;
+    double n2 = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        if (!c->terms[i].key) continue;
+        c->terms[w++] = c->terms[i];
+        n2 += (double)c->terms[w - 1].w * c->terms[w - 1].w;
+    }
+    cl->terms_total -= c->nterms - w;
+    c->nterms = w;
+    c->norm2 = n2;
+    if (c->capterms > 16 && c->capterms >= 4 * w) {
+        uint32_t nc = 16;
+        while (nc < 2 * w) nc *= 2;
+        clu_term *nt = cx_realloc(c->terms, nc * sizeof *nt);
+        uint32_t *ni = nt ? cx_calloc(2 * nc, sizeof *ni) : NULL;
+        if (nt) { c->terms = nt; c->capterms = nc; }
+        if (ni) { cx_free(c->tidx); c->tidx = ni; c->tidx_cap = 2 * nc; }
+    }
+    memset(c->tidx, 0, c->tidx_cap * sizeof *c->tidx);
+    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(c->tidx, c->tidx_cap, c->terms[t].key, t);
+}
+
 static int tw_cmp(const void *a, const void *b) {
     const clu_term *x = *(clu_term *const *)a, *y = *(clu_term *const *)b;
     if (x->w != y->w) return x->w > y->w ? -1 : 1;
@@ -864,8 +891,7 @@ static int tw_cmp(const void *a, const void *b) {
 
 /* Keep the max_terms strongest centroid features (ties: lower key), drop the
  * rest with their postings, and recompute the norm exactly. */
-static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
-    uint32_t keep = (uint32_t)cl->o.max_terms;
+static void centroid_prune(cx_clusterer *cl, clu_cluster *c, uint32_t keep) {
     if (c->nterms <= keep) return;
     clu_term **order = cx_malloc(c->nterms * sizeof *order);
     if (!order) return;
@@ -875,22 +901,28 @@ static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
         clu_term *t = order[i];
         clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
         if (f && t->ppos < f->npost) post_remove(cl, f, t->ppos);
-        term_free_surf(t);
         t->key = 0; /* marks it dropped */
     }
     cx_free(order);
-    uint32_t w = 0;
-    double n2 = 0;
-    for (uint32_t i = 0; i < c->nterms; i++) {
-        if (!c->terms[i].key) continue;
-        c->terms[w++] = c->terms[i];
-        n2 += (double)c->terms[w - 1].w * c->terms[w - 1].w;
-    }
-    c->nterms = w;
-    c->norm2 = n2;
-    /* the index is rebuilt in place: same capacity, no allocation */
-    memset(c->tidx, 0, c->tidx_cap * sizeof *c->tidx);
-    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(c->tidx, c->tidx_cap, c->terms[t].key, t);
+    terms_compact(cl, c);
+}
+
+/* Prune c when it holds more than 1.5 x max_terms.  When the live clusters
+ * together hold more than max_terms_total, every cluster above its share of
+ * 90% of the budget (at least 16 terms) is pruned to that share: a sweep
+ * over the live clusters that frees at least a tenth of the budget, so its
+ * cost is amortised over the joins that filled it. */
+static void centroid_maybe_prune(cx_clusterer *cl, clu_cluster *c) {
+    if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2)
+        centroid_prune(cl, c, (uint32_t)cl->o.max_terms);
+    if (cl->o.max_terms_total <= 0 || cl->terms_total <= (size_t)cl->o.max_terms_total || !cl->live) return;
+    size_t share = (size_t)cl->o.max_terms_total * 9 / 10 / cl->live;
+    uint32_t keep = share < 16 ? 16 : share > (size_t)cl->o.max_terms ? (uint32_t)cl->o.max_terms : (uint32_t)share;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id && cl->cl[s].nterms > keep) {
+            centroid_prune(cl, &cl->cl[s], keep);
+            norm_sync(cl, s);
+        }
 }
 
 /* Offer env as an example of c (rule at the top of this file).  The text
@@ -907,6 +939,33 @@ static uint64_t record_sig(const cx_clusterer *cl) {
 static double sig_sim(uint64_t a, uint64_t b) {
     int u = __builtin_popcountll(a | b);
     return u ? (double)__builtin_popcountll(a & b) / u : 1.0;
+}
+
+/* The record's word features as a 256-bit set (the split reservoir). */
+static clu_sig256 record_sig256(const cx_clusterer *cl) {
+    clu_sig256 sig = {{0, 0, 0, 0}};
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].w > 0 && cl->rf[i].kind != CLU_K_THEME) {
+            uint64_t h = clu_mix64(cl->rf[i].key) & 255;
+            sig.w[h >> 6] |= 1ULL << (h & 63);
+        }
+    return sig;
+}
+
+static double sig256_sim(const clu_sig256 *a, const clu_sig256 *b) {
+    int u = 0, x = 0;
+    for (int k = 0; k < 4; k++) {
+        u += __builtin_popcountll(a->w[k] | b->w[k]);
+        x += __builtin_popcountll(a->w[k] & b->w[k]);
+    }
+    return u ? (double)x / u : 1.0;
+}
+
+/* Remember a member's signature in the ring of recent ones (splits). */
+static void res_add(clu_cluster *c, clu_sig256 sig) {
+    c->res[c->rpos] = sig;
+    c->rpos = (uint8_t)((c->rpos + 1) % CLU_RES);
+    if (c->nres < CLU_RES) c->nres++;
 }
 
 static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, double cos) {
@@ -967,6 +1026,7 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
     e->score = (float)cos;
     e->text_hash = h;
     e->sig = sig;
+    e->sig256 = record_sig256(cl);
 }
 
 /* The centroid term of feature f (key, kind) in the cluster in slot, added
@@ -979,6 +1039,7 @@ static clu_term *term_get(cx_clusterer *cl, uint32_t slot, clu_feat *f, uint64_t
         long pos = clu_post_push(f, slot, 0);
         if (pos < 0) return NULL;
         ti = (long)c->nterms++;
+        cl->terms_total++;
         clu_term *nt = &c->terms[ti];
         memset(nt, 0, sizeof *nt);
         nt->key = key;
@@ -1043,7 +1104,7 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
         if (!tm) continue;
         term_add(c, r->f, tm, g * r->w, g);
         tm->n++;
-        if (r->kind != CLU_K_THEME) surf_add(tm, disp_get(cl, r->disp));
+        if (r->kind != CLU_K_THEME) disp_add(r->f, disp_get(cl, r->disp));
     }
     c->nfeat += nf;
     c->msz += g;
@@ -1052,7 +1113,7 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
     lang_add(c, env->lang[0] ? env->lang : "und", g * (nfw - nft));
     c->rec = recent(cl, c) + 1;
     c->rec_pos = cl->pos;
-    if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, c);
+    centroid_maybe_prune(cl, c);
     if (!c->size || t < c->first_ms) c->first_ms = t;
     if (!c->size || t > c->last_ms) c->last_ms = t;
     c->size++;
@@ -1063,6 +1124,7 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
     ctr_add(&c->products, env->product);
     ctr_add(&c->regions, env->region);
     example_offer(cl, c, env, cos);
+    res_add(c, record_sig256(cl));
     norm_sync(cl, slot);
 }
 
@@ -1138,6 +1200,7 @@ static int emit_event_x(cx_clusterer *cl, clu_cluster *c, const char *what, clu_
     }
     x->deco = cl->deco;
     x->deco_arg = cl->deco_arg;
+    x->ftab = &cl->ftab;
     if (clu_event_json(c, what, x, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
         cl->st.events_failed++;
         return -1;
@@ -1162,6 +1225,7 @@ static void cluster_drop(cx_clusterer *cl, uint32_t slot) {
         clu_feat *f = clu_ftab_find(&cl->ftab, c->terms[i].key);
         if (f && c->terms[i].ppos < f->npost) post_remove(cl, f, c->terms[i].ppos);
     }
+    cl->terms_total -= c->nterms;
     cluster_free(c);
     cl->cinv[slot] = 0;
     c->free_next = cl->free_head;
@@ -1291,8 +1355,6 @@ static void cluster_absorb(cx_clusterer *cl, uint32_t ai, uint32_t bi) {
         if (!tm) continue;
         term_add(a, f, tm, g * tb->w, g * tb->c);
         tm->n += tb->n;
-        for (int k = 0; k < CLU_SURF; k++)
-            if (tb->surf[k].s) surf_add(tm, tb->surf[k].s);
     }
     a->msz += g * b->msz;
     a->nzs += g * b->nzs;
@@ -1311,7 +1373,7 @@ static void cluster_absorb(cx_clusterer *cl, uint32_t ai, uint32_t bi) {
         for (int i = 0; i < from[k]->len; i++) ctr_add_n(to[k], from[k]->v[i].k, from[k]->v[i].n);
     for (uint32_t i = 0; i < b->nex; i++) example_take(cl, a, &b->ex[i]);
     b->nex = 0;
-    if (a->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, a);
+    centroid_maybe_prune(cl, a);
     /* the norm was updated incrementally: recompute it exactly once */
     double n2 = 0;
     for (uint32_t i = 0; i < a->nterms; i++) n2 += (double)a->terms[i].w * a->terms[i].w;
@@ -1351,6 +1413,194 @@ static uint32_t maybe_merge(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit
     cluster_drop(cl, b);
     cl->st.merged++;
     return a;
+}
+
+/* ---- splitting ----
+ * A cluster keeps the word-feature signatures (64-bit sets, as for the
+ * examples) of its last CLU_RES members.  At a size milestone of at least
+ * SPLIT_MIN_SIZE it tries the best two-way split of them (every pair of
+ * members as the two medoids, the others to the nearer one).  When both
+ * parts have at least SPLIT_MIN_PART members, each part is cohesive (mean
+ * similarity to its medoid >= SPLIT_WITHIN) and the parts share almost no
+ * words (mean similarity between them <= SPLIT_BETWEEN), the cluster holds
+ * two problems: the smaller part leaves as a new cluster.  It takes the
+ * centroid terms only its members' signatures have, its share of the
+ * counts, sizes, breakdowns and sentiment (in proportion to the parts), and
+ * the examples nearer to its medoid; the origin keeps its id.  Approximate
+ * by design: the stage keeps no member list. */
+#define SPLIT_MIN_SIZE 20
+#define SPLIT_MIN_PART 5
+#define SPLIT_WITHIN 0.3
+#define SPLIT_BETWEEN 0.05
+
+/* The best two-way split of c's signatures: medoids *ma, *mb, part of each
+ * member in part[] (0: ma's, 1: mb's).  Returns 1 when it passes the rule. */
+static int split_find(const clu_cluster *c, int *ma, int *mb, uint8_t *part) {
+    int n = c->nres;
+    if (n < 2 * SPLIT_MIN_PART) return 0;
+    double best = -1;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            double fit = 0;
+            for (int i = 0; i < n; i++) {
+                double sa = sig256_sim(&c->res[i], &c->res[a]), sb = sig256_sim(&c->res[i], &c->res[b]);
+                fit += sa >= sb ? sa : sb;
+            }
+            if (fit > best) { best = fit; *ma = a; *mb = b; }
+        }
+    int na = 0, nb = 0;
+    double wa = 0, wb = 0, between = 0;
+    for (int i = 0; i < n; i++) {
+        double sa = sig256_sim(&c->res[i], &c->res[*ma]), sb = sig256_sim(&c->res[i], &c->res[*mb]);
+        part[i] = sb > sa;
+        if (part[i]) { nb++; wb += sb; } else { na++; wa += sa; }
+    }
+    if (na < SPLIT_MIN_PART || nb < SPLIT_MIN_PART) return 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (!part[i] && part[j]) between += sig256_sim(&c->res[i], &c->res[j]);
+    between /= (double)na * nb;
+    return wa / na >= SPLIT_WITHIN && wb / nb >= SPLIT_WITHIN && between <= SPLIT_BETWEEN;
+}
+
+/* Split the cluster in slot when split_find says so: "split" events for both
+ * parts (split_into / split_from).  Returns the new part's slot, or -1;
+ * *newest_left: the newest member (the record just added) is in the new part. */
+static long maybe_split(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg, int *newest_left) {
+    clu_cluster *c = &cl->cl[slot];
+    int ma = 0, mb = 1;
+    uint8_t part[CLU_RES];
+    if (c->size < SPLIT_MIN_SIZE || !split_find(c, &ma, &mb, part)) return -1;
+    int nb = 0;
+    clu_sig256 sig_a = {{0, 0, 0, 0}}, sig_b = {{0, 0, 0, 0}};
+    for (int i = 0; i < c->nres; i++) {
+        nb += part[i];
+        for (int k = 0; k < 4; k++) {
+            if (part[i]) sig_b.w[k] |= c->res[i].w[k];
+            else sig_a.w[k] |= c->res[i].w[k];
+        }
+    }
+    if (nb * 2 > c->nres) { /* the smaller part leaves */
+        for (int i = 0; i < c->nres; i++) part[i] = !part[i];
+        clu_sig256 t = sig_a; sig_a = sig_b; sig_b = t;
+        int m = ma; ma = mb; mb = m;
+        nb = c->nres - nb;
+    }
+    clu_sig256 only_b;
+    uint64_t any = 0;
+    for (int k = 0; k < 4; k++) any |= only_b.w[k] = sig_b.w[k] & ~sig_a.w[k];
+    if (!any) return -1;
+    *newest_left = part[(c->rpos + CLU_RES - 1) % CLU_RES];
+    if (cl->live >= (size_t)cl->o.max_clusters) return -1; /* no room: no split at the cap */
+    long ns = slot_alloc(cl);
+    if (ns < 0) return -1;
+    c = &cl->cl[slot]; /* slot_alloc may move the array */
+    clu_cluster *d = &cl->cl[ns];
+    double f = (double)nb / c->nres;
+    d->id = cl->next_id++;
+    d->tref_ms = c->tref_ms;
+    d->last_event_ms = cl->clock_ms;
+    cl->live++;
+    cl->st.created++;
+    /* the terms only the leaving part writes go, with all their weight */
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_term *t = &c->terms[i];
+        uint64_t h = clu_mix64(t->key) & 255;
+        if (t->kind == CLU_K_THEME || !(only_b.w[h >> 6] >> (h & 63) & 1)) continue;
+        clu_feat *ft = clu_ftab_find(&cl->ftab, t->key);
+        clu_term *tm = ft ? term_get(cl, (uint32_t)ns, ft, t->key, t->kind) : NULL;
+        if (!tm) continue;
+        c = &cl->cl[slot];
+        t = &c->terms[i];
+        term_add(d, ft, tm, t->w, t->c);
+        tm->n = t->n;
+        post_remove(cl, ft, t->ppos);
+        t->key = 0;
+    }
+    terms_compact(cl, c);
+    /* theme terms are shared: each part gets its share */
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_term *t = &c->terms[i];
+        if (t->kind != CLU_K_THEME) continue;
+        clu_feat *ft = clu_ftab_find(&cl->ftab, t->key);
+        clu_term *tm = ft ? term_get(cl, (uint32_t)ns, ft, t->key, t->kind) : NULL;
+        if (!tm) continue;
+        t = &c->terms[i];
+        term_add(d, ft, tm, t->w * f, t->c * f);
+        tm->n = (uint32_t)(t->n * f + 0.5);
+        term_add(c, ft, t, -t->w * f, -t->c * f);
+        t->n -= tm->n < t->n ? tm->n : 0;
+    }
+    double n2 = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) n2 += (double)c->terms[i].w * c->terms[i].w;
+    c->norm2 = n2;
+    n2 = 0;
+    for (uint32_t i = 0; i < d->nterms; i++) n2 += (double)d->terms[i].w * d->terms[i].w;
+    d->norm2 = n2;
+    /* counts and statistics in proportion */
+    uint32_t moved = (uint32_t)(c->size * f + 0.5);
+    if (moved < 1) moved = 1;
+    if (moved >= c->size) moved = c->size - 1;
+    d->size = moved;
+    c->size -= moved;
+    d->msz = c->msz * f; c->msz -= d->msz;
+    d->nzs = c->nzs * f; c->nzs -= d->nzs;
+    d->nzt = c->nzt * f; c->nzt -= d->nzt;
+    for (int i = 0; i < c->nlg; i++) {
+        d->lg[i] = c->lg[i];
+        d->lg[i].nz = c->lg[i].nz * f;
+        c->lg[i].nz -= d->lg[i].nz;
+    }
+    d->nlg = c->nlg;
+    d->rec = recent(cl, c) * f;
+    c->rec = recent(cl, c) - d->rec;
+    d->rec_pos = c->rec_pos = cl->pos;
+    d->sent_sum = c->sent_sum * f;
+    c->sent_sum -= d->sent_sum;
+    d->nfeat = (uint64_t)(c->nfeat * f);
+    c->nfeat -= d->nfeat;
+    d->first_ms = c->first_ms;
+    d->last_ms = c->last_ms;
+    const clu_ctr *from[5] = {&c->themes, &c->langs, &c->channels, &c->products, &c->regions};
+    clu_ctr *to[5] = {&d->themes, &d->langs, &d->channels, &d->products, &d->regions};
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < from[k]->len; i++) {
+            uint32_t m = (uint32_t)(from[k]->v[i].n * f + 0.5);
+            if (!m) continue;
+            ctr_add_n(to[k], from[k]->v[i].k, m);
+            from[k]->v[i].n = from[k]->v[i].n > m ? from[k]->v[i].n - m : 1;
+        }
+    /* the members' signatures and the examples nearer to the leaving part's medoid */
+    clu_sig256 mbs = c->res[mb], mas = c->res[ma], keep[CLU_RES];
+    int nk = 0;
+    for (int i = 0; i < c->nres; i++) {
+        if (part[i]) res_add(d, c->res[i]);
+        else keep[nk++] = c->res[i];
+    }
+    c->nres = 0;
+    c->rpos = 0;
+    for (int i = 0; i < nk; i++) res_add(c, keep[i]);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < c->nex; i++) {
+        clu_example e = c->ex[i];
+        if (sig256_sim(&e.sig256, &mbs) > sig256_sim(&e.sig256, &mas)) example_take(cl, d, &e);
+        else c->ex[w++] = e;
+    }
+    c->nex = w;
+    c->next_grow = next_milestone(c->size);
+    d->next_grow = next_milestone(d->size);
+    norm_sync(cl, slot);
+    norm_sync(cl, (uint32_t)ns);
+    cl->st.split++;
+    /* events: the new part first ("split" with split_from), then the origin */
+    if (c->published) {
+        d->published = 1;
+        clu_evx xd = {.split_from = c->id};
+        if (emit_event_x(cl, d, "split", &xd, emit, arg) < 0) mark_dirty(cl, (uint32_t)ns);
+        clu_evx xc = {.split_into = d->id};
+        if (emit_event_x(cl, c, "split", &xc, emit, arg) < 0) mark_dirty(cl, slot);
+    }
+    return ns;
 }
 
 typedef struct victim_t {
@@ -1507,10 +1757,12 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
         while (c->next_grow <= c->size) c->next_grow = next_milestone(c->next_grow);
         /* at a size milestone: does the cluster now have a twin? */
         uint32_t surv = maybe_merge(cl, (uint32_t)slot, emit, arg);
-        if (surv != (uint32_t)slot) {
-            env->cluster_id = cl->cl[surv].id;
+        int newest_left = 0;
+        long part = surv == (uint32_t)slot ? maybe_split(cl, (uint32_t)slot, emit, arg, &newest_left) : -1;
+        if (surv != (uint32_t)slot || (part >= 0 && newest_left)) {
+            env->cluster_id = cl->cl[part >= 0 ? (uint32_t)part : surv].id;
             if (src) clu_dedup_put(&cl->dedup, src, env->cluster_id);
-        } else if (emit_event(cl, c, "grew", NULL, emit, arg) < 0) {
+        } else if (part < 0 && emit_event(cl, &cl->cl[slot], "grew", NULL, emit, arg) < 0) {
             mark_dirty(cl, (uint32_t)slot);
         }
     } else {
@@ -1558,9 +1810,7 @@ void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st) {
     *st = cl->st;
     st->live = cl->live;
     st->vocab = cl->ftab.count;
-    st->terms = 0;
-    for (uint32_t s = 0; s < cl->nslots; s++)
-        if (cl->cl[s].id) st->terms += cl->cl[s].nterms;
+    st->terms = cl->terms_total;
 }
 
 static long slot_of(const cx_clusterer *cl, int64_t id) {
@@ -1575,7 +1825,7 @@ int cx_clusterer_info(cx_clusterer *cl, int64_t id, cx_cluster_info *out) {
     if (s < 0) return -1;
     const clu_cluster *c = &cl->cl[s];
     cx_buf_reset(&cl->label);
-    clu_label(c, &cl->label);
+    clu_label(&cl->ftab, c, &cl->label);
     memset(out, 0, sizeof *out);
     out->id = c->id;
     out->size = c->size;
@@ -1613,7 +1863,7 @@ size_t cx_clusterer_ids(const cx_clusterer *cl, int64_t *ids, size_t max) {
 int cx_clusterer_describe(cx_clusterer *cl, int64_t id, const char *what, cx_buf *out) {
     long s = slot_of(cl, id);
     if (s < 0) return -1;
-    clu_evx x = {.deco = cl->deco, .deco_arg = cl->deco_arg};
+    clu_evx x = {.deco = cl->deco, .deco_arg = cl->deco_arg, .ftab = &cl->ftab};
     return clu_event_json(&cl->cl[s], what ? what : "snapshot", &x, out);
 }
 
@@ -1645,6 +1895,10 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
               "cluster %lld: stale inverse norm", (long long)c->id);
     }
     CHECK(live == cl->live, "live %zu vs counted %zu", cl->live, live);
+    size_t nterms = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id) nterms += cl->cl[s].nterms;
+    CHECK(nterms == cl->terms_total, "terms %zu vs counted %zu", cl->terms_total, nterms);
     CHECK(live <= (size_t)cl->o.max_clusters, "live %zu above the cap", live);
     size_t nfeat = 0;
     for (size_t i = 0; i < cl->ftab.cap; i++) {

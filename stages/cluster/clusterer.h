@@ -40,6 +40,8 @@ typedef struct cx_clusterer_opts {
     double theme_weight;      /* cluster.theme_weight: weight of theme-id features (0.3); leader: norm of the theme block */
     double bigram_weight;     /* weight of adjacent-word bigrams, 0 = off (0) */
     int max_terms;            /* centroid keeps this many strongest features (100) */
+    long max_terms_total;     /* cluster.max_terms_total: centroid features of all live clusters
+                               * together (250000); above it clusters are pruned to their share */
     int max_record_features;  /* word features kept per record, strongest first (64) */
     long max_vocab;           /* document-frequency table size before eviction (262144) */
     long dedup_window;        /* (topic, partition, offset) keys remembered, at least (262144) */
@@ -76,7 +78,7 @@ void cx_clusterer_set_decorator(cx_clusterer *cl, cx_clu_deco_fn fn, void *arg);
  * clustered: not negative while negative_only, no usable feature).  A resend
  * of a (topic, partition, offset) seen recently gets the same cluster id and
  * is not counted again; records without a topic or with offset < 0 are never
- * treated as resends.  Emits "created", "grew", "merged" and "retired" events through
+ * treated as resends.  Emits "created", "grew", "merged", "split" and "retired" events through
  * emit (which may be NULL).  Returns 0, or -1 with a reason in err when the
  * record could not be clustered for lack of memory (env->cluster_id is then 0
  * and the clusterer stays consistent; smaller allocation failures only make
@@ -100,7 +102,7 @@ typedef struct cx_clusterer_stats {
     uint64_t skipped;        /* not negative while negative_only */
     uint64_t empty;          /* no usable feature */
     uint64_t failed;         /* out of memory */
-    uint64_t created, retired, merged, events, events_failed;
+    uint64_t created, retired, merged, split, events, events_failed;
     size_t live;             /* live clusters */
     size_t vocab;            /* entries in the document-frequency table */
     size_t terms;            /* centroid features over the live clusters */

@@ -846,6 +846,87 @@ static void test_examples_diverse(void) {
     cx_clusterer_destroy(&cl);
 }
 
+/* Splitting: a cluster that took two unrelated problems (a lax leader
+ * threshold and a shared theme id glue them) splits at a size milestone into
+ * two clusters of one problem each: "split" events on both sides. */
+static void test_split(void) {
+    cx_clusterer_opts o;
+    cx_clusterer_opts_default(&o);
+    o.method = CX_CLU_LEADER;
+    o.similarity = 0.01;
+    o.merge_similarity = 0;
+    char err[128];
+    cx_clusterer *cl = cx_clusterer_new(&o, err, sizeof err);
+    CX_CHECK(cl != NULL);
+    if (!cl) return;
+    evlog log = {0};
+    const char *texts[] = {"printer jams paper tray broken .", "router wifi drops connection hourly ."};
+    int64_t first = 0, ids[40];
+    for (int i = 0; i < 40; i++) {
+        cx_env *e = make_env("s", "en", -1, 1000 * (i + 1), "support", texts[i % 2]);
+        CX_CHECK(cx_clusterer_add(cl, e, ev_emit, &log, err, sizeof err) == 0);
+        ids[i] = e->cluster_id;
+        if (!i) first = e->cluster_id;
+        cx_env_destroy(&e);
+    }
+    CX_CHECK(ids[1] == first);                   /* glued together at first */
+    cx_clusterer_stats st;
+    cx_clusterer_get_stats(cl, &st);
+    CX_CHECK(st.split >= 1);
+    /* after the split, each problem goes to its own cluster */
+    CX_CHECK(ids[38] != ids[39]);
+    int from = 0, into = 0;
+    for (size_t i = 0; i < log.n; i++) {
+        json_t *j = ev_parse(&log, i);
+        if (!j) continue;
+        if (!strcmp(ev_kind(j), "split")) {
+            from += json_integer_value(json_object_get(j, "split_from")) == first;
+            into += ev_id(j) == first && json_integer_value(json_object_get(j, "split_into")) > first;
+        }
+        json_decref(j);
+    }
+    CX_CHECK(from == 1 && into == 1);
+    check_invariants(cl);
+    evlog_free(&log);
+    cx_clusterer_destroy(&cl);
+}
+
+/* The global term budget: with room for 400 terms over at most 20 clusters
+ * (max_terms 40 alone would allow 20 x 60 = 1200), the live clusters
+ * together stay within the budget plus one record's features. */
+static void test_terms_budget(void) {
+    cx_clusterer_opts o;
+    cx_clusterer_opts_default(&o);
+    o.max_terms = 40;
+    o.max_terms_total = 400;
+    o.max_clusters = 20;
+    char err[128];
+    cx_clusterer *cl = cx_clusterer_new(&o, err, sizeof err);
+    CX_CHECK(cl != NULL);
+    if (!cl) return;
+    uint32_t rng = 777;
+    size_t peak = 0;
+    for (int i = 0; i < 2000; i++) {
+        char toks[256] = "";
+        size_t k = 0;
+        for (int w = 0; w < 6; w++) {
+            rng = rng * 1103515245u + 12345u;
+            k += (size_t)snprintf(toks + k, sizeof toks - k, "t%uw%u ", (unsigned)(i / 100), (rng >> 8) % 60);
+        }
+        snprintf(toks + k, sizeof toks - k, ".");
+        cx_env *e = make_env("b", "en", -1, 1000 + i * 100, "-", toks);
+        CX_CHECK(cx_clusterer_add(cl, e, NULL, NULL, err, sizeof err) == 0 && e->cluster_id > 0);
+        cx_env_destroy(&e);
+        cx_clusterer_stats st;
+        cx_clusterer_get_stats(cl, &st);
+        if (i >= 1000 && st.terms > peak) peak = st.terms;
+        if (i % 250 == 249) check_invariants(cl);
+    }
+    CX_CHECK(peak > 300 && peak <= 400 + 8);
+    check_invariants(cl);
+    cx_clusterer_destroy(&cl);
+}
+
 /* The leader method: without theme ids the words alone still give pure
  * clusters at a strict threshold (0.30).  (Its default, 0.18, relies on the
  * theme ids of the tagger; without them it merges these short synthetic
@@ -1043,6 +1124,8 @@ int main(void) {
     CX_RUN(test_dmm_problems);
     CX_RUN(test_merge);
     CX_RUN(test_examples_diverse);
+    CX_RUN(test_split);
+    CX_RUN(test_terms_budget);
     CX_RUN(test_deterministic);
     CX_RUN(test_label_surface);
     CX_RUN(test_examples_bounded);

@@ -955,8 +955,9 @@ static int ev_cluster(const ev_args *a) {
     if (co.method == CX_CLU_LEADER) printf("clusterer: leader similarity=%.3f", co.similarity);
     else printf("clusterer: dmm alpha=%g beta=%g theme_weight=%g recency=%g/%g", co.alpha, co.beta, co.theme_weight,
                 co.recency_weight, co.recency_records);
-    printf(" created=%llu merged=%llu retired=%llu live=%zu events=%zu vocab=%zu\n", (unsigned long long)st.created,
-           (unsigned long long)st.merged, (unsigned long long)st.retired, st.live, events.n, st.vocab);
+    printf(" created=%llu merged=%llu split=%llu retired=%llu live=%zu events=%zu vocab=%zu\n",
+           (unsigned long long)st.created, (unsigned long long)st.merged, (unsigned long long)st.split,
+           (unsigned long long)st.retired, st.live, events.n, st.vocab);
     if (unclustered) printf("%zu records had no usable feature (each scored as its own cluster)\n", unclustered);
     if (not_neg) printf("%zu records not labelled negative were left out\n", not_neg);
     if (failed) printf("analysis, tagging or clustering failed on %zu records\n", failed);
