@@ -65,6 +65,8 @@ typedef struct clu_ftab {
     size_t cap;      /* power of two (0 before the first insert) */
     size_t count;
     size_t max_count;/* eviction target (entries with postings are never evicted) */
+    size_t hold;     /* no eviction attempt below this count (after one that fell short) */
+    size_t evict_from; /* where the next eviction starts taking its cut bucket */
 } clu_ftab;
 
 void clu_ftab_free(clu_ftab *t);
@@ -76,7 +78,10 @@ int clu_ftab_reserve(clu_ftab *t, size_t n);
 clu_feat *clu_ftab_upsert(clu_ftab *t, uint64_t key);
 /* Over max_count: forget the entries without postings that have the lowest
  * document frequency (ties: table order) until count <= 90% of max_count or
- * nothing is evictable.  Returns the number forgotten; 0 also on OOM. */
+ * nothing is evictable.  When that falls short (most entries are held by
+ * centroids), the next attempt waits until max_count / 10 more entries came
+ * in, so the O(capacity) scan is amortised.  Returns the number forgotten;
+ * 0 also on OOM. */
 size_t clu_ftab_evict(clu_ftab *t);
 /* Append a posting; returns its position or -1 (OOM). */
 long clu_post_push(clu_feat *f, uint32_t slot, float w);
