@@ -30,9 +30,10 @@
 # feeds N synthetic records (default 10,000,000) into the clustering engine
 # alone on one core and prints records/s and resident memory every million,
 # ending with  bench_cluster records=N records_per_s=R rss_mb_start=A
-# rss_mb_end=B rss_growth_pct=G  (A: at 40% of the records, when the caps
-# have filled; exit 1 when memory grew by more than 10% from there;
-# tools/src/clubench.c).
+# rss_mb_end=B rss_growth_pct=G heap_mb_start=C heap_mb_end=D  (A, C: the
+# peaks from 40% to 70% of the records, once the caps have filled; B, D:
+# the peaks after 70%; exit 1 when the resident memory grew by more than
+# 10%; tools/src/clubench.c).
 set -eu
 BIN=$1 ROOT=$2
 shift 2

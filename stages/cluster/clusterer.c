@@ -110,7 +110,8 @@
 #define SCALE_MAX 1048576.0      /* 2^20: rescale a centroid beyond this factor */
 #define SCALE_MIN 9.3e-10        /* 2^-30: floor for very late (out-of-order) records */
 #define LOOKUP_RATIO 24           /* see pick_cluster */
-#define DMM_WALK_BUDGET 64     /* postings walked to find candidates, see pick_dmm */
+#define DMM_WALK_BUDGET 64
+#define TRIM_INTERVAL_MS 60000   /* see cx_clusterer_tick */     /* postings walked to find candidates, see pick_dmm */
 #define EX_MARGIN 0.05           /* example replacement hysteresis */
 #define EX_LANG_BONUS 0.1        /* example language diversity bonus */
 #define EX_NEAR 0.7              /* word-set similarity of a near-duplicate example */
@@ -145,7 +146,7 @@ void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     o->example_max_bytes = 400;
     o->first_id = 1;
     o->merge_similarity = 0.6;
-    o->max_terms_total = 250000;
+    o->max_terms_total = 150000;
 }
 
 void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
@@ -923,6 +924,7 @@ static void centroid_maybe_prune(cx_clusterer *cl, clu_cluster *c) {
             centroid_prune(cl, &cl->cl[s], keep);
             norm_sync(cl, s);
         }
+
 }
 
 /* Offer env as an example of c (rule at the top of this file).  The text
@@ -1587,6 +1589,11 @@ static long maybe_split(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, vo
         else c->ex[w++] = e;
     }
     c->nex = w;
+    /* a member count of a term cannot exceed its cluster's (estimated) size */
+    for (uint32_t i = 0; i < c->nterms; i++)
+        if (c->terms[i].n > c->size) c->terms[i].n = c->size;
+    for (uint32_t i = 0; i < d->nterms; i++)
+        if (d->terms[i].n > d->size) d->terms[i].n = d->size;
     c->next_grow = next_milestone(c->size);
     d->next_grow = next_milestone(d->size);
     norm_sync(cl, slot);
@@ -1798,6 +1805,7 @@ static size_t drain_dirty(cx_clusterer *cl, int force, cx_clu_emit_fn emit, void
 void cx_clusterer_tick(cx_clusterer *cl, int64_t now_ms, cx_clu_emit_fn emit, void *arg) {
     cl->clock_ms = now_ms;
     drain_dirty(cl, 0, emit, arg);
+
 }
 
 size_t cx_clusterer_flush(cx_clusterer *cl, cx_clu_emit_fn emit, void *arg) {

@@ -41,7 +41,7 @@ typedef struct cx_clusterer_opts {
     double bigram_weight;     /* weight of adjacent-word bigrams, 0 = off (0) */
     int max_terms;            /* centroid keeps this many strongest features (100) */
     long max_terms_total;     /* cluster.max_terms_total: centroid features of all live clusters
-                               * together (250000); above it clusters are pruned to their share */
+                               * together (150000); above it clusters are pruned to their share */
     int max_record_features;  /* word features kept per record, strongest first (64) */
     long max_vocab;           /* document-frequency table size before eviction (262144) */
     long dedup_window;        /* (topic, partition, offset) keys remembered, at least (262144) */

@@ -80,7 +80,7 @@ const cx_conf_key cx_conf_keys[] = {
       "event-time half-life of cluster weights and vitality, seconds (0: no decay)"),
     K("cluster.max_terms", CX_CT_INT, "100", 4, 100000, NULL, "Clustering",
       "features a cluster keeps (the strongest; memory per cluster)"),
-    K("cluster.max_terms_total", CX_CT_INT, "250000", 1000, 1000000000, NULL, "Clustering",
+    K("cluster.max_terms_total", CX_CT_INT, "150000", 1000, 1000000000, NULL, "Clustering",
       "features all live clusters keep together (about 100 bytes each); above it a growing cluster is pruned to its share"),
     K("cluster.theme_weight", CX_CT_DBL, "0.3", 0, 10, NULL, "Clustering",
       "weight of the tag stage's theme ids against a cluster with members in the record's language (dmm: across languages they count in full; leader: norm of the theme block; 0: words only)"),
