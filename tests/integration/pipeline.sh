@@ -78,6 +78,11 @@ for secret in "23456789" "jana.k@example.org" "4111 1111" "1111 1111 1111" "DE89
     grep -q "$secret" "$T/out/records.jsonl" && fail "'$secret' reached the JSON-lines sink"
     [ "$(sql "SELECT count(*) FROM records WHERE text LIKE '%$secret%' OR tokens LIKE '%$secret%' OR explain LIKE '%$secret%' OR meta LIKE '%$secret%'")" = 0 ] ||
         fail "'$secret' reached the SQLite sink"
+    # nor the cluster examples, labels and events (the verbatims a CX lead reads)
+    [ "$(sql "SELECT (SELECT count(*) FROM cluster_examples WHERE text LIKE '%$secret%')
+                   + (SELECT count(*) FROM clusters WHERE label LIKE '%$secret%' OR terms LIKE '%$secret%')
+                   + (SELECT count(*) FROM cluster_events WHERE body LIKE '%$secret%')")" = 0 ] ||
+        fail "'$secret' reached the cluster examples or events"
 done
 [ "$(sql "SELECT count(*) FROM records WHERE text LIKE '%[EMAIL]%' OR text LIKE '%[PHONE]%'")" = 2 ] || fail "placeholders missing"
 [ "$(sql "SELECT count(*) FROM records WHERE id = 'p-02' AND text LIKE '%[CARD]%' AND text LIKE '%[IBAN]%'")" = 1 ] ||
