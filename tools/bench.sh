@@ -28,6 +28,15 @@
 # and --stage tag measures the tag stage's work alone (sentiment with rules
 # and explanation, themes, signals) on the same records, tokenized once,
 # ending with  bench_tag records=N records_per_s=R
+#
+#   tools/cxflow bench --stage cluster [--records N]
+#
+# feeds N synthetic records (default 10,000,000) into the clustering engine
+# alone on one core and prints records/s and resident memory every million,
+# ending with  bench_cluster records=N records_per_s=R rss_mb_start=A
+# rss_mb_end=B rss_growth_pct=G  (A: at 40% of the records, when the caps
+# have filled; exit 1 when memory grew by more than 10% from there;
+# tools/src/clubench.c).
 set -eu
 BIN=$1 ROOT=$2
 shift 2
@@ -41,7 +50,7 @@ while [ $# -gt 0 ]; do
         --keep) KEEP=1; shift ;;
         --stage) STAGE=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -61,8 +70,12 @@ elif [ "$STAGE" = tag ]; then
     recs=$(echo "$out" | sed -n 's/^\([0-9]*\) records.*/\1/p')
     echo "bench_tag records=$recs records_per_s=$rate"
     exit 0
+elif [ "$STAGE" = cluster ]; then
+    CN=10000000
+    [ "$N" != 200000 ] && CN=$N
+    exec "$BIN/cxflow-clubench" --records "$CN"
 elif [ -n "$STAGE" ]; then
-    echo "bench: --stage supports: tokenize, tag" >&2; exit 2
+    echo "bench: --stage supports: tokenize, tag, cluster" >&2; exit 2
 fi
 T=$(mktemp -d /tmp/cxflow-bench.XXXXXX)
 cat >"$T/bench.conf" <<EOF

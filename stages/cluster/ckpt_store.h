@@ -4,10 +4,11 @@
  *
  *   state(name TEXT PRIMARY KEY, version INTEGER, saved_at INTEGER, data BLOB)
  *
- * holding named blobs ("clusterer": cx_clusterer_save's bytes, "events":
- * the cluster events not yet known to be delivered).  A checkpoint replaces
- * all its blobs in one transaction, so after a crash the file holds either
- * the complete new checkpoint or the complete previous one.  WAL mode with
+ * holding named blobs ("clusterer": cx_clusterer_save's bytes, "trend":
+ * clu_trend_save's, "events": the events waiting for the checkpoint, "sent":
+ * the events sent lately that a restart sends again; main.c).  A checkpoint
+ * replaces all its blobs in one transaction, so after a crash the file holds
+ * either the complete new checkpoint or the complete previous one.  WAL mode with
  * synchronous=FULL: the write is on disk (fsync) when cx_ckpt_store_put
  * returns, which is what allows the stage to release the records the
  * checkpoint covers (docs/RELIABILITY.md, "Cluster state and restarts").

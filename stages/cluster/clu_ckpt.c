@@ -10,49 +10,60 @@
  * deliberate change here: write it in save_X, read and check it in load_X
  * (the two sit side by side) and raise CLU_CKPT_VERSION.
  *
- * Format, version 1.  Integers little-endian, f32/f64 as IEEE-754 bit
- * patterns, str = u32 length + bytes (no NUL inside):
+ * Format, version 2 (version 1: the leader clusterer before the DMM, with
+ * surface forms per centroid term).  Integers little-endian, f32/f64 as
+ * IEEE-754 bit patterns, str = u32 length + bytes (no NUL inside):
  *
  *   header    "CXCK" | u16 version | u16 flags (0) | u64 body length | u64 checksum of the body
- *   globals   i64 next_id, f64 ndocs, i64 stream_ms, i64 clock_ms, 10 x u64 statistics
- *             (records clustered duplicates skipped empty failed created retired events
- *             events_failed)
- *   features  u64 buckets, u64 n, n x (u64 key, u32 df) in bucket order, starting after an
- *             empty bucket: inserting them again in this order rebuilds the very same
- *             table, so vocabulary eviction breaks its ties as before
+ *   globals   i64 next_id, f64 ndocs, f64 dd, i64 dd_ms, u64 pos, f64 vt, u64 terms_total,
+ *             i64 stream_ms, i64 clock_ms, 12 x u64 statistics (records clustered duplicates
+ *             skipped empty failed created retired merged split events events_failed)
+ *   features  u64 buckets, u64 n, u64 hold, u64 evict_from, n x (u64 key, u32 df) in bucket
+ *             order, starting after an empty bucket: inserting them again in this order
+ *             rebuilds the very same table, so vocabulary eviction (its rotating start
+ *             evict_from is a bucket index) breaks its ties as before
  *   slots     u32 n, u32 free_head, n x (u8 0, u32 free_next | u8 1, cluster)
  *   cluster   i64 id, u32 size, i64 first_ms, i64 last_ms, f64 sent_sum, f64 norm2,
- *             i64 tref_ms, u64 nfeat, u32 next_grow, u32 seq, i64 ms since its last event
- *             (clock_ms - last_event_ms), u8 dirty, u8 queued, u8 published,
- *             u32 n, n x term, 5 x counter (themes langs channels products regions),
- *             u32 n, n x example
- *   term      u64 key, f32 w, u32 n, u8 kind, CLU_SURF x (u8 0 | u8 1, str, u32 count)
+ *             i64 tref_ms, u64 nfeat, f64 msz, f64 nzs, f64 nzt, u8 nlg, nlg x (str code,
+ *             f64 nz), f64 rec, u64 rec_pos, u8 nres, u8 rpos, nres x sig256, u32 next_grow,
+ *             u32 seq, i64 ms since its last event (clock_ms - last_event_ms), u8 dirty,
+ *             u8 queued, u8 published, u32 n, n x term, 5 x counter (themes langs channels
+ *             products regions), u32 n, n x example
+ *   term      u64 key, f32 w, f32 c, u32 n, u8 kind
  *   counter   u16 n, n x (str, u32 count)
- *   example   str id, str text, str lang, f32 score, u64 text_hash
+ *   example   str id, str text, str lang, f32 score, u64 text_hash, u64 sig, sig256
+ *   sig256    4 x u64
  *   changed   u32 n, n x (u32 slot, i64 id)
  *   resends   2 x (u64 n, n x (u64 key, i64 cluster id)): the older generation first
+ *   displays  u64 n, n x (u64 key, CLU_SURF x (u8 0 | u8 1, str, u32 count)): the display
+ *             forms of the features that have them (only features a centroid holds), in
+ *             bucket order
  *
- * Orders are kept (slots and the free list, terms, surface forms, counter
- * entries, examples, the changed list) because ties are broken by position
- * in several places.  Not saved but rebuilt on load: the postings, from the
- * centroids (a second, independent check of both: cx_clusterer_check runs at
- * the end), the term indexes, the inverse norms and the scratch buffers.  A
- * feature's postings may come back in another order, which changes no result
- * (candidates are ranked by cosine, then id).
+ * Orders are kept (slots and the free list, terms, display forms, counter
+ * entries, examples, the changed list, the ring of member signatures)
+ * because ties are broken by position in several places.  Not saved but
+ * rebuilt on load: the postings, from the centroids (w and c of a posting are
+ * its term's; a second, independent check of both: cx_clusterer_check runs at
+ * the end), the term indexes, the inverse norms and the scratch buffers (the
+ * per-slot DMM factors kf are -1 when idle, the accumulators 0).  A feature's
+ * postings may come back in another order, which changes no result
+ * (candidates are ranked by score or cosine, then id).
  *
  * Loading trusts nothing: every count is checked against the bytes left (or a
  * bound from the options) before anything is allocated, floats must be
- * finite (centroid weights > 0), flags 0 or 1, ids unique and below next_id,
- * and the result must pass cx_clusterer_check().
+ * finite (centroid weights and counts >= 0), flags 0 or 1, ids unique and
+ * below next_id, display forms only on features a centroid holds, and the
+ * result must pass cx_clusterer_check().
  *
  * Extending the state (clu_internal.h), in short:
  *   - a field of the clusterer, a cluster, a term, a counter or an example:
  *     write it in save_X, read and check it in load_X, raise CLU_CKPT_VERSION
  *     (a checkpoint of the old version is then refused with a clear message;
  *     reading both is possible by passing the version down);
- *   - a per-slot array of struct cx_clusterer (like acc, touched, cinv):
- *     allocate it with capslots entries in load_slots, or cx_clusterer_check
- *     and the first record will read past it;
+ *   - a per-slot array of struct cx_clusterer (like acc, acct, kf, touched,
+ *     cinv): allocate it with capslots entries in load_slots and give every
+ *     entry its idle value (kf: -1), or cx_clusterer_check and the first
+ *     record will read past it or see stale scratch;
  *   - a field of a posting: rebuild it from its term in link_postings;
  *   - scratch state that only lives during one cx_clusterer_add: nothing.
  * tests/unit/test_clu_ckpt.c then shows whether anything was missed: the
@@ -67,7 +78,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NSTATS 10
+#define NSTATS 12
+#define STR_MAX (1u << 24) /* longest string accepted (the bytes left bound it too) */
 
 /* ---- checksum ---- */
 
@@ -139,11 +151,16 @@ static void put_str(cx_buf *b, const char *s) {
 static void save_globals(const cx_clusterer *cl, cx_buf *b) {
     put_i64(b, cl->next_id);
     put_f64(b, cl->ndocs);
+    put_f64(b, cl->dd);
+    put_i64(b, cl->dd_ms);
+    put_u64(b, cl->pos);
+    put_f64(b, cl->vt);
+    put_u64(b, cl->terms_total);
     put_i64(b, cl->stream_ms);
     put_i64(b, cl->clock_ms);
     const cx_clusterer_stats *s = &cl->st;
-    const uint64_t v[NSTATS] = {s->records, s->clustered, s->duplicates, s->skipped, s->empty,
-                                s->failed, s->created, s->retired, s->events, s->events_failed};
+    const uint64_t v[NSTATS] = {s->records, s->clustered, s->duplicates, s->skipped, s->empty, s->failed,
+                                s->created, s->retired, s->merged, s->split, s->events, s->events_failed};
     for (int i = 0; i < NSTATS; i++) put_u64(b, v[i]);
 }
 
@@ -158,6 +175,8 @@ static size_t first_empty_feat(const clu_ftab *t) {
 static void save_features(const clu_ftab *t, cx_buf *b) {
     put_u64(b, t->cap);
     put_u64(b, t->count);
+    put_u64(b, t->hold);
+    put_u64(b, t->evict_from);
     if (!t->cap) return;
     size_t m = t->cap - 1, start = first_empty_feat(t);
     for (size_t k = 1; k <= t->cap; k++) {
@@ -171,14 +190,13 @@ static void save_features(const clu_ftab *t, cx_buf *b) {
 static void save_term(const clu_term *t, cx_buf *b) {
     put_u64(b, t->key);
     put_f32(b, t->w);
+    put_f32(b, t->c);
     put_u32(b, t->n);
     put_u8(b, t->kind);
-    for (int k = 0; k < CLU_SURF; k++) {
-        if (!t->surf[k].s) { put_u8(b, 0); continue; }
-        put_u8(b, 1);
-        put_str(b, t->surf[k].s);
-        put_u32(b, t->surf[k].n);
-    }
+}
+
+static void save_sig256(const clu_sig256 *g, cx_buf *b) {
+    for (int k = 0; k < 4; k++) put_u64(b, g->w[k]);
 }
 
 static void save_counter(const clu_ctr *c, cx_buf *b) {
@@ -195,6 +213,8 @@ static void save_example(const clu_example *e, cx_buf *b) {
     put_str(b, e->lang);
     put_f32(b, e->score);
     put_u64(b, e->text_hash);
+    put_u64(b, e->sig);
+    save_sig256(&e->sig256, b);
 }
 
 static void save_cluster(const cx_clusterer *cl, const clu_cluster *c, cx_buf *b) {
@@ -206,6 +226,19 @@ static void save_cluster(const cx_clusterer *cl, const clu_cluster *c, cx_buf *b
     put_f64(b, c->norm2);
     put_i64(b, c->tref_ms);
     put_u64(b, c->nfeat);
+    put_f64(b, c->msz);
+    put_f64(b, c->nzs);
+    put_f64(b, c->nzt);
+    put_u8(b, c->nlg);
+    for (int i = 0; i < c->nlg; i++) {
+        put_str(b, c->lg[i].code);
+        put_f64(b, c->lg[i].nz);
+    }
+    put_f64(b, c->rec);
+    put_u64(b, c->rec_pos);
+    put_u8(b, c->nres);
+    put_u8(b, c->rpos);
+    for (int i = 0; i < c->nres; i++) save_sig256(&c->res[i], b);
     put_u32(b, c->next_grow);
     put_u32(b, c->seq);
     put_u64(b, (uint64_t)cl->clock_ms - (uint64_t)c->last_event_ms);
@@ -277,6 +310,24 @@ static void save_resends(const clu_dedup *d, cx_buf *b) {
     save_generation(d, d->cur, b);
 }
 
+/* The display forms of the features that have them, in bucket order. */
+static void save_displays(const clu_ftab *t, cx_buf *b) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < t->cap; i++) n += t->b[i].key && t->b[i].disp;
+    put_u64(b, n);
+    for (size_t i = 0; i < t->cap && n; i++) {
+        const clu_feat *f = &t->b[i];
+        if (!f->key || !f->disp) continue;
+        put_u64(b, f->key);
+        for (int k = 0; k < CLU_SURF; k++) {
+            if (!f->disp->s[k]) { put_u8(b, 0); continue; }
+            put_u8(b, 1);
+            put_str(b, f->disp->s[k]);
+            put_u32(b, f->disp->n[k]);
+        }
+    }
+}
+
 int cx_clusterer_save(const cx_clusterer *cl, cx_buf *out, char *err, size_t errlen) {
     cx_buf_reset(out);
     static const unsigned char zero[CLU_CKPT_HEADER];
@@ -286,6 +337,7 @@ int cx_clusterer_save(const cx_clusterer *cl, cx_buf *out, char *err, size_t err
     save_slots(cl, out);
     save_changed(cl, out);
     save_resends(&cl->dedup, out);
+    save_displays(&cl->ftab, out);
     if (out->oom) {
         if (err && errlen) snprintf(err, errlen, "out of memory serialising the cluster state");
         return -1;
@@ -402,6 +454,11 @@ static int load_globals(ld *L, cx_clusterer *cl) {
     snprintf(L->where, sizeof L->where, "the globals");
     cl->next_id = get_i64(L);
     cl->ndocs = get_f64(L);
+    cl->dd = get_f64(L);
+    cl->dd_ms = get_i64(L);
+    cl->pos = get_u64(L);
+    cl->vt = get_f64(L);
+    uint64_t terms_total = get_u64(L);
     cl->stream_ms = get_i64(L);
     cl->clock_ms = get_i64(L);
     uint64_t v[NSTATS];
@@ -416,18 +473,31 @@ static int load_globals(ld *L, cx_clusterer *cl) {
     s->failed = v[5];
     s->created = v[6];
     s->retired = v[7];
-    s->events = v[8];
-    s->events_failed = v[9];
+    s->merged = v[8];
+    s->split = v[9];
+    s->events = v[10];
+    s->events_failed = v[11];
     if (cl->next_id < 1) return ld_fail(L, "bad next cluster id %" PRId64, cl->next_id);
     if (!isfinite(cl->ndocs) || cl->ndocs < 0) return ld_fail(L, "bad document count %g", cl->ndocs);
+    if (!isfinite(cl->dd) || cl->dd < 0) return ld_fail(L, "bad decayed document count %g", cl->dd);
+    if (!isfinite(cl->vt) || cl->vt < 0) return ld_fail(L, "bad theme vocabulary size %g", cl->vt);
+    if (terms_total > SIZE_MAX) return ld_fail(L, "bad centroid term total %" PRIu64, terms_total);
+    cl->terms_total = (size_t)terms_total; /* cx_clusterer_check compares it with the clusters' */
     return 0;
 }
 
 static int load_features(ld *L, cx_clusterer *cl) {
     snprintf(L->where, sizeof L->where, "the feature table");
     clu_ftab *t = &cl->ftab;
-    uint64_t cap = get_u64(L), n = get_u64(L);
+    uint64_t cap = get_u64(L), n = get_u64(L), hold = get_u64(L), from = get_u64(L);
     if (check_count(L, n, 12, "features") < 0) return -1;
+    /* eviction leaves hold at most max_count / 10 above the count, and its
+     * next start inside the table */
+    if (hold > n + t->max_count / 10 || from >= (cap ? cap : 1))
+        return ld_fail(L, "bad eviction state: hold %" PRIu64 ", start %" PRIu64 " (%" PRIu64 " features, %" PRIu64
+                       " buckets)", hold, from, n, cap);
+    t->hold = (size_t)hold;
+    t->evict_from = (size_t)from;
     if (!cap) return n ? ld_fail(L, "%" PRIu64 " features in a table of 0 buckets", n) : 0;
     /* a power of two, at most half full, and not absurdly larger than its content */
     if ((cap & (cap - 1)) || cap < 2 * n || cap > ((uint64_t)1 << 31) || cap > 16 * (n + 1024))
@@ -459,7 +529,7 @@ static int load_counter(ld *L, clu_ctr *c) {
     if (!(c->v = cx_calloc(n, sizeof *c->v))) return ld_oom(L);
     c->cap = n;
     for (uint16_t i = 0; i < n; i++) {
-        char *k = get_str(L, 4096);
+        char *k = get_str(L, STR_MAX);
         if (!k) return -1;
         c->v[c->len].k = k;
         c->v[c->len].n = get_u32(L);
@@ -469,26 +539,30 @@ static int load_counter(ld *L, clu_ctr *c) {
     return 0;
 }
 
-/* Read a term into t (zeroed; its surface forms belong to the cluster from
- * the first one on, so a failure half-way frees them with the cluster). */
+/* Read a term into t (zeroed).  Weights and counts are sums of positive
+ * amounts, scaled and split by positive factors: finite and >= 0. */
 static int load_term(ld *L, clu_term *t) {
     t->key = get_u64(L);
     t->w = get_f32(L);
+    t->c = get_f32(L);
     t->n = get_u32(L);
     t->kind = get_u8(L);
     if (L->failed) return -1;
     if (!t->key) return ld_fail(L, "%s: term with key 0", L->where);
-    if (!isfinite(t->w) || !(t->w > 0)) return ld_fail(L, "%s: bad term weight %g", L->where, (double)t->w);
+    if (!isfinite(t->w) || !(t->w >= 0) || !isfinite(t->c) || !(t->c >= 0))
+        return ld_fail(L, "%s: bad term weight %g or count %g", L->where, (double)t->w, (double)t->c);
     if (t->kind > CLU_K_THEME) return ld_fail(L, "%s: bad term kind %u", L->where, t->kind);
-    for (int k = 0; k < CLU_SURF; k++) {
-        if (!get_flag(L, "surface form")) {
-            if (L->failed) return -1;
-            continue;
-        }
-        if (!(t->surf[k].s = get_str(L, 4096))) return -1;
-        t->surf[k].n = get_u32(L);
-        if (L->failed) return -1;
-    }
+    return 0;
+}
+
+static void load_sig256(ld *L, clu_sig256 *g) {
+    for (int k = 0; k < 4; k++) g->w[k] = get_u64(L);
+}
+
+/* A double that must be finite and >= 0. */
+static int check_amount(ld *L, double v, const char *what) {
+    if (L->failed) return -1;
+    if (!isfinite(v) || !(v >= 0)) return ld_fail(L, "%s: bad %s %g", L->where, what, v);
     return 0;
 }
 
@@ -504,13 +578,15 @@ static int index_term(ld *L, clu_cluster *c, uint32_t ti) {
 }
 
 static int load_example(ld *L, clu_example *e) {
-    if (!(e->id = get_str(L, 1 << 20)) || !(e->text = get_str(L, 1 << 24))) return -1;
+    if (!(e->id = get_str(L, STR_MAX)) || !(e->text = get_str(L, STR_MAX))) return -1;
     char *lang = get_str(L, sizeof e->lang - 1);
     if (!lang) return -1;
     snprintf(e->lang, sizeof e->lang, "%s", lang);
     cx_free(lang);
     e->score = get_f32(L);
     e->text_hash = get_u64(L);
+    e->sig = get_u64(L);
+    load_sig256(L, &e->sig256);
     if (L->failed) return -1;
     if (!isfinite(e->score)) return ld_fail(L, "%s: bad example score", L->where);
     return 0;
@@ -530,6 +606,37 @@ static int load_cluster(ld *L, cx_clusterer *cl, uint32_t slot) {
     c->norm2 = get_f64(L);
     c->tref_ms = get_i64(L);
     c->nfeat = get_u64(L);
+    c->msz = get_f64(L);
+    c->nzs = get_f64(L);
+    c->nzt = get_f64(L);
+    if (check_amount(L, c->msz, "member count") < 0 || check_amount(L, c->nzs, "feature total") < 0 ||
+        check_amount(L, c->nzt, "theme feature total") < 0)
+        return -1;
+    uint8_t nlg = get_u8(L);
+    if (L->failed) return -1;
+    if (nlg > CLU_LANGS) return ld_fail(L, "%s: %u languages (at most %d)", L->where, nlg, CLU_LANGS);
+    for (; c->nlg < nlg; c->nlg++) {
+        clu_lang *g = &c->lg[c->nlg];
+        char *code = get_str(L, sizeof g->code - 1);
+        if (!code) return -1;
+        snprintf(g->code, sizeof g->code, "%s", code);
+        cx_free(code);
+        g->nz = get_f64(L);
+        if (check_amount(L, g->nz, "language word total") < 0) return -1;
+    }
+    c->rec = get_f64(L);
+    c->rec_pos = get_u64(L);
+    if (check_amount(L, c->rec, "recent activity") < 0) return -1;
+    if (c->rec_pos > cl->pos)
+        return ld_fail(L, "%s: recent activity as of record %" PRIu64 ", after the last one (%" PRIu64 ")", L->where,
+                       c->rec_pos, cl->pos);
+    c->nres = get_u8(L);
+    c->rpos = get_u8(L);
+    if (L->failed) return -1;
+    /* the ring fills from 0: until it is full the next position is its length */
+    if (c->nres > CLU_RES || c->rpos >= CLU_RES || (c->nres < CLU_RES && c->rpos != c->nres))
+        return ld_fail(L, "%s: bad ring of member signatures (%u used, next %u)", L->where, c->nres, c->rpos);
+    for (int i = 0; i < c->nres; i++) load_sig256(L, &c->res[i]);
     c->next_grow = get_u32(L);
     c->seq = get_u32(L);
     c->last_event_ms = (int64_t)((uint64_t)cl->clock_ms - get_u64(L));
@@ -542,7 +649,7 @@ static int load_cluster(ld *L, cx_clusterer *cl, uint32_t slot) {
         return ld_fail(L, "%s: bad sentiment sum or norm", L->where);
     uint32_t max_terms = (uint32_t)L->o->max_terms * 3 / 2 + 1;
     if (nt > max_terms) return ld_fail(L, "%s: %" PRIu32 " centroid terms, at most %" PRIu32, L->where, nt, max_terms);
-    if (check_count(L, nt, 20, "terms") < 0) return -1;
+    if (check_count(L, nt, 21, "terms") < 0) return -1;
     if (nt) {
         uint32_t cap = 8, icap = 16;
         while (cap < nt) cap *= 2;
@@ -561,7 +668,7 @@ static int load_cluster(ld *L, cx_clusterer *cl, uint32_t slot) {
     for (int k = 0; k < 5; k++)
         if (load_counter(L, ctrs[k]) < 0) return -1;
     uint32_t ne = get_u32(L);
-    if (check_count(L, ne, 24, "examples") < 0) return -1;
+    if (check_count(L, ne, 64, "examples") < 0) return -1;
     uint32_t keep = ne < (uint32_t)L->o->examples ? ne : (uint32_t)L->o->examples;
     if (keep && !(c->ex = cx_calloc((size_t)L->o->examples, sizeof *c->ex))) return ld_oom(L);
     for (uint32_t i = 0; i < ne; i++) {
@@ -592,8 +699,10 @@ static int load_slots(ld *L, cx_clusterer *cl) {
     if (free_head > n) return ld_fail(L, "free list starts outside the slots");
     if (!n) return 0;
     if (!(cl->cl = cx_calloc(n, sizeof *cl->cl)) || !(cl->acc = cx_calloc(n, sizeof *cl->acc)) ||
-        !(cl->touched = cx_calloc(n, sizeof *cl->touched)) || !(cl->cinv = cx_calloc(n, sizeof *cl->cinv)))
+        !(cl->touched = cx_calloc(n, sizeof *cl->touched)) || !(cl->cinv = cx_calloc(n, sizeof *cl->cinv)) ||
+        !(cl->kf = cx_malloc(n * sizeof *cl->kf)) || !(cl->acct = cx_calloc(n, sizeof *cl->acct)))
         return ld_oom(L);
+    for (uint32_t s = 0; s < n; s++) cl->kf[s] = -1; /* idle: no slot touched by a record */
     cl->nslots = cl->capslots = n;
     cl->free_head = free_head;
     for (uint32_t s = 0; s < n; s++) {
@@ -695,6 +804,33 @@ static int load_resends(ld *L, cx_clusterer *cl) {
     return 0;
 }
 
+/* The display forms of the features that have them (the feature table is
+ * loaded).  A display on a feature that no centroid holds is found by
+ * cx_clusterer_check once the postings are linked. */
+static int load_displays(ld *L, cx_clusterer *cl) {
+    snprintf(L->where, sizeof L->where, "the display forms");
+    uint64_t n = get_u64(L);
+    if (check_count(L, n, 8 + CLU_SURF, "features with display forms") < 0) return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t key = get_u64(L);
+        if (L->failed) return -1;
+        clu_feat *f = key ? clu_ftab_find(&cl->ftab, key) : NULL;
+        if (!f) return ld_fail(L, "display forms of feature %016" PRIx64 ", which is not in the table", key);
+        if (f->disp) return ld_fail(L, "display forms of feature %016" PRIx64 " twice", key);
+        if (!(f->disp = cx_calloc(1, sizeof *f->disp))) return ld_oom(L);
+        for (int k = 0; k < CLU_SURF; k++) {
+            if (!get_flag(L, "display form")) {
+                if (L->failed) return -1;
+                continue;
+            }
+            if (!(f->disp->s[k] = get_str(L, STR_MAX))) return -1;
+            f->disp->n[k] = get_u32(L);
+            if (L->failed) return -1;
+        }
+    }
+    return 0;
+}
+
 /* Postings from the centroids: one per (cluster, term), in slot and term order. */
 static int link_postings(ld *L, cx_clusterer *cl) {
     for (uint32_t s = 0; s < cl->nslots; s++) {
@@ -708,6 +844,7 @@ static int link_postings(ld *L, cx_clusterer *cl) {
                                t->key);
             long pos = clu_post_push(f, s, t->w);
             if (pos < 0) return ld_oom(L);
+            f->post[pos].c = t->c;
             t->ppos = (uint32_t)pos;
         }
     }
@@ -747,7 +884,7 @@ cx_clusterer *cx_clusterer_load(const cx_clusterer_opts *o, const void *data, si
     L.p = p + CLU_CKPT_HEADER;
     L.end = p + len;
     if (load_globals(&L, cl) < 0 || load_features(&L, cl) < 0 || load_slots(&L, cl) < 0 ||
-        load_changed(&L, cl) < 0 || load_resends(&L, cl) < 0)
+        load_changed(&L, cl) < 0 || load_resends(&L, cl) < 0 || load_displays(&L, cl) < 0)
         goto fail;
     if (L.p != L.end) {
         ld_fail(&L, "%zu bytes left after the cluster state", (size_t)(L.end - L.p));

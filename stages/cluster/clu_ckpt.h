@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define CLU_CKPT_MAGIC "CXCK"
-#define CLU_CKPT_VERSION 1
+#define CLU_CKPT_VERSION 2
 #define CLU_CKPT_HEADER 24   /* magic, u16 version, u16 0, u64 body length, u64 checksum */
 
 /* The checksum of a body (not cryptographic: it detects damage). */

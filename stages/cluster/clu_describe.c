@@ -7,9 +7,11 @@
  * counting more under decay), so frequent inside the cluster and rare in the
  * stream; it costs no lookup, which matters at thousands of events/s.  Theme
  * features are not shown as terms (they are ids, not words; they appear in
- * "themes").  Each feature is shown by the most frequent surface form its
- * members wrote (clusterer.c keeps a few per feature), so the label is in the
- * language(s) of the members and never shows a stem like "receiv". */
+ * "themes").  Each feature is shown by the most frequent surface form the
+ * stream wrote for it (the feature table keeps a few per feature while a
+ * centroid holds it: one copy for all clusters, not one per cluster); stems
+ * are language specific, so the label is in the language(s) of the members
+ * and never shows a stem like "receiv". */
 #include "clu_internal.h"
 #include "cx_alloc.h"
 #include <inttypes.h>
@@ -21,11 +23,20 @@
 #define LABEL_MAX 4
 #define LABEL_REL 0.5    /* labels parts 3 and 4 need this share of the top score */
 
-const char *clu_term_display(const clu_term *t) {
+const char *clu_display(const clu_ftab *ft, uint64_t key) {
+    const clu_feat *f = ft ? clu_ftab_find(ft, key) : NULL;
+    if (!f || !f->disp) return NULL;
     int best = -1;
     for (int k = 0; k < CLU_SURF; k++)
-        if (t->surf[k].s && (best < 0 || t->surf[k].n > t->surf[best].n)) best = k;
-    return best < 0 ? NULL : t->surf[best].s;
+        if (f->disp->s[k] && (best < 0 || f->disp->n[k] > f->disp->n[best])) best = k;
+    return best < 0 ? NULL : f->disp->s[best];
+}
+
+void clu_disp_free(clu_feat *f) {
+    if (!f->disp) return;
+    for (int k = 0; k < CLU_SURF; k++) cx_free(f->disp->s[k]);
+    cx_free(f->disp);
+    f->disp = NULL;
 }
 
 typedef struct rank_t {
@@ -45,12 +56,12 @@ static int rank_before(const rank_t *a, const rank_t *b) {
 
 /* The TOP_TERMS most distinctive displayable features of c, best first,
  * distinct by display form.  Returns how many. */
-static int rank_terms(const clu_cluster *c, rank_t *top) {
+static int rank_terms(const clu_ftab *ft, const clu_cluster *c, rank_t *top) {
     int n = 0;
     for (uint32_t i = 0; i < c->nterms; i++) {
         const clu_term *t = &c->terms[i];
         if (t->kind == CLU_K_THEME) continue;
-        const char *d = clu_term_display(t);
+        const char *d = clu_display(ft, t->key);
         if (!d) continue;
         rank_t r = {t->w, t->n, t->key, d, t->kind};
         if (n == TOP_TERMS && !rank_before(&r, &top[n - 1])) continue;
@@ -112,9 +123,9 @@ static int label_from(const rank_t *top, int n, cx_buf *out) {
     return out->oom ? -1 : 0;
 }
 
-int clu_label(const clu_cluster *c, cx_buf *out) {
+int clu_label(const clu_ftab *ft, const clu_cluster *c, cx_buf *out) {
     rank_t top[TOP_TERMS];
-    int n = rank_terms(c, top);
+    int n = rank_terms(ft, c, top);
     return label_from(top, n, out);
 }
 
@@ -147,11 +158,10 @@ static void json_ctr(cx_buf *b, const clu_ctr *ctr, int as_array) {
     cx_buf_append(b, as_array ? "]" : "}", 1);
 }
 
-int clu_event_json(const clu_cluster *c, const char *what,
-                   const char *reason, cx_buf *b) {
+int clu_event_json(const clu_cluster *c, const char *what, const clu_evx *x, cx_buf *b) {
     cx_buf_reset(b);
     rank_t top[TOP_TERMS];
-    int n = rank_terms(c, top);
+    int n = rank_terms(x ? x->ftab : NULL, c, top);
     double sent = c->size ? c->sent_sum / c->size : 0.0;
     if (!isfinite(sent)) sent = 0.0;
     cx_buf_printf(b, "{\"type\":\"cluster\",\"event\":\"%s\",\"cluster_id\":%" PRId64 ",\"seq\":%" PRIu32 ",\"label\":",
@@ -197,11 +207,15 @@ int clu_event_json(const clu_cluster *c, const char *what,
         cx_buf_json_str(b, e->lang);
         cx_buf_append(b, "}", 1);
     }
-    cx_buf_append(b, "],\"merged_into\":0", 17);
-    if (reason) {
+    cx_buf_printf(b, "],\"merged_into\":%" PRId64, x ? x->merged_into : 0);
+    if (x && x->absorbed) cx_buf_printf(b, ",\"absorbed\":%" PRId64, x->absorbed);
+    if (x && x->split_from) cx_buf_printf(b, ",\"split_from\":%" PRId64, x->split_from);
+    if (x && x->split_into) cx_buf_printf(b, ",\"split_into\":%" PRId64, x->split_into);
+    if (x && x->reason) {
         cx_buf_append(b, ",\"reason\":", 10);
-        cx_buf_json_str(b, reason);
+        cx_buf_json_str(b, x->reason);
     }
+    if (x && x->deco) x->deco(x->deco_arg, c->id, b);
     cx_buf_append(b, "}", 1);
     return b->oom ? -1 : 0;
 }

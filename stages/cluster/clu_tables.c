@@ -37,7 +37,7 @@ uint64_t clu_hash_str(const char *s, uint64_t seed) {
 
 void clu_ftab_free(clu_ftab *t) {
     for (size_t i = 0; i < t->cap; i++)
-        if (t->b[i].key) cx_free(t->b[i].post);
+        if (t->b[i].key) { cx_free(t->b[i].post); clu_disp_free(&t->b[i]); }
     cx_free(t->b);
     t->b = NULL;
     t->cap = t->count = 0;
@@ -67,7 +67,7 @@ static int ftab_rebuild(clu_ftab *t, size_t ncap, const unsigned char *drop) {
     size_t n = 0;
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->b[i].key) continue;
-        if (drop && drop[i]) { cx_free(t->b[i].post); continue; }
+        if (drop && drop[i]) { cx_free(t->b[i].post); clu_disp_free(&t->b[i]); continue; }
         ftab_place(nb, ncap, &t->b[i]);
         n++;
     }
@@ -102,9 +102,10 @@ clu_feat *clu_ftab_upsert(clu_ftab *t, uint64_t key) {
  * them) may go; among those the lowest document frequencies go first, which
  * are the typos, names and one-off words of a stream.  A 256-bucket
  * histogram of df finds the cut without sorting; within the cut bucket the
- * table order decides, which is deterministic for a given input. */
+ * table order from a rotating start decides, which is deterministic for a
+ * given input. */
 size_t clu_ftab_evict(clu_ftab *t) {
-    if (t->count <= t->max_count) return 0;
+    if (t->count <= t->max_count || t->count < t->hold) return 0;
     size_t target = t->max_count - t->max_count / 10;
     size_t need = t->count - target;
     size_t hist[256] = {0}, evictable = 0;
@@ -114,23 +115,35 @@ size_t clu_ftab_evict(clu_ftab *t) {
         hist[f->df < 255 ? f->df : 255]++;
         evictable++;
     }
-    if (!evictable) return 0;
+    if (!evictable) {
+        t->hold = t->count + t->max_count / 10;
+        return 0;
+    }
     if (need > evictable) need = evictable;
     size_t cum = 0, cut = 0;
     while (cut < 255 && cum + hist[cut] < need) cum += hist[cut++];
     size_t from_cut = need - cum; /* entries to take from bucket `cut` */
     unsigned char *drop = cx_calloc(t->cap, 1);
     if (!drop) return 0;
-    for (size_t i = 0; i < t->cap; i++) {
+    /* the cut bucket is taken in table order from where the last eviction
+     * stopped: always starting at bucket 0 would evict the low part of the
+     * table and leave the survivors packed at its top, where linear probing
+     * then walks runs of a hundred thousand buckets */
+    for (size_t k = 0; k < t->cap; k++) {
+        size_t i = (t->evict_from + k) & (t->cap - 1);
         const clu_feat *f = &t->b[i];
         if (!f->key || f->npost) continue;
         size_t bkt = f->df < 255 ? f->df : 255;
         if (bkt < cut) drop[i] = 1;
-        else if (bkt == cut && from_cut) { drop[i] = 1; from_cut--; }
+        else if (bkt == cut && from_cut) {
+            drop[i] = 1;
+            if (!--from_cut) t->evict_from = (i + 1) & (t->cap - 1);
+        }
     }
     size_t before = t->count;
     int rc = ftab_rebuild(t, t->cap, drop);
     cx_free(drop);
+    t->hold = t->count > target ? t->count + t->max_count / 10 : 0;
     return rc < 0 ? 0 : before - t->count;
 }
 
@@ -144,6 +157,7 @@ long clu_post_push(clu_feat *f, uint32_t slot, float w) {
     }
     f->post[f->npost].slot = slot;
     f->post[f->npost].w = w;
+    f->post[f->npost].c = 0;
     return (long)f->npost++;
 }
 

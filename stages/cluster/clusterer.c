@@ -1,7 +1,9 @@
 /* clusterer.c - online clustering of feedback records (see clusterer.h).
  *
- * Method: single-pass "leader" clustering of TF-IDF vectors against cluster
- * centroids, found through an inverted index.
+ * Representation and bookkeeping: TF-IDF vectors, cluster centroids and an
+ * inverted index; assignment: a one-pass Dirichlet multinomial mixture (the
+ * default, described after step 5) or single-pass "leader" clustering by a
+ * cosine threshold (steps 1-3).
  *
  *  1. A record becomes a sparse vector of two blocks.
  *     Word block: the stems of the content tokens (type word and not
@@ -47,21 +49,41 @@
  *     2 x dedup_window keys; per cluster <= CLU_SURF surface forms per
  *     feature, <= CLU_CTR_MAX entries per counter, <= examples verbatims.
  *
- * Why not a Dirichlet-process mixture (MStream, GSDMM) right away: the
- * operator's knob is a similarity threshold (cluster.similarity), which is
- * easy to explain; the leader method is deterministic without sampling,
- * costs O(postings of the record's features), and mixes the theme block in
- * naturally.  The cluster state deliberately holds what a DP mixture needs -
- * member counts per feature (clu_term.n), cluster size and feature total
- * (nfeat) - and the candidate search (inverted index) is the same, so the
- * scoring in pick_cluster() can be replaced by an MStream-style likelihood
- * later without touching the rest.
+ * The default assignment (cluster.method = dmm, pick_dmm) replaces step 3
+ * by a one-pass Dirichlet multinomial mixture in the spirit of MStream
+ * (Yin et al., KDD 2018), deterministic (argmax, no sampling):
  *
- * Examples: the first `examples` members are kept; after that a member
- * replaces the least central example (its cosine to the centroid when it
- * joined) when it is more central by 0.05, where an example of a language
- * no other example has counts 0.1 more (and a newcomer in a language not yet
- * shown gets 0.1): a cluster with German and English members shows both.
+ *   score(z) = ln(m_z + lambda r_z) - ln(alpha D)
+ *            + sum_w ln(1 + n_zw / beta) - [lnG(n_zL + V beta + N) - lnG(n_zL + V beta)
+ *                                          - lnG(V beta + N) + lnG(V beta)]
+ *            + w_t x (the same two terms over the theme-id features, n_zT, V_T)
+ *
+ * over the clusters that share a feature with the record (postings); the
+ * record opens a new cluster when no score is above 0 (the new cluster's).
+ * m_z, n_zw, n_z are decayed counts (the frame of step 4), D the decayed
+ * number of records, V the vocabulary (feature table), N the record's word
+ * features.  Words are scored against the members in the record's language
+ * only (n_zL: per-language word totals, CLU_LANGS per cluster), so a cluster
+ * without members in that language scores the words exactly as a new
+ * cluster would and the theme ids decide: the bridge between languages.
+ * Theme evidence counts w_t = theme_weight against a cluster that has
+ * members in the record's language and in full against one that has none.
+ * r_z is the cluster's recent activity (members weighted 2^-(records since
+ * / recency_records)): feedback comes in bursts, and a record that fits two
+ * clusters belongs more likely to the one that is active now.  The
+ * measurements behind the method and its defaults are in docs/CLUSTERING.md
+ * (`tools/cxflow eval cluster`); cluster.method = leader keeps the cosine
+ * threshold above for comparison.
+ *
+ * Examples (central and diverse): the first `examples` members are kept;
+ * after that a member replaces the least central example (its cosine to the
+ * centroid when it joined) when it is more central by 0.05, where an example
+ * of a language no other example has counts 0.1 more (and a newcomer in a
+ * language not yet shown gets 0.1): a cluster with German and English
+ * members shows both; and an example that nearly repeats another kept one
+ * (word-set similarity >= 0.7 on a 64-bit signature) counts 0.1 less.  A
+ * newcomer that nearly repeats a kept example can only take that example's
+ * place, so five rewordings of one sentence do not fill the list.
  * Identical texts are kept once.  The first member (cosine 1) can only be
  * displaced by a near-identical member in a language not shown yet.
  *
@@ -88,8 +110,11 @@
 #define SCALE_MAX 1048576.0      /* 2^20: rescale a centroid beyond this factor */
 #define SCALE_MIN 9.3e-10        /* 2^-30: floor for very late (out-of-order) records */
 #define LOOKUP_RATIO 24           /* see pick_cluster */
+#define DMM_WALK_BUDGET 64     /* postings walked to find candidates, see pick_dmm */
 #define EX_MARGIN 0.05           /* example replacement hysteresis */
 #define EX_LANG_BONUS 0.1        /* example language diversity bonus */
+#define EX_NEAR 0.7              /* word-set similarity of a near-duplicate example */
+#define EX_DUP_PENALTY 0.1       /* a kept example with a near-duplicate is replaced first */
 
 static void seterr(char *err, size_t errlen, const char *msg) {
     if (err && errlen) snprintf(err, errlen, "%s", msg);
@@ -99,11 +124,16 @@ static void seterr(char *err, size_t errlen, const char *msg) {
 
 void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     memset(o, 0, sizeof *o);
+    o->method = CX_CLU_DMM;
+    o->alpha = 0.3;
+    o->beta = 0.01;
+    o->recency_weight = 30;
+    o->recency_records = 20;
     o->similarity = 0.18;
     o->max_clusters = 5000;
     o->examples = 5;
     o->negative_only = 1;
-    o->theme_weight = 0.75;
+    o->theme_weight = 0.3;
     o->bigram_weight = 0.0;
     o->max_terms = 100;
     o->max_record_features = 64;
@@ -114,11 +144,25 @@ void cx_clusterer_opts_default(cx_clusterer_opts *o) {
     o->publish_min_size = 1;
     o->example_max_bytes = 400;
     o->first_id = 1;
+    o->merge_similarity = 0.6;
+    o->max_terms_total = 250000;
 }
 
 void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
     cx_clusterer_opts_default(o);
+    const char *m = cx_conf_str(c, "cluster.method");
+    o->method = m && !strcmp(m, "leader") ? CX_CLU_LEADER : CX_CLU_DMM;
+    o->alpha = cx_conf_dbl(c, "cluster.alpha");
+    o->beta = cx_conf_dbl(c, "cluster.beta");
+    o->recency_weight = cx_conf_dbl(c, "cluster.recency_weight");
+    o->recency_records = cx_conf_dbl(c, "cluster.recency_records");
     o->similarity = cx_conf_dbl(c, "cluster.similarity");
+    o->half_life_ms = (int64_t)cx_conf_int(c, "cluster.half_life_s") * 1000;
+    o->max_terms = (int)cx_conf_int(c, "cluster.max_terms");
+    o->theme_weight = cx_conf_dbl(c, "cluster.theme_weight");
+    o->bigram_weight = cx_conf_dbl(c, "cluster.bigram_weight");
+    o->merge_similarity = cx_conf_dbl(c, "cluster.merge_similarity");
+    o->max_terms_total = (long)cx_conf_int(c, "cluster.max_terms_total");
     o->max_clusters = (long)cx_conf_int(c, "cluster.max_clusters");
     o->examples = (int)cx_conf_int(c, "cluster.examples");
     o->negative_only = cx_conf_bool(c, "cluster.negative_only");
@@ -129,6 +173,10 @@ void cx_clusterer_opts_from_conf(cx_clusterer_opts *o, const cx_conf *c) {
 cx_clusterer *cx_clusterer_new(const cx_clusterer_opts *o, char *err, size_t errlen) {
     const char *bad = NULL;
     if (!(o->similarity > 0 && o->similarity <= 1)) bad = "similarity must be in (0, 1]";
+    else if (o->method != CX_CLU_DMM && o->method != CX_CLU_LEADER) bad = "method must be dmm or leader";
+    else if (!(o->alpha > 0 && o->alpha <= 1e6)) bad = "alpha must be in (0, 1e6]";
+    else if (!(o->beta > 0 && o->beta <= 100)) bad = "beta must be in (0, 100]";
+    else if (!(o->recency_weight >= 0) || !(o->recency_records >= 1)) bad = "recency_weight must be >= 0, recency_records >= 1";
     else if (o->max_clusters < 1 || o->max_clusters > 100000000) bad = "max_clusters must be in [1, 1e8]";
     else if (o->examples < 1 || o->examples > 1000) bad = "examples must be in [1, 1000]";
     else if (!(o->theme_weight >= 0) || !(o->bigram_weight >= 0)) bad = "weights must be >= 0";
@@ -139,6 +187,7 @@ cx_clusterer *cx_clusterer_new(const cx_clusterer_opts *o, char *err, size_t err
     else if (o->half_life_ms < 0 || o->update_interval_ms < 0) bad = "times must be >= 0";
     else if (o->example_max_bytes < 16) bad = "example_max_bytes must be >= 16";
     else if (o->first_id < 1) bad = "first_id must be >= 1";
+    else if (!(o->merge_similarity >= 0 && o->merge_similarity <= 1)) bad = "merge_similarity must be in [0, 1]";
     if (bad) { seterr(err, errlen, bad); return NULL; }
     cx_clusterer *cl = cx_calloc(1, sizeof *cl);
     if (!cl) { seterr(err, errlen, "out of memory"); return NULL; }
@@ -158,13 +207,8 @@ static void ctr_free(clu_ctr *c) {
     memset(c, 0, sizeof *c);
 }
 
-static void term_free_surf(clu_term *t) {
-    for (int k = 0; k < CLU_SURF; k++) { cx_free(t->surf[k].s); t->surf[k].s = NULL; }
-}
-
 /* Release everything a cluster owns (not its postings). */
 static void cluster_free(clu_cluster *c) {
-    for (uint32_t i = 0; i < c->nterms; i++) term_free_surf(&c->terms[i]);
     cx_free(c->terms);
     cx_free(c->tidx);
     ctr_free(&c->themes);
@@ -189,6 +233,8 @@ void cx_clusterer_destroy(cx_clusterer **clp) {
     cx_free(cl->acc);
     cx_free(cl->touched);
     cx_free(cl->cinv);
+    cx_free(cl->kf);
+    cx_free(cl->acct);
     cx_free(cl->ord);
     cx_free(cl->dirty);
     cx_buf_free(&cl->sbuf);
@@ -221,14 +267,14 @@ static uint32_t next_milestone(uint32_t n) {
     return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
 }
 
-/* Bounded string counter: count key; when full, the space-saving rule
- * replaces the smallest entry and gives the newcomer its count + 1, which
+/* Bounded string counter: count key n times; when full, the space-saving
+ * rule replaces the smallest entry and gives the newcomer its count + n, which
  * keeps every frequent key with an overestimate bounded by the minimum.
  * Silently gives up when out of memory. */
-static void ctr_add(clu_ctr *c, const char *key) {
+static void ctr_add_n(clu_ctr *c, const char *key, uint32_t n) {
     if (!key || !*key) return;
     for (int i = 0; i < c->len; i++)
-        if (!strcmp(c->v[i].k, key)) { c->v[i].n++; return; }
+        if (!strcmp(c->v[i].k, key)) { c->v[i].n += n; return; }
     if (c->len < CLU_CTR_MAX) {
         if (c->len == c->cap) {
             uint16_t nc = c->cap ? (uint16_t)(c->cap * 2) : 2;
@@ -241,7 +287,7 @@ static void ctr_add(clu_ctr *c, const char *key) {
         char *k = cx_strdup(key);
         if (!k) return;
         c->v[c->len].k = k;
-        c->v[c->len].n = 1;
+        c->v[c->len].n = n;
         c->len++;
         return;
     }
@@ -252,27 +298,31 @@ static void ctr_add(clu_ctr *c, const char *key) {
     if (!k) return;
     cx_free(c->v[mi].k);
     c->v[mi].k = k;
-    c->v[mi].n++;
+    c->v[mi].n += n;
 }
 
-/* Count one display form of a term (space-saving over CLU_SURF slots). */
-static void surf_add(clu_term *t, const char *d) {
+static void ctr_add(clu_ctr *c, const char *key) { ctr_add_n(c, key, 1); }
+
+/* Count one display form of feature f (space-saving over CLU_SURF slots). */
+static void disp_add(clu_feat *f, const char *d) {
     if (!d || !*d) return;
+    if (!f->disp && !(f->disp = cx_calloc(1, sizeof *f->disp))) return;
+    clu_disp *p = f->disp;
     int free_k = -1, min_k = 0;
     for (int k = 0; k < CLU_SURF; k++) {
-        if (!t->surf[k].s) { if (free_k < 0) free_k = k; continue; }
-        if (!strcmp(t->surf[k].s, d)) { t->surf[k].n++; return; }
-        if (t->surf[k].n < t->surf[min_k].n || !t->surf[min_k].s) min_k = k;
+        if (!p->s[k]) { if (free_k < 0) free_k = k; continue; }
+        if (!strcmp(p->s[k], d)) { p->n[k]++; return; }
+        if (p->n[k] < p->n[min_k] || !p->s[min_k]) min_k = k;
     }
     char *s = cx_strdup(d);
     if (!s) return;
     if (free_k >= 0) {
-        t->surf[free_k].s = s;
-        t->surf[free_k].n = 1;
+        p->s[free_k] = s;
+        p->n[free_k] = 1;
     } else {
-        cx_free(t->surf[min_k].s);
-        t->surf[min_k].s = s;
-        t->surf[min_k].n++;
+        cx_free(p->s[min_k]);
+        p->s[min_k] = s;
+        p->n[min_k]++;
     }
 }
 
@@ -340,6 +390,7 @@ static void post_remove(cx_clusterer *cl, clu_feat *f, uint32_t ppos) {
         cx_free(f->post);
         f->post = NULL;
         f->cappost = 0;
+        clu_disp_free(f);
     }
 }
 
@@ -586,6 +637,200 @@ static long pick_cluster(cx_clusterer *cl, double rnorm, double *cos) {
     return best;
 }
 
+/* ln(1 + x) for x >= 0, to about 1e-5 (relative), without a libm call: the
+ * posting walk of pick_dmm takes one per posting.  1 + x = 2^e m with m in
+ * [1, 2); ln m = 2 atanh(t), t = (m - 1) / (m + 1) < 1/3, by its series to t^7. */
+static inline float dmm_ln1p(float x) {
+    union { float f; uint32_t u; } v = {.f = 1.0f + x};
+    int e = (int)(v.u >> 23) - 127;
+    v.u = (v.u & 0x7fffffu) | 0x3f800000u;
+    float t = (v.f - 1.0f) / (v.f + 1.0f), t2 = t * t;
+    return (float)e * 0.69314718f + 2.0f * t * (1.0f + t2 * (1.0f / 3 + t2 * (1.0f / 5 + t2 * (1.0f / 7))));
+}
+
+/* The factor that turns the decay-scaled counts of c into counts as of
+ * event time t (1 without decay). */
+static double frame_factor(const cx_clusterer *cl, const clu_cluster *c, int64_t t) {
+    if (cl->o.half_life_ms <= 0) return 1.0;
+    double k = exp2((double)(c->tref_ms - t) / (double)cl->o.half_life_ms);
+    return k > 0 ? k : 1e-300;
+}
+
+/* The decayed number of clustered records as of t (DMM D). */
+static double docs_at(const cx_clusterer *cl, int64_t t) {
+    if (cl->o.half_life_ms <= 0 || t <= cl->dd_ms) return cl->dd;
+    return cl->dd * exp2((double)(cl->dd_ms - t) / (double)cl->o.half_life_ms);
+}
+
+/* The recent activity of c as of now (the next record's position). */
+static double recent(const cx_clusterer *cl, const clu_cluster *c) {
+    return c->rec * exp2(-(double)(cl->pos - c->rec_pos) / cl->o.recency_records);
+}
+
+/* What the DMM scores of one record share (see pick_dmm). */
+typedef struct dmm_ctx {
+    double lnew;          /* ln(alpha D): the new cluster's prior */
+    double vb, vbt;       /* V beta for words and for theme ids */
+    double ndw, ndt;      /* the record's word and theme-id features */
+    double lg_w, lg_t;    /* the new cluster's normalisers */
+    double tw;            /* theme_weight */
+    const char *lang;     /* the record's language */
+} dmm_ctx;
+
+/* ln of the prior of the cluster in slot s, relative to a new cluster's;
+ * bound: with the recent activity as of its last member (no decay since),
+ * which is never smaller and saves an exp2. */
+static double dmm_prior(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x, int bound) {
+    const clu_cluster *c = &cl->cl[s];
+    double m = c->msz * cl->kf[s];
+    if (cl->o.recency_weight > 0) m += cl->o.recency_weight * (bound ? c->rec : recent(cl, c));
+    return m > 0 ? log(m) - x->lnew : -1e300;
+}
+
+/* An upper bound of dmm_exact: the prior and the gains without the
+ * normalisers (both >= 0) and with the theme gain at full weight. */
+static double dmm_bound(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x) {
+    return dmm_prior(cl, s, x, 1) + cl->acc[s] + cl->acct[s];
+}
+
+/* The score of joining the cluster in slot s against opening a new one
+ * (> 0: better than a new cluster); the formula is at the top of the file. */
+static double dmm_exact(const cx_clusterer *cl, uint32_t s, const dmm_ctx *x) {
+    const clu_cluster *c = &cl->cl[s];
+    double k = cl->kf[s], nzt = c->nzt * k, nzl = 0;
+    for (int q = 0; q < c->nlg; q++)
+        if (!strcmp(c->lg[q].code, x->lang)) nzl = c->lg[q].nz * k;
+    double sc = dmm_prior(cl, s, x, 0);
+    if (sc <= -1e300) return sc;
+    sc += cl->acc[s];
+    if (x->ndw > 0) sc -= lgamma(nzl + x->vb + x->ndw) - lgamma(nzl + x->vb) - x->lg_w;
+    /* theme evidence: down-weighted (theme_weight) against a cluster whose
+     * members write the record's language, where the words decide; in full
+     * against one without, where the words score exactly as for a new
+     * cluster and the theme ids are all there is */
+    if (x->ndt > 0)
+        sc += (nzl > 0 ? x->tw : 1.0) * (cl->acct[s] - (lgamma(nzt + x->vbt + x->ndt) - lgamma(nzt + x->vbt) - x->lg_t));
+    return sc;
+}
+
+/* DMM assignment (see the top of the file): the cluster that maximises
+ *   ln m_z + sum_w ln((n_zw + beta) / beta) - sum_{i<N} ln((n_z + V beta + i) / (V beta + i))
+ * against ln(alpha D) for a new cluster, over the clusters that share a
+ * feature with the record (for the others the first sum is 0 and, with
+ * n_z >= m_z, the score stays below a new cluster's for any D >= m_z / alpha:
+ * see docs/CLUSTERING.md).  Ties go to the lowest id.  -1 = open a new one. */
+static long pick_dmm(cx_clusterer *cl, const cx_env *env, int64_t t) {
+    double beta = cl->o.beta, ibeta = 1.0 / beta;
+    double V = cl->ftab.count ? (double)cl->ftab.count : 1.0, vb = V * beta;
+    double vbt = (cl->vt > 1 ? cl->vt : 1) * beta;
+    double ndw = 0, ndt = 0;
+    float tw = (float)cl->o.theme_weight, bw = (float)cl->o.bigram_weight;
+    const char *lang = env->lang[0] ? env->lang : "und";
+    /* the record's features by ascending posting-list length */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (cl->rf[i].w <= 0) continue;
+        uint32_t len = cl->rf[i].f->npost, j = n++;
+        while (j > 0 && cl->rf[cl->ord[j - 1]].f->npost > len) { cl->ord[j] = cl->ord[j - 1]; j--; }
+        cl->ord[j] = i;
+    }
+    /* Candidates come from the selective features: full posting lists are
+     * walked, shortest first, while the walk stays within DMM_WALK_BUDGET
+     * postings (the first list always).  The remaining, common features add
+     * their share to those candidates only (a lookup per candidate or a
+     * filtered scan, whichever is cheaper), so a cluster that shares nothing
+     * but common words with the record is not scored: the cost per record
+     * stays bounded when thousands of clusters contain "card". */
+    uint32_t walked = 0, k = 0;
+    cl->ntouched = 0;
+    for (; k < n; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        if (k > 0 && walked + f->npost > DMM_WALK_BUDGET) break;
+        walked += f->npost;
+        int theme = r->kind == CLU_K_THEME;
+        float fw = r->kind == CLU_K_BIGRAM ? bw : 1.0f; /* themes: weighed per candidate below */
+        float *acc = theme ? cl->acct : cl->acc;
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->kf[s] < 0) {
+                cl->kf[s] = (float)frame_factor(cl, &cl->cl[s], t);
+                cl->touched[cl->ntouched++] = s;
+            }
+            acc[s] += fw * dmm_ln1p(f->post[p].c * cl->kf[s] * (float)ibeta);
+        }
+    }
+    for (; k < n; k++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[k]];
+        const clu_feat *f = r->f;
+        float fw = r->kind == CLU_K_BIGRAM ? bw : 1.0f;
+        float *acc = r->kind == CLU_K_THEME ? cl->acct : cl->acc;
+        if (f->npost > LOOKUP_RATIO * cl->ntouched) {
+            for (uint32_t q = 0; q < cl->ntouched; q++) {
+                uint32_t s = cl->touched[q];
+                long ti = term_find(&cl->cl[s], r->key);
+                if (ti >= 0) acc[s] += fw * dmm_ln1p(cl->cl[s].terms[ti].c * cl->kf[s] * (float)ibeta);
+            }
+            continue;
+        }
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (cl->kf[s] >= 0) acc[s] += fw * dmm_ln1p(f->post[p].c * cl->kf[s] * (float)ibeta);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const clu_rfeat *r = &cl->rf[cl->ord[i]];
+        if (r->kind == CLU_K_THEME) ndt += 1;
+        else ndw += r->kind == CLU_K_BIGRAM ? bw : 1.0f;
+    }
+    double D = docs_at(cl, t);
+    dmm_ctx x = {.lnew = log(cl->o.alpha * (D > 1 ? D : 1)), .vb = vb, .vbt = vbt, .ndw = ndw, .ndt = ndt,
+                 .lg_w = lgamma(vb + ndw) - lgamma(vb), .lg_t = lgamma(vbt + ndt) - lgamma(vbt), .tw = tw,
+                 .lang = lang};
+    /* The normalisers (the lgamma terms) are >= 0, so prior + gains bound a
+     * candidate's score from above: score the candidate with the best bound
+     * first, then only those whose bound can still win (ties included). */
+    long best = -1, top = -1;
+    double bs = 0, topub = -1e300;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        double ub = dmm_bound(cl, cl->touched[i], &x);
+        if (ub > topub) { topub = ub; top = i; }
+    }
+    for (long pass = 0; pass < 2; pass++) {
+        for (uint32_t i = 0; i < cl->ntouched; i++) {
+            if ((pass == 0) != ((long)i == top)) continue;
+            uint32_t s = cl->touched[i];
+            if (pass && dmm_bound(cl, s, &x) < bs) continue;
+            double sc = dmm_exact(cl, s, &x);
+            if (sc > bs || (sc == bs && best >= 0 && cl->cl[s].id < cl->cl[best].id)) {
+                bs = sc;
+                best = s;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        uint32_t s = cl->touched[i];
+        cl->acc[s] = 0;
+        cl->acct[s] = 0;
+        cl->kf[s] = -1;
+    }
+    cl->ntouched = 0;
+    return best;
+}
+
+/* Cosine of the record (weights cl->rf, norm rnorm) with the centroid of
+ * slot: how central the record is (examples). */
+static double record_cos(const cx_clusterer *cl, uint32_t slot, double rnorm) {
+    const clu_cluster *c = &cl->cl[slot];
+    double dot = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (cl->rf[i].w <= 0) continue;
+        long ti = term_find(c, cl->rf[i].key);
+        if (ti >= 0) dot += (double)cl->rf[i].w * c->terms[ti].w;
+    }
+    return rnorm > 0 ? dot * cl->cinv[slot] / rnorm : 0;
+}
+
 /* Keep the cached inverse norm of a centroid in step with norm2. */
 static void norm_sync(cx_clusterer *cl, uint32_t slot) {
     double n2 = cl->cl[slot].norm2;
@@ -597,10 +842,45 @@ static void centroid_scale(cx_clusterer *cl, clu_cluster *c, double k) {
     for (uint32_t i = 0; i < c->nterms; i++) {
         clu_term *t = &c->terms[i];
         t->w = (float)(t->w * k);
+        t->c = (float)(t->c * k);
         clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
-        if (f && t->ppos < f->npost) f->post[t->ppos].w = t->w;
+        if (f && t->ppos < f->npost) {
+            f->post[t->ppos].w = t->w;
+            f->post[t->ppos].c = t->c;
+        }
     }
     c->norm2 *= k * k;
+    c->msz *= k;
+    c->nzs *= k;
+    c->nzt *= k;
+    for (int i = 0; i < c->nlg; i++) c->lg[i].nz *= k;
+}
+
+/* Drop the terms marked with key 0 (their postings already removed),
+ * recompute the norm exactly and rebuild the index; the arrays shrink when
+ * they are four times larger than needed, so a pruned cluster gives memory
+ * back. */
+static void terms_compact(cx_clusterer *cl, clu_cluster *c) {
+    uint32_t w = 0;
+    double n2 = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        if (!c->terms[i].key) continue;
+        c->terms[w++] = c->terms[i];
+        n2 += (double)c->terms[w - 1].w * c->terms[w - 1].w;
+    }
+    cl->terms_total -= c->nterms - w;
+    c->nterms = w;
+    c->norm2 = n2;
+    if (c->capterms > 16 && c->capterms >= 4 * w) {
+        uint32_t nc = 16;
+        while (nc < 2 * w) nc *= 2;
+        clu_term *nt = cx_realloc(c->terms, nc * sizeof *nt);
+        uint32_t *ni = nt ? cx_calloc(2 * nc, sizeof *ni) : NULL;
+        if (nt) { c->terms = nt; c->capterms = nc; }
+        if (ni) { cx_free(c->tidx); c->tidx = ni; c->tidx_cap = 2 * nc; }
+    }
+    memset(c->tidx, 0, c->tidx_cap * sizeof *c->tidx);
+    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(c->tidx, c->tidx_cap, c->terms[t].key, t);
 }
 
 static int tw_cmp(const void *a, const void *b) {
@@ -611,8 +891,7 @@ static int tw_cmp(const void *a, const void *b) {
 
 /* Keep the max_terms strongest centroid features (ties: lower key), drop the
  * rest with their postings, and recompute the norm exactly. */
-static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
-    uint32_t keep = (uint32_t)cl->o.max_terms;
+static void centroid_prune(cx_clusterer *cl, clu_cluster *c, uint32_t keep) {
     if (c->nterms <= keep) return;
     clu_term **order = cx_malloc(c->nterms * sizeof *order);
     if (!order) return;
@@ -622,31 +901,86 @@ static void centroid_prune(cx_clusterer *cl, clu_cluster *c) {
         clu_term *t = order[i];
         clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
         if (f && t->ppos < f->npost) post_remove(cl, f, t->ppos);
-        term_free_surf(t);
         t->key = 0; /* marks it dropped */
     }
     cx_free(order);
-    uint32_t w = 0;
-    double n2 = 0;
-    for (uint32_t i = 0; i < c->nterms; i++) {
-        if (!c->terms[i].key) continue;
-        c->terms[w++] = c->terms[i];
-        n2 += (double)c->terms[w - 1].w * c->terms[w - 1].w;
-    }
-    c->nterms = w;
-    c->norm2 = n2;
-    /* the index is rebuilt in place: same capacity, no allocation */
-    memset(c->tidx, 0, c->tidx_cap * sizeof *c->tidx);
-    for (uint32_t t = 0; t < c->nterms; t++) tidx_place(c->tidx, c->tidx_cap, c->terms[t].key, t);
+    terms_compact(cl, c);
+}
+
+/* Prune c when it holds more than 1.5 x max_terms.  When the live clusters
+ * together hold more than max_terms_total, every cluster above its share of
+ * 90% of the budget (at least 16 terms) is pruned to that share: a sweep
+ * over the live clusters that frees at least a tenth of the budget, so its
+ * cost is amortised over the joins that filled it. */
+static void centroid_maybe_prune(cx_clusterer *cl, clu_cluster *c) {
+    if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2)
+        centroid_prune(cl, c, (uint32_t)cl->o.max_terms);
+    if (cl->o.max_terms_total <= 0 || cl->terms_total <= (size_t)cl->o.max_terms_total || !cl->live) return;
+    size_t share = (size_t)cl->o.max_terms_total * 9 / 10 / cl->live;
+    uint32_t keep = share < 16 ? 16 : share > (size_t)cl->o.max_terms ? (uint32_t)cl->o.max_terms : (uint32_t)share;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id && cl->cl[s].nterms > keep) {
+            centroid_prune(cl, &cl->cl[s], keep);
+            norm_sync(cl, s);
+        }
 }
 
 /* Offer env as an example of c (rule at the top of this file).  The text
  * is hashed (for the identical-text check) only when it would be stored. */
+/* The record's word features (cl->rf) as a 64-bit set. */
+static uint64_t record_sig(const cx_clusterer *cl) {
+    uint64_t sig = 0;
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].w > 0 && cl->rf[i].kind != CLU_K_THEME) sig |= 1ULL << (clu_mix64(cl->rf[i].key) & 63);
+    return sig;
+}
+
+/* Jaccard similarity of two feature sets (estimated on 64 bits). */
+static double sig_sim(uint64_t a, uint64_t b) {
+    int u = __builtin_popcountll(a | b);
+    return u ? (double)__builtin_popcountll(a & b) / u : 1.0;
+}
+
+/* The record's word features as a 256-bit set (the split reservoir). */
+static clu_sig256 record_sig256(const cx_clusterer *cl) {
+    clu_sig256 sig = {{0, 0, 0, 0}};
+    for (uint32_t i = 0; i < cl->nrf; i++)
+        if (cl->rf[i].w > 0 && cl->rf[i].kind != CLU_K_THEME) {
+            uint64_t h = clu_mix64(cl->rf[i].key) & 255;
+            sig.w[h >> 6] |= 1ULL << (h & 63);
+        }
+    return sig;
+}
+
+static double sig256_sim(const clu_sig256 *a, const clu_sig256 *b) {
+    int u = 0, x = 0;
+    for (int k = 0; k < 4; k++) {
+        u += __builtin_popcountll(a->w[k] | b->w[k]);
+        x += __builtin_popcountll(a->w[k] & b->w[k]);
+    }
+    return u ? (double)x / u : 1.0;
+}
+
+/* Remember a member's signature in the ring of recent ones (splits). */
+static void res_add(clu_cluster *c, clu_sig256 sig) {
+    c->res[c->rpos] = sig;
+    c->rpos = (uint8_t)((c->rpos + 1) % CLU_RES);
+    if (c->nres < CLU_RES) c->nres++;
+}
+
 static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, double cos) {
     if (!env->text || !*env->text) return;
     const char *lang = env->lang[0] ? env->lang : "und";
+    uint64_t sig = record_sig(cl);
     uint32_t at;
-    if (c->nex < (uint32_t)cl->o.examples) {
+    long twin = -1; /* a kept example the newcomer nearly repeats */
+    for (uint32_t i = 0; i < c->nex && twin < 0; i++)
+        if (sig_sim(sig, c->ex[i].sig) >= EX_NEAR) twin = (long)i;
+    if (twin >= 0) {
+        /* a near-duplicate can only take its twin's place, when more central */
+        if (cos <= c->ex[twin].score + EX_MARGIN) return;
+        at = (uint32_t)twin;
+    } else if (c->nex < (uint32_t)cl->o.examples) {
         at = c->nex;
     } else {
         int lang_shown = 0;
@@ -654,9 +988,12 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
         double cand = cos + (lang_shown ? 0 : EX_LANG_BONUS), low = 0;
         long victim = -1;
         for (uint32_t i = 0; i < c->nex; i++) {
-            int same = 0;
-            for (uint32_t j = 0; j < c->nex; j++) same += !strcmp(c->ex[i].lang, c->ex[j].lang);
-            double eff = c->ex[i].score + (same == 1 ? EX_LANG_BONUS : 0);
+            int same = 0, dup = 0;
+            for (uint32_t j = 0; j < c->nex; j++) {
+                same += !strcmp(c->ex[i].lang, c->ex[j].lang);
+                dup |= j != i && sig_sim(c->ex[i].sig, c->ex[j].sig) >= EX_NEAR;
+            }
+            double eff = c->ex[i].score + (same == 1 ? EX_LANG_BONUS : 0) - (dup ? EX_DUP_PENALTY : 0);
             if (victim < 0 || eff <= low) { victim = (long)i; low = eff; }
         }
         if (victim < 0 || cand <= low + EX_MARGIN) return;
@@ -688,6 +1025,55 @@ static void example_offer(cx_clusterer *cl, clu_cluster *c, const cx_env *env, d
     snprintf(e->lang, sizeof e->lang, "%s", lang);
     e->score = (float)cos;
     e->text_hash = h;
+    e->sig = sig;
+    e->sig256 = record_sig256(cl);
+}
+
+/* The centroid term of feature f (key, kind) in the cluster in slot, added
+ * with an empty posting when missing; NULL when out of memory. */
+static clu_term *term_get(cx_clusterer *cl, uint32_t slot, clu_feat *f, uint64_t key, uint8_t kind) {
+    clu_cluster *c = &cl->cl[slot];
+    long ti = term_find(c, key);
+    if (ti < 0) {
+        if (term_reserve(c) < 0) return NULL;
+        long pos = clu_post_push(f, slot, 0);
+        if (pos < 0) return NULL;
+        ti = (long)c->nterms++;
+        cl->terms_total++;
+        clu_term *nt = &c->terms[ti];
+        memset(nt, 0, sizeof *nt);
+        nt->key = key;
+        nt->kind = kind;
+        nt->ppos = (uint32_t)pos;
+        tidx_place(c->tidx, c->tidx_cap, key, (uint32_t)ti);
+    }
+    return &c->terms[ti];
+}
+
+/* Add weight dw and count dc to term tm of c (feature f): norm and posting follow. */
+static void term_add(clu_cluster *c, clu_feat *f, clu_term *tm, double dw, double dc) {
+    double old = tm->w;
+    tm->w = (float)(tm->w + dw);
+    tm->c = (float)(tm->c + dc);
+    c->norm2 += (double)tm->w * tm->w - old * old;
+    f->post[tm->ppos].w = tm->w;
+    f->post[tm->ppos].c = tm->c;
+}
+
+/* Add x to the word total of language code in c; a language beyond
+ * CLU_LANGS takes the place of the one with the smallest total. */
+static void lang_add(clu_cluster *c, const char *code, double x) {
+    int at = -1, low = 0;
+    for (int i = 0; i < c->nlg; i++) {
+        if (!strcmp(c->lg[i].code, code)) { at = i; break; }
+        if (c->lg[i].nz < c->lg[low].nz) low = i;
+    }
+    if (at < 0) {
+        at = c->nlg < CLU_LANGS ? c->nlg++ : low;
+        snprintf(c->lg[at].code, sizeof c->lg[at].code, "%s", code);
+        c->lg[at].nz = 0;
+    }
+    c->lg[at].nz += x;
 }
 
 /* Add the record (cl->rf) to the cluster in slot with cosine cos: centroid
@@ -707,33 +1093,27 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
         }
     }
     uint32_t nf = 0;
+    double nfw = 0, nft = 0; /* the DMM length (bigrams count bigram_weight), its theme part */
     for (uint32_t i = 0; i < cl->nrf; i++) {
         const clu_rfeat *r = &cl->rf[i];
         if (r->w <= 0) continue;
         nf++;
-        long ti = term_find(c, r->key);
-        if (ti < 0) {
-            if (term_reserve(c) < 0) continue;
-            long pos = clu_post_push(r->f, slot, 0);
-            if (pos < 0) continue;
-            ti = (long)c->nterms++;
-            clu_term *nt = &c->terms[ti];
-            memset(nt, 0, sizeof *nt);
-            nt->key = r->key;
-            nt->kind = r->kind;
-            nt->ppos = (uint32_t)pos;
-            tidx_place(c->tidx, c->tidx_cap, r->key, (uint32_t)ti);
-        }
-        clu_term *tm = &c->terms[ti];
-        double old = tm->w;
-        tm->w = (float)(tm->w + g * r->w);
-        c->norm2 += (double)tm->w * tm->w - old * old;
-        r->f->post[tm->ppos].w = tm->w;
+        nfw += r->kind == CLU_K_BIGRAM ? cl->o.bigram_weight : 1.0;
+        if (r->kind == CLU_K_THEME) nft += 1.0;
+        clu_term *tm = term_get(cl, slot, r->f, r->key, r->kind);
+        if (!tm) continue;
+        term_add(c, r->f, tm, g * r->w, g);
         tm->n++;
-        if (r->kind != CLU_K_THEME) surf_add(tm, disp_get(cl, r->disp));
+        if (r->kind != CLU_K_THEME) disp_add(r->f, disp_get(cl, r->disp));
     }
     c->nfeat += nf;
-    if (c->nterms > (uint32_t)cl->o.max_terms + (uint32_t)cl->o.max_terms / 2) centroid_prune(cl, c);
+    c->msz += g;
+    c->nzs += g * nfw;
+    c->nzt += g * nft;
+    lang_add(c, env->lang[0] ? env->lang : "und", g * (nfw - nft));
+    c->rec = recent(cl, c) + 1;
+    c->rec_pos = cl->pos;
+    centroid_maybe_prune(cl, c);
     if (!c->size || t < c->first_ms) c->first_ms = t;
     if (!c->size || t > c->last_ms) c->last_ms = t;
     c->size++;
@@ -744,6 +1124,7 @@ static void cluster_join(cx_clusterer *cl, uint32_t slot, const cx_env *env, int
     ctr_add(&c->products, env->product);
     ctr_add(&c->regions, env->region);
     example_offer(cl, c, env, cos);
+    res_add(c, record_sig256(cl));
     norm_sync(cl, slot);
 }
 
@@ -774,11 +1155,19 @@ static long slot_alloc(cx_clusterer *cl) {
         double *ni = cx_realloc(cl->cinv, nc * sizeof *ni);
         if (!ni) return -1;
         cl->cinv = ni;
+        float *nk = cx_realloc(cl->kf, nc * sizeof *nk);
+        if (!nk) return -1;
+        cl->kf = nk;
+        float *nt2 = cx_realloc(cl->acct, nc * sizeof *nt2);
+        if (!nt2) return -1;
+        cl->acct = nt2;
+        memset(cl->acct + cl->capslots, 0, (nc - cl->capslots) * sizeof *nt2);
         cl->capslots = nc;
     }
     uint32_t s = cl->nslots++;
     memset(&cl->cl[s], 0, sizeof cl->cl[s]);
     cl->cinv[s] = 0;
+    cl->kf[s] = -1;
     return s;
 }
 
@@ -803,13 +1192,16 @@ static void mark_dirty(cx_clusterer *cl, uint32_t slot) {
 }
 
 /* Emit one event for c.  0 when delivered (c is then clean), -1 otherwise. */
-static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const char *reason,
-                      cx_clu_emit_fn emit, void *arg) {
+static int emit_event_x(cx_clusterer *cl, clu_cluster *c, const char *what, clu_evx *x,
+                        cx_clu_emit_fn emit, void *arg) {
     if (!emit) {
         c->dirty = 0;
         return 0;
     }
-    if (clu_event_json(c, what, reason, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
+    x->deco = cl->deco;
+    x->deco_arg = cl->deco_arg;
+    x->ftab = &cl->ftab;
+    if (clu_event_json(c, what, x, &cl->ev) < 0 || emit(arg, cl->ev.data, cl->ev.len) < 0) {
         cl->st.events_failed++;
         return -1;
     }
@@ -820,20 +1212,401 @@ static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const 
     return 0;
 }
 
-/* Retire the cluster in slot: "retired" event, postings out, memory back. */
-static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+static int emit_event(cx_clusterer *cl, clu_cluster *c, const char *what, const char *reason,
+                      cx_clu_emit_fn emit, void *arg) {
+    clu_evx x = {.reason = reason};
+    return emit_event_x(cl, c, what, &x, emit, arg);
+}
+
+/* Take the cluster in slot out: postings, memory, slot back to the free list. */
+static void cluster_drop(cx_clusterer *cl, uint32_t slot) {
     clu_cluster *c = &cl->cl[slot];
-    if (c->published) emit_event(cl, c, "retired", "cap", emit, arg);
     for (uint32_t i = 0; i < c->nterms; i++) {
         clu_feat *f = clu_ftab_find(&cl->ftab, c->terms[i].key);
         if (f && c->terms[i].ppos < f->npost) post_remove(cl, f, c->terms[i].ppos);
     }
+    cl->terms_total -= c->nterms;
     cluster_free(c);
     cl->cinv[slot] = 0;
     c->free_next = cl->free_head;
     cl->free_head = slot + 1;
     cl->live--;
+}
+
+/* Retire the cluster in slot: "retired" event, then out. */
+static void cluster_retire(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+    clu_cluster *c = &cl->cl[slot];
+    if (c->published) emit_event(cl, c, "retired", "cap", emit, arg);
+    cluster_drop(cl, slot);
     cl->st.retired++;
+}
+
+/* ---- merging ---- */
+
+#define MERGE_POST_MAX 64        /* posting lists longer than this do not propose twins */
+#define MERGE_CANDIDATES 8       /* proposed twins whose exact cosine is computed */
+
+/* Exact cosine of the centroids in slots a and b (the smaller one's terms
+ * looked up in the other). */
+static double centroid_cos(const cx_clusterer *cl, uint32_t a, uint32_t b) {
+    const clu_cluster *x = &cl->cl[a], *y = &cl->cl[b];
+    if (x->nterms > y->nterms) { const clu_cluster *t = x; x = y; y = t; }
+    double dot = 0;
+    for (uint32_t i = 0; i < x->nterms; i++) {
+        long ti = term_find(y, x->terms[i].key);
+        if (ti >= 0) dot += (double)x->terms[i].w * y->terms[ti].w;
+    }
+    return dot * cl->cinv[a] * cl->cinv[b];
+}
+
+/* The live cluster whose centroid is most similar (cosine of the TF-IDF
+ * centroids) to the one in slot, with the cosine in *cos; -1 when none.
+ * Twins are proposed by the selective features (posting lists of at most
+ * MERGE_POST_MAX), ranked by their share of the dot product; the exact
+ * cosine is computed for the best MERGE_CANDIDATES of them.  The cost stays
+ * bounded however many clusters share the common words.  Leaves cl->acc all
+ * zero. */
+static long merge_candidate(cx_clusterer *cl, uint32_t slot, double *cos) {
+    const clu_cluster *c = &cl->cl[slot];
+    cl->ntouched = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        const clu_term *t = &c->terms[i];
+        const clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
+        if (!f || f->npost > MERGE_POST_MAX) continue;
+        for (uint32_t p = 0; p < f->npost; p++) {
+            uint32_t s = f->post[p].slot;
+            if (s == slot) continue;
+            if (cl->acc[s] == 0) cl->touched[cl->ntouched++] = s;
+            cl->acc[s] += t->w * f->post[p].w;
+        }
+    }
+    uint32_t top[MERGE_CANDIDATES];
+    int nt = 0;
+    for (uint32_t i = 0; i < cl->ntouched; i++) {
+        uint32_t s = cl->touched[i];
+        float v = cl->acc[s] * (float)cl->cinv[s];
+        int j;
+        if (nt < MERGE_CANDIDATES) {
+            j = nt++;
+        } else {
+            j = MERGE_CANDIDATES - 1;
+            if (v <= cl->acc[top[j]] * (float)cl->cinv[top[j]]) continue;
+        }
+        while (j > 0 && v > cl->acc[top[j - 1]] * (float)cl->cinv[top[j - 1]]) { top[j] = top[j - 1]; j--; }
+        top[j] = s;
+    }
+    long best = -1;
+    double bc = 0;
+    for (int i = 0; i < nt; i++) {
+        double cs = centroid_cos(cl, slot, top[i]);
+        if (cs > bc || (cs == bc && best >= 0 && cl->cl[top[i]].id < cl->cl[best].id)) {
+            bc = cs;
+            best = top[i];
+        }
+    }
+    for (uint32_t i = 0; i < cl->ntouched; i++) cl->acc[cl->touched[i]] = 0;
+    cl->ntouched = 0;
+    *cos = bc;
+    return best;
+}
+
+/* Give example e (owned, moved) to c when it is new there and c has room or
+ * it is more central than c's least central one; frees what is not kept. */
+static void example_take(cx_clusterer *cl, clu_cluster *c, clu_example *e) {
+    int dup = 0;
+    uint32_t low = 0;
+    for (uint32_t i = 0; i < c->nex; i++) {
+        dup |= c->ex[i].text_hash == e->text_hash;
+        if (c->ex[i].score < c->ex[low].score) low = i;
+    }
+    if (!dup && !c->ex && !(c->ex = cx_calloc((size_t)cl->o.examples, sizeof *c->ex))) dup = 1;
+    if (!dup && c->nex < (uint32_t)cl->o.examples) {
+        c->ex[c->nex++] = *e;
+        return;
+    }
+    if (!dup && e->score > c->ex[low].score + EX_MARGIN) {
+        cx_free(c->ex[low].id);
+        cx_free(c->ex[low].text);
+        c->ex[low] = *e;
+        return;
+    }
+    cx_free(e->id);
+    cx_free(e->text);
+}
+
+/* Merge the cluster in slot b into the one in slot a: centroid terms (in a's
+ * decay frame), DMM counts, statistics, breakdowns, examples.  b keeps its
+ * id until the caller drops it.  A term that cannot get memory is lost. */
+static void cluster_absorb(cx_clusterer *cl, uint32_t ai, uint32_t bi) {
+    clu_cluster *a = &cl->cl[ai], *b = &cl->cl[bi];
+    double g = 1.0;
+    if (cl->o.half_life_ms > 0) {
+        if (b->tref_ms > a->tref_ms) { /* bring a to the later frame */
+            centroid_scale(cl, a, exp2((double)(a->tref_ms - b->tref_ms) / (double)cl->o.half_life_ms));
+            a->tref_ms = b->tref_ms;
+        } else {
+            g = exp2((double)(b->tref_ms - a->tref_ms) / (double)cl->o.half_life_ms);
+        }
+    }
+    for (uint32_t i = 0; i < b->nterms; i++) {
+        const clu_term *tb = &b->terms[i];
+        clu_feat *f = clu_ftab_find(&cl->ftab, tb->key);
+        clu_term *tm = f ? term_get(cl, ai, f, tb->key, tb->kind) : NULL;
+        if (!tm) continue;
+        term_add(a, f, tm, g * tb->w, g * tb->c);
+        tm->n += tb->n;
+    }
+    a->msz += g * b->msz;
+    a->nzs += g * b->nzs;
+    a->nzt += g * b->nzt;
+    for (int i = 0; i < b->nlg; i++) lang_add(a, b->lg[i].code, g * b->lg[i].nz);
+    a->rec = recent(cl, a) + recent(cl, b);
+    a->rec_pos = cl->pos;
+    if (b->first_ms < a->first_ms) a->first_ms = b->first_ms;
+    if (b->last_ms > a->last_ms) a->last_ms = b->last_ms;
+    a->size += b->size;
+    a->sent_sum += b->sent_sum;
+    a->nfeat += b->nfeat;
+    const clu_ctr *from[5] = {&b->themes, &b->langs, &b->channels, &b->products, &b->regions};
+    clu_ctr *to[5] = {&a->themes, &a->langs, &a->channels, &a->products, &a->regions};
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < from[k]->len; i++) ctr_add_n(to[k], from[k]->v[i].k, from[k]->v[i].n);
+    for (uint32_t i = 0; i < b->nex; i++) example_take(cl, a, &b->ex[i]);
+    b->nex = 0;
+    centroid_maybe_prune(cl, a);
+    /* the norm was updated incrementally: recompute it exactly once */
+    double n2 = 0;
+    for (uint32_t i = 0; i < a->nterms; i++) n2 += (double)a->terms[i].w * a->terms[i].w;
+    a->norm2 = n2;
+    norm_sync(cl, ai);
+    while (a->next_grow <= a->size) a->next_grow = next_milestone(a->next_grow);
+}
+
+/* When the cluster in slot has a twin (centroid cosine >= merge_similarity),
+ * merge the smaller of the two (on equal size: the younger) into the other:
+ * a "merged" event for the absorbed one (merged_into), a "grew" event with
+ * "absorbed" for the survivor.  Returns the survivor's slot (slot itself
+ * when nothing merged). */
+static uint32_t maybe_merge(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg) {
+    if (cl->o.merge_similarity <= 0) return slot;
+    double cos;
+    long other = merge_candidate(cl, slot, &cos);
+    if (other < 0 || cos < cl->o.merge_similarity) return slot;
+    uint32_t a = slot, b = (uint32_t)other;
+    if (cl->cl[b].size > cl->cl[a].size || (cl->cl[b].size == cl->cl[a].size && cl->cl[b].id < cl->cl[a].id)) {
+        a = (uint32_t)other;
+        b = slot;
+    }
+    clu_cluster *ca = &cl->cl[a], *cb = &cl->cl[b];
+    cluster_absorb(cl, a, b);
+    if (cb->published) {
+        clu_evx x = {.merged_into = ca->id};
+        emit_event_x(cl, cb, "merged", &x, emit, arg);
+    }
+    if (ca->published) {
+        clu_evx x = {.absorbed = cb->id};
+        if (emit_event_x(cl, ca, "grew", &x, emit, arg) < 0) mark_dirty(cl, a);
+    } else if (ca->size >= cl->o.publish_min_size) {
+        ca->published = 1;
+        if (emit_event(cl, ca, "created", NULL, emit, arg) < 0) mark_dirty(cl, a);
+    }
+    cluster_drop(cl, b);
+    cl->st.merged++;
+    return a;
+}
+
+/* ---- splitting ----
+ * A cluster keeps the word-feature signatures (64-bit sets, as for the
+ * examples) of its last CLU_RES members.  At a size milestone of at least
+ * SPLIT_MIN_SIZE it tries the best two-way split of them (every pair of
+ * members as the two medoids, the others to the nearer one).  When both
+ * parts have at least SPLIT_MIN_PART members, each part is cohesive (mean
+ * similarity to its medoid >= SPLIT_WITHIN) and the parts share almost no
+ * words (mean similarity between them <= SPLIT_BETWEEN), the cluster holds
+ * two problems: the smaller part leaves as a new cluster.  It takes the
+ * centroid terms only its members' signatures have, its share of the
+ * counts, sizes, breakdowns and sentiment (in proportion to the parts), and
+ * the examples nearer to its medoid; the origin keeps its id.  Approximate
+ * by design: the stage keeps no member list. */
+#define SPLIT_MIN_SIZE 20
+#define SPLIT_MIN_PART 5
+#define SPLIT_WITHIN 0.3
+#define SPLIT_BETWEEN 0.05
+
+/* The best two-way split of c's signatures: medoids *ma, *mb, part of each
+ * member in part[] (0: ma's, 1: mb's).  Returns 1 when it passes the rule. */
+static int split_find(const clu_cluster *c, int *ma, int *mb, uint8_t *part) {
+    int n = c->nres;
+    if (n < 2 * SPLIT_MIN_PART) return 0;
+    double best = -1;
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            double fit = 0;
+            for (int i = 0; i < n; i++) {
+                double sa = sig256_sim(&c->res[i], &c->res[a]), sb = sig256_sim(&c->res[i], &c->res[b]);
+                fit += sa >= sb ? sa : sb;
+            }
+            if (fit > best) { best = fit; *ma = a; *mb = b; }
+        }
+    int na = 0, nb = 0;
+    double wa = 0, wb = 0, between = 0;
+    for (int i = 0; i < n; i++) {
+        double sa = sig256_sim(&c->res[i], &c->res[*ma]), sb = sig256_sim(&c->res[i], &c->res[*mb]);
+        part[i] = sb > sa;
+        if (part[i]) { nb++; wb += sb; } else { na++; wa += sa; }
+    }
+    if (na < SPLIT_MIN_PART || nb < SPLIT_MIN_PART) return 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (!part[i] && part[j]) between += sig256_sim(&c->res[i], &c->res[j]);
+    between /= (double)na * nb;
+    return wa / na >= SPLIT_WITHIN && wb / nb >= SPLIT_WITHIN && between <= SPLIT_BETWEEN;
+}
+
+/* Split the cluster in slot when split_find says so: "split" events for both
+ * parts (split_into / split_from).  Returns the new part's slot, or -1;
+ * *newest_left: the newest member (the record just added) is in the new part. */
+static long maybe_split(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, void *arg, int *newest_left) {
+    clu_cluster *c = &cl->cl[slot];
+    int ma = 0, mb = 1;
+    uint8_t part[CLU_RES];
+    if (c->size < SPLIT_MIN_SIZE || !split_find(c, &ma, &mb, part)) return -1;
+    int nb = 0;
+    clu_sig256 sig_a = {{0, 0, 0, 0}}, sig_b = {{0, 0, 0, 0}};
+    for (int i = 0; i < c->nres; i++) {
+        nb += part[i];
+        for (int k = 0; k < 4; k++) {
+            if (part[i]) sig_b.w[k] |= c->res[i].w[k];
+            else sig_a.w[k] |= c->res[i].w[k];
+        }
+    }
+    if (nb * 2 > c->nres) { /* the smaller part leaves */
+        for (int i = 0; i < c->nres; i++) part[i] = !part[i];
+        clu_sig256 t = sig_a; sig_a = sig_b; sig_b = t;
+        int m = ma; ma = mb; mb = m;
+        nb = c->nres - nb;
+    }
+    clu_sig256 only_b;
+    uint64_t any = 0;
+    for (int k = 0; k < 4; k++) any |= only_b.w[k] = sig_b.w[k] & ~sig_a.w[k];
+    if (!any) return -1;
+    *newest_left = part[(c->rpos + CLU_RES - 1) % CLU_RES];
+    if (cl->live >= (size_t)cl->o.max_clusters) return -1; /* no room: no split at the cap */
+    long ns = slot_alloc(cl);
+    if (ns < 0) return -1;
+    c = &cl->cl[slot]; /* slot_alloc may move the array */
+    clu_cluster *d = &cl->cl[ns];
+    double f = (double)nb / c->nres;
+    d->id = cl->next_id++;
+    d->tref_ms = c->tref_ms;
+    d->last_event_ms = cl->clock_ms;
+    cl->live++;
+    cl->st.created++;
+    /* the terms only the leaving part writes go, with all their weight */
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_term *t = &c->terms[i];
+        uint64_t h = clu_mix64(t->key) & 255;
+        if (t->kind == CLU_K_THEME || !(only_b.w[h >> 6] >> (h & 63) & 1)) continue;
+        clu_feat *ft = clu_ftab_find(&cl->ftab, t->key);
+        clu_term *tm = ft ? term_get(cl, (uint32_t)ns, ft, t->key, t->kind) : NULL;
+        if (!tm) continue;
+        c = &cl->cl[slot];
+        t = &c->terms[i];
+        term_add(d, ft, tm, t->w, t->c);
+        tm->n = t->n;
+        post_remove(cl, ft, t->ppos);
+        t->key = 0;
+    }
+    terms_compact(cl, c);
+    /* theme terms are shared: each part gets its share */
+    for (uint32_t i = 0; i < c->nterms; i++) {
+        clu_term *t = &c->terms[i];
+        if (t->kind != CLU_K_THEME) continue;
+        clu_feat *ft = clu_ftab_find(&cl->ftab, t->key);
+        clu_term *tm = ft ? term_get(cl, (uint32_t)ns, ft, t->key, t->kind) : NULL;
+        if (!tm) continue;
+        t = &c->terms[i];
+        term_add(d, ft, tm, t->w * f, t->c * f);
+        tm->n = (uint32_t)(t->n * f + 0.5);
+        if (!tm->n) tm->n = 1; /* the new part holds the theme: a member of it has it */
+        term_add(c, ft, t, -t->w * f, -t->c * f);
+        t->n -= tm->n < t->n ? tm->n : 0;
+    }
+    double n2 = 0;
+    for (uint32_t i = 0; i < c->nterms; i++) n2 += (double)c->terms[i].w * c->terms[i].w;
+    c->norm2 = n2;
+    n2 = 0;
+    for (uint32_t i = 0; i < d->nterms; i++) n2 += (double)d->terms[i].w * d->terms[i].w;
+    d->norm2 = n2;
+    /* counts and statistics in proportion */
+    uint32_t moved = (uint32_t)(c->size * f + 0.5);
+    if (moved < 1) moved = 1;
+    if (moved >= c->size) moved = c->size - 1;
+    d->size = moved;
+    c->size -= moved;
+    d->msz = c->msz * f; c->msz -= d->msz;
+    d->nzs = c->nzs * f; c->nzs -= d->nzs;
+    d->nzt = c->nzt * f; c->nzt -= d->nzt;
+    for (int i = 0; i < c->nlg; i++) {
+        d->lg[i] = c->lg[i];
+        d->lg[i].nz = c->lg[i].nz * f;
+        c->lg[i].nz -= d->lg[i].nz;
+    }
+    d->nlg = c->nlg;
+    d->rec = recent(cl, c) * f;
+    c->rec = recent(cl, c) - d->rec;
+    d->rec_pos = c->rec_pos = cl->pos;
+    d->sent_sum = c->sent_sum * f;
+    c->sent_sum -= d->sent_sum;
+    d->nfeat = (uint64_t)(c->nfeat * f);
+    c->nfeat -= d->nfeat;
+    d->first_ms = c->first_ms;
+    d->last_ms = c->last_ms;
+    const clu_ctr *from[5] = {&c->themes, &c->langs, &c->channels, &c->products, &c->regions};
+    clu_ctr *to[5] = {&d->themes, &d->langs, &d->channels, &d->products, &d->regions};
+    for (int k = 0; k < 5; k++)
+        for (int i = 0; i < from[k]->len; i++) {
+            uint32_t m = (uint32_t)(from[k]->v[i].n * f + 0.5);
+            if (!m) continue;
+            ctr_add_n(to[k], from[k]->v[i].k, m);
+            from[k]->v[i].n = from[k]->v[i].n > m ? from[k]->v[i].n - m : 1;
+        }
+    /* the members' signatures and the examples nearer to the leaving part's medoid */
+    clu_sig256 mbs = c->res[mb], mas = c->res[ma], keep[CLU_RES];
+    int nk = 0;
+    for (int i = 0; i < c->nres; i++) {
+        if (part[i]) res_add(d, c->res[i]);
+        else keep[nk++] = c->res[i];
+    }
+    c->nres = 0;
+    c->rpos = 0;
+    for (int i = 0; i < nk; i++) res_add(c, keep[i]);
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < c->nex; i++) {
+        clu_example e = c->ex[i];
+        if (sig256_sim(&e.sig256, &mbs) > sig256_sim(&e.sig256, &mas)) example_take(cl, d, &e);
+        else c->ex[w++] = e;
+    }
+    c->nex = w;
+    /* a member count of a term cannot exceed its cluster's (estimated) size */
+    for (uint32_t i = 0; i < c->nterms; i++)
+        if (c->terms[i].n > c->size) c->terms[i].n = c->size;
+    for (uint32_t i = 0; i < d->nterms; i++)
+        if (d->terms[i].n > d->size) d->terms[i].n = d->size;
+    c->next_grow = next_milestone(c->size);
+    d->next_grow = next_milestone(d->size);
+    norm_sync(cl, slot);
+    norm_sync(cl, (uint32_t)ns);
+    cl->st.split++;
+    /* events: the new part first ("split" with split_from), then the origin */
+    if (c->published) {
+        d->published = 1;
+        clu_evx xd = {.split_from = c->id};
+        if (emit_event_x(cl, d, "split", &xd, emit, arg) < 0) mark_dirty(cl, (uint32_t)ns);
+        clu_evx xc = {.split_into = d->id};
+        if (emit_event_x(cl, c, "split", &xc, emit, arg) < 0) mark_dirty(cl, slot);
+    }
+    return ns;
 }
 
 typedef struct victim_t {
@@ -906,6 +1679,11 @@ static void retire_stalest(cx_clusterer *cl, cx_clu_emit_fn emit, void *arg) {
 
 /* ---- the public entry point ---- */
 
+void cx_clusterer_set_decorator(cx_clusterer *cl, cx_clu_deco_fn fn, void *arg) {
+    cl->deco = fn;
+    cl->deco_arg = arg;
+}
+
 int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *arg,
                      char *err, size_t errlen) {
     cl->st.records++;
@@ -936,9 +1714,16 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
     if (rnorm == 0) { cl->st.empty++; return 0; }
 
     double cos = 0;
-    long slot = pick_cluster(cl, rnorm, &cos);
+    long slot;
+    if (cl->o.method == CX_CLU_LEADER) {
+        slot = pick_cluster(cl, rnorm, &cos);
+        if (cos < cl->o.similarity) slot = -1;
+    } else {
+        slot = pick_dmm(cl, env, t);
+        if (slot >= 0) cos = record_cos(cl, (uint32_t)slot, rnorm);
+    }
     int created = 0;
-    if (slot < 0 || cos < cl->o.similarity) {
+    if (slot < 0) {
         if (cl->live >= (size_t)cl->o.max_clusters) retire_stalest(cl, emit, arg);
         slot = slot_alloc(cl);
         if (slot < 0) goto oom;
@@ -953,9 +1738,15 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
         cos = 1.0;
     }
     cluster_join(cl, (uint32_t)slot, env, t, cos);
-    for (uint32_t i = 0; i < cl->nrf; i++)
+    for (uint32_t i = 0; i < cl->nrf; i++) {
+        if (cl->rf[i].kind == CLU_K_THEME && !cl->rf[i].f->df) cl->vt++;
         if (cl->rf[i].f->df < UINT32_MAX) cl->rf[i].f->df++;
+    }
     cl->ndocs++;
+    cl->pos++;
+    if (cl->o.half_life_ms <= 0) cl->dd += 1;
+    else if (t >= cl->dd_ms) { cl->dd = docs_at(cl, t) + 1; cl->dd_ms = t; }
+    else cl->dd += exp2((double)(t - cl->dd_ms) / (double)cl->o.half_life_ms);
     cl->st.clustered++;
 
     clu_cluster *c = &cl->cl[slot];
@@ -970,7 +1761,16 @@ int cx_clusterer_add(cx_clusterer *cl, cx_env *env, cx_clu_emit_fn emit, void *a
         }
     } else if (!created && c->size >= c->next_grow) {
         while (c->next_grow <= c->size) c->next_grow = next_milestone(c->next_grow);
-        if (emit_event(cl, c, "grew", NULL, emit, arg) < 0) mark_dirty(cl, (uint32_t)slot);
+        /* at a size milestone: does the cluster now have a twin? */
+        uint32_t surv = maybe_merge(cl, (uint32_t)slot, emit, arg);
+        int newest_left = 0;
+        long part = surv == (uint32_t)slot ? maybe_split(cl, (uint32_t)slot, emit, arg, &newest_left) : -1;
+        if (surv != (uint32_t)slot || (part >= 0 && newest_left)) {
+            env->cluster_id = cl->cl[part >= 0 ? (uint32_t)part : surv].id;
+            if (src) clu_dedup_put(&cl->dedup, src, env->cluster_id);
+        } else if (part < 0 && emit_event(cl, &cl->cl[slot], "grew", NULL, emit, arg) < 0) {
+            mark_dirty(cl, (uint32_t)slot);
+        }
     } else {
         mark_dirty(cl, (uint32_t)slot);
     }
@@ -1016,6 +1816,7 @@ void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st) {
     *st = cl->st;
     st->live = cl->live;
     st->vocab = cl->ftab.count;
+    st->terms = cl->terms_total;
 }
 
 static long slot_of(const cx_clusterer *cl, int64_t id) {
@@ -1030,7 +1831,7 @@ int cx_clusterer_info(cx_clusterer *cl, int64_t id, cx_cluster_info *out) {
     if (s < 0) return -1;
     const clu_cluster *c = &cl->cl[s];
     cx_buf_reset(&cl->label);
-    clu_label(c, &cl->label);
+    clu_label(&cl->ftab, c, &cl->label);
     memset(out, 0, sizeof *out);
     out->id = c->id;
     out->size = c->size;
@@ -1068,7 +1869,8 @@ size_t cx_clusterer_ids(const cx_clusterer *cl, int64_t *ids, size_t max) {
 int cx_clusterer_describe(cx_clusterer *cl, int64_t id, const char *what, cx_buf *out) {
     long s = slot_of(cl, id);
     if (s < 0) return -1;
-    return clu_event_json(&cl->cl[s], what ? what : "snapshot", NULL, out);
+    clu_evx x = {.deco = cl->deco, .deco_arg = cl->deco_arg, .ftab = &cl->ftab};
+    return clu_event_json(&cl->cl[s], what ? what : "snapshot", &x, out);
 }
 
 #define CHECK(cond, ...) do { if (!(cond)) { if (err && errlen) snprintf(err, errlen, __VA_ARGS__); return -1; } } while (0)
@@ -1090,7 +1892,8 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
             CHECK(t->n >= 1 && t->n <= c->size, "cluster %lld: term count %u of size %u", (long long)c->id, t->n, c->size);
             const clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
             CHECK(f, "cluster %lld: term %u has no feature entry", (long long)c->id, i);
-            CHECK(t->ppos < f->npost && f->post[t->ppos].slot == s && f->post[t->ppos].w == t->w,
+            CHECK(t->ppos < f->npost && f->post[t->ppos].slot == s && f->post[t->ppos].w == t->w &&
+                      f->post[t->ppos].c == t->c,
                   "cluster %lld: posting of term %u wrong", (long long)c->id, i);
             n2 += (double)t->w * t->w;
         }
@@ -1099,6 +1902,10 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
               "cluster %lld: stale inverse norm", (long long)c->id);
     }
     CHECK(live == cl->live, "live %zu vs counted %zu", cl->live, live);
+    size_t nterms = 0;
+    for (uint32_t s = 0; s < cl->nslots; s++)
+        if (cl->cl[s].id) nterms += cl->cl[s].nterms;
+    CHECK(nterms == cl->terms_total, "terms %zu vs counted %zu", cl->terms_total, nterms);
     CHECK(live <= (size_t)cl->o.max_clusters, "live %zu above the cap", live);
     size_t nfeat = 0;
     for (size_t i = 0; i < cl->ftab.cap; i++) {
@@ -1106,6 +1913,7 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
         if (!f->key) continue;
         nfeat++;
         CHECK(clu_ftab_find(&cl->ftab, f->key) == f, "feature %zu not findable", i);
+        CHECK(f->npost || !f->disp, "feature %zu keeps display forms without a centroid holding it", i);
         for (uint32_t p = 0; p < f->npost; p++) {
             uint32_t s = f->post[p].slot;
             CHECK(s < cl->nslots && cl->cl[s].id, "posting to a free slot %u", s);
@@ -1114,7 +1922,9 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
         }
     }
     CHECK(nfeat == cl->ftab.count, "feature count %zu vs %zu", cl->ftab.count, nfeat);
-    for (uint32_t s = 0; s < cl->capslots; s++) CHECK(cl->acc[s] == 0, "accumulator %u not reset", s);
+    for (uint32_t s = 0; s < cl->capslots; s++)
+        CHECK(cl->acc[s] == 0 && cl->acct[s] == 0, "accumulator %u not reset", s);
+    for (uint32_t s = 0; s < cl->nslots; s++) CHECK(cl->kf[s] == -1, "decay factor of slot %u not reset", s);
     size_t nfree = 0;
     for (uint32_t f = cl->free_head; f; f = cl->cl[f - 1].free_next) {
         CHECK(f - 1 < cl->nslots && !cl->cl[f - 1].id, "free list holds a live slot");

@@ -25,14 +25,23 @@
 
 typedef struct cx_clusterer cx_clusterer;
 
+enum { CX_CLU_DMM = 0, CX_CLU_LEADER = 1 };
+
 typedef struct cx_clusterer_opts {
-    double similarity;        /* cluster.similarity: cosine needed to join (0.18) */
+    int method;               /* cluster.method: CX_CLU_DMM (default) or CX_CLU_LEADER */
+    double alpha;             /* cluster.alpha: DMM concentration, new-cluster weight per record (1.0) */
+    double beta;              /* cluster.beta: DMM feature pseudo-count (0.005) */
+    double recency_weight;    /* cluster.recency_weight: DMM prior weight of recent activity (0 = off) */
+    double recency_records;   /* cluster.recency_records: half-life of recent activity, in records (50) */
+    double similarity;        /* cluster.similarity: leader method, cosine needed to join (0.18) */
     long max_clusters;        /* cluster.max_clusters: live clusters (5000) */
     int examples;             /* cluster.examples: verbatims kept per cluster (5) */
     int negative_only;        /* cluster.negative_only (1) */
-    double theme_weight;      /* norm of the theme block relative to the word block (0.75) */
+    double theme_weight;      /* cluster.theme_weight: weight of theme-id features (0.3); leader: norm of the theme block */
     double bigram_weight;     /* weight of adjacent-word bigrams, 0 = off (0) */
     int max_terms;            /* centroid keeps this many strongest features (100) */
+    long max_terms_total;     /* cluster.max_terms_total: centroid features of all live clusters
+                               * together (250000); above it clusters are pruned to their share */
     int max_record_features;  /* word features kept per record, strongest first (64) */
     long max_vocab;           /* document-frequency table size before eviction (262144) */
     long dedup_window;        /* (topic, partition, offset) keys remembered, at least (262144) */
@@ -42,6 +51,8 @@ typedef struct cx_clusterer_opts {
     uint32_t publish_min_size;/* clusters smaller than this emit no events (1) */
     int example_max_bytes;    /* example texts are cut (UTF-8 safe) above this (400) */
     int64_t first_id;         /* id of the first cluster; > 0 (1) - for checkpoints */
+    double merge_similarity;  /* cluster.merge_similarity: centroid cosine at which two clusters
+                               * merge (0.6); 0 = never */
 } cx_clusterer_opts;
 
 /* Fill o with the defaults listed above. */
@@ -58,11 +69,16 @@ void cx_clusterer_destroy(cx_clusterer **cl);
  * an "updated" event.  The text is only valid during the call. */
 typedef int (*cx_clu_emit_fn)(void *arg, const char *json, size_t len);
 
+/* Appends more fields to every cluster event of cluster id: ",\"key\":value..."
+ * (the stage adds the trend windows).  Return value ignored. */
+typedef void (*cx_clu_deco_fn)(void *arg, int64_t id, cx_buf *out);
+void cx_clusterer_set_decorator(cx_clusterer *cl, cx_clu_deco_fn fn, void *arg);
+
 /* Cluster one record: sets env->cluster_id (0 when the record is not
  * clustered: not negative while negative_only, no usable feature).  A resend
  * of a (topic, partition, offset) seen recently gets the same cluster id and
  * is not counted again; records without a topic or with offset < 0 are never
- * treated as resends.  Emits "created", "grew" and "retired" events through
+ * treated as resends.  Emits "created", "grew", "merged", "split" and "retired" events through
  * emit (which may be NULL).  Returns 0, or -1 with a reason in err when the
  * record could not be clustered for lack of memory (env->cluster_id is then 0
  * and the clusterer stays consistent; smaller allocation failures only make
@@ -86,9 +102,10 @@ typedef struct cx_clusterer_stats {
     uint64_t skipped;        /* not negative while negative_only */
     uint64_t empty;          /* no usable feature */
     uint64_t failed;         /* out of memory */
-    uint64_t created, retired, events, events_failed;
+    uint64_t created, retired, merged, split, events, events_failed;
     size_t live;             /* live clusters */
     size_t vocab;            /* entries in the document-frequency table */
+    size_t terms;            /* centroid features over the live clusters */
 } cx_clusterer_stats;
 void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st);
 
@@ -117,12 +134,14 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen);
 
 /* ---- checkpoints (clu_ckpt.c) ----
  *
- * The whole state - every live cluster with its centroid, surface forms,
- * counters and examples, the document frequencies, the resend filter, the
- * changed list, the id counter and the statistics - as one versioned,
- * checksummed, little-endian byte string, and back.  Loading it gives a
- * clusterer that behaves exactly like the saved one: the same records added
- * to both give the same ids, events and descriptions. */
+ * The whole state - every live cluster with its centroid, mixture counts,
+ * counters, examples and recent member signatures, the document frequencies
+ * with the display forms, the resend filter, the changed list, the id
+ * counter and the statistics - as one versioned, checksummed, little-endian
+ * byte string, and back.  Loading it gives a clusterer that behaves exactly
+ * like the saved one: the same records added to both give the same ids,
+ * events and descriptions.  The event decorator is not part of the state:
+ * set it again on the loaded clusterer. */
 
 /* Serialise cl into out (reset first).  0, or -1 with a reason in err (out
  * of memory).  O(size of state); cl is not changed. */

@@ -191,7 +191,7 @@ static void handle_event(sink *s, const void *data, size_t len) {
 int main(int argc, char **argv) {
     int code;
     cx_conf *c = cx_stage_args(argc, argv, "sink",
-                               "The sink stage: writes enriched records and cluster events to SQLite and\n"
+                               "The sink stage: writes enriched records, cluster events and alerts to SQLite and\n"
                                "JSON lines, then acknowledges them to ingest so their offsets are committed.",
                                &code);
     if (!c) return code;
@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
     s->m_new = cx_metric(s->m, "records_stored_total", "records newly stored", 0);
     s->m_dup = cx_metric(s->m, "records_duplicate_total", "records already stored (redelivered)", 0);
     s->m_dead = cx_metric(s->m, "dead_letters_total", "records a stage could not process", 0);
-    s->m_events = cx_metric(s->m, "events_total", "cluster events applied", 0);
+    s->m_events = cx_metric(s->m, "events_total", "cluster events and alerts applied", 0);
     s->m_batches = cx_metric(s->m, "batches_total", "committed batches", 0);
     s->m_bad = cx_metric(s->m, "frames_bad_total", "undecodable frames", 0);
     s->m_ack_dropped = cx_metric(s->m, "acks_dropped_total", "acknowledgements not delivered (ingest down)", 0);

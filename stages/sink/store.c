@@ -1,4 +1,8 @@
-/* store.c - the SQLite sink (see store.h and docs/SINKS.md). */
+/* store.c - the SQLite sink (see store.h and docs/SINKS.md).
+ *
+ * Every event is logged in cluster_events; cluster lifecycle events also
+ * update clusters and cluster_examples, spike alerts (docs/TRENDS.md) are
+ * also stored one per row in alerts. */
 #include "store.h"
 #include "cx_alloc.h"
 #include "cx_util.h"
@@ -9,7 +13,7 @@
 
 static const char *schema =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);"
-    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '2');"
+    "INSERT OR IGNORE INTO meta VALUES ('schema_version', '3');"
     "CREATE TABLE IF NOT EXISTS records ("
     " topic TEXT NOT NULL, partition INTEGER NOT NULL, \"offset\" INTEGER NOT NULL,"
     " id TEXT NOT NULL, ts INTEGER NOT NULL, channel TEXT, product TEXT, region TEXT,"
@@ -30,11 +34,17 @@ static const char *schema =
     " cluster_id INTEGER, rank INTEGER, record_id TEXT, text TEXT, lang TEXT, PRIMARY KEY (cluster_id, rank));"
     "CREATE TABLE IF NOT EXISTS cluster_events ("
     " seq INTEGER PRIMARY KEY AUTOINCREMENT, cluster_id INTEGER, event TEXT, at INTEGER, body TEXT);"
+    "CREATE TABLE IF NOT EXISTS alerts ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, first_ms INTEGER, kind TEXT NOT NULL,"
+    " key TEXT NOT NULL, cluster_id INTEGER, win TEXT NOT NULL, metric TEXT NOT NULL, count INTEGER,"
+    " baseline REAL, ratio REAL, p_value REAL, records INTEGER, neg_share REAL, baseline_neg_share REAL,"
+    " body TEXT, stored_at INTEGER NOT NULL, UNIQUE (kind, key, win, metric, at));"
+    "CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at);"
     "CREATE TABLE IF NOT EXISTS dead_letters ("
     " topic TEXT, partition INTEGER, \"offset\" INTEGER, id TEXT, reason TEXT, text TEXT, at INTEGER,"
     " PRIMARY KEY (topic, partition, \"offset\"));";
 
-enum { S_REC, S_THEME, S_DLQ, S_CLU, S_EX_DEL, S_EX, S_EV, S__N };
+enum { S_REC, S_THEME, S_DLQ, S_CLU, S_EX_DEL, S_EX, S_EV, S_ALERT, S__N };
 static const char *sqls[S__N] = {
     "INSERT OR IGNORE INTO records (topic, partition, \"offset\", id, ts, channel, product, region, lang,"
     " lang_conf, score, score_kind, text, meta, sentiment, label, signals, explain, tokens, n_tokens,"
@@ -49,6 +59,9 @@ static const char *sqls[S__N] = {
     "DELETE FROM cluster_examples WHERE cluster_id = ?",
     "INSERT OR REPLACE INTO cluster_examples VALUES (?,?,?,?,?)",
     "INSERT INTO cluster_events (cluster_id, event, at, body) VALUES (?,?,?,?)",
+    /* an alert replayed after a restart (same key, window, metric, event time) is stored once */
+    "INSERT OR IGNORE INTO alerts (at, first_ms, kind, key, cluster_id, win, metric, count, baseline, ratio,"
+    " p_value, records, neg_share, baseline_neg_share, body, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 };
 
 struct cx_store {
@@ -62,9 +75,12 @@ static int fail(cx_store *s, const char *what, char *err, size_t n) {
     return -1;
 }
 
-/* Schema version 1 -> 2: records.signal_evidence (the signals' evidence,
- * envelope tag 35).  A database written by an older sink gets the column
- * (NULL for the records it holds). */
+/* Schema migrations of a database written by an older sink:
+ *   1 -> 2: records.signal_evidence (the signals' evidence, envelope tag 35),
+ *           NULL for the records it holds;
+ *   2 -> 3: the alerts table (created by the schema's CREATE TABLE IF NOT
+ *           EXISTS, empty).
+ * The version is only raised, never lowered (a newer database stays newer). */
 static int migrate(cx_store *s, char *err, size_t errlen) {
     sqlite3_stmt *st = NULL;
     int have = 0;
@@ -73,12 +89,12 @@ static int migrate(cx_store *s, char *err, size_t errlen) {
         return fail(s, "schema check", err, errlen);
     have = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
-    if (have) return 0;
-    if (sqlite3_exec(s->db,
-                     "ALTER TABLE records ADD COLUMN signal_evidence TEXT;"
-                     "UPDATE meta SET value = '2' WHERE key = 'schema_version';",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (!have && sqlite3_exec(s->db, "ALTER TABLE records ADD COLUMN signal_evidence TEXT;", NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, "schema migration to version 2", err, errlen);
+    if (sqlite3_exec(s->db,
+                     "UPDATE meta SET value = '3' WHERE key = 'schema_version' AND CAST(value AS INTEGER) < 3;",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, "schema migration to version 3", err, errlen);
     return 0;
 }
 
@@ -262,6 +278,47 @@ int cx_store_record(cx_store *s, const cx_env *e, char *err, size_t n) {
     return 1;
 }
 
+/* One row of alerts from an alert event (fields: docs/TRENDS.md).  An alert
+ * without its key fields is refused (-1): it stays in cluster_events only. */
+static int store_alert(cx_store *s, json_t *o, const char *body, int64_t now, char *err, size_t n) {
+    const char *kind = json_string_value(json_object_get(o, "kind")), *key = json_string_value(json_object_get(o, "key")),
+               *win = json_string_value(json_object_get(o, "window")),
+               *metric = json_string_value(json_object_get(o, "metric"));
+    json_t *at = json_object_get(o, "at_ms");
+    if (!kind || !key || !win || !metric || !json_is_integer(at)) {
+        snprintf(err, n, "alert event without kind, key, window, metric or at_ms");
+        return -1;
+    }
+    sqlite3_stmt *st = s->st[S_ALERT];
+    int i = 1;
+    sqlite3_bind_int64(st, i++, json_integer_value(at));
+    sqlite3_bind_int64(st, i++, json_integer_value(json_object_get(o, "first_ms")));
+    bind_text(st, i++, kind);
+    bind_text(st, i++, key);
+    json_t *cid = json_object_get(o, "cluster_id");
+    if (json_is_integer(cid)) sqlite3_bind_int64(st, i++, json_integer_value(cid));
+    else sqlite3_bind_null(st, i++);
+    bind_text(st, i++, win);
+    bind_text(st, i++, metric);
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)json_number_value(json_object_get(o, "count")));
+    const char *reals[] = {"baseline", "ratio", "p_value"};
+    for (int k = 0; k < 3; k++) {
+        json_t *v = json_object_get(o, reals[k]);
+        if (json_is_number(v)) sqlite3_bind_double(st, i++, json_number_value(v));
+        else sqlite3_bind_null(st, i++);
+    }
+    sqlite3_bind_int64(st, i++, (sqlite3_int64)json_number_value(json_object_get(o, "records")));
+    const char *shares[] = {"neg_share", "baseline_neg_share"};
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(o, shares[k]);
+        if (json_is_number(v)) sqlite3_bind_double(st, i++, json_number_value(v));
+        else sqlite3_bind_null(st, i++);
+    }
+    bind_text(st, i++, body);
+    sqlite3_bind_int64(st, i++, now);
+    return step(s, st, "insert alert", err, n);
+}
+
 static char *dump(json_t *v) { return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL; }
 
 int cx_store_event(cx_store *s, const char *json, size_t len, char *err, size_t n) {
@@ -278,12 +335,17 @@ int cx_store_event(cx_store *s, const char *json, size_t len, char *err, size_t 
     json_int_t id = json_integer_value(json_object_get(o, "cluster_id"));
     int64_t now = cx_now_ms();
     char *body = cx_strndup(json, len);
+    int is_alert = type && !strcmp(type, "alert");
+    char evname[64];
+    /* an alert's row names it as such ("alert.spike"): cluster_events.event stays a lifecycle name otherwise */
+    if (is_alert) snprintf(evname, sizeof evname, "alert.%s", event ? event : "?");
     sqlite3_stmt *st = s->st[S_EV];
     sqlite3_bind_int64(st, 1, id);
-    bind_text(st, 2, event ? event : (type ? type : "event"));
+    bind_text(st, 2, is_alert ? evname : event ? event : (type ? type : "event"));
     sqlite3_bind_int64(st, 3, now);
     bind_text(st, 4, body);
     rc = step(s, st, "insert event", err, n);
+    if (rc == 0 && is_alert) rc = store_alert(s, o, body, now, err, n);
     cx_free(body);
     if (rc == 0 && type && !strcmp(type, "cluster") && id > 0) {
         char *themes = dump(json_object_get(o, "themes")), *langs = dump(json_object_get(o, "langs")),

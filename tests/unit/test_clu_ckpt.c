@@ -7,10 +7,12 @@
  * numbers, resends, records without a topic, positive and empty records,
  * out-of-order times, long texts, more regions than a counter holds.  Small
  * caps make clusters retire, centroids prune, the vocabulary evict, the
- * resend filter rotate and examples compete; ticks on a synthetic clock emit
- * "updated" events.  A clusterer that was saved and loaded must describe
- * every cluster exactly as the original does, and, fed the same further
- * records, emit the same events and end in the same bytes. */
+ * resend filter rotate and examples compete, a low merge threshold makes
+ * clusters merge, and with the default options clusters that took two
+ * problems split; ticks on a synthetic clock emit "updated" events.  A
+ * clusterer that was saved and loaded must describe every cluster exactly as
+ * the original does, and, fed the same further records, emit the same events
+ * and end in the same bytes. */
 #include "ckpt_store.h"
 #include "clu_ckpt.h"
 #include "clusterer.h"
@@ -242,6 +244,7 @@ static void small_opts(cx_clusterer_opts *o) {
     o->update_interval_ms = 1500;
     o->publish_min_size = 2;
     o->example_max_bytes = 40;
+    o->merge_similarity = 0.3;
 }
 
 static cx_clusterer *build(const cx_clusterer_opts *o, gen *g, int n, cx_buf *log) {
@@ -296,8 +299,9 @@ static size_t check_same(cx_clusterer *a, cx_clusterer *b) {
     cx_clusterer_get_stats(b, &sb);
     CX_CHECK(sa.records == sb.records && sa.clustered == sb.clustered && sa.duplicates == sb.duplicates &&
              sa.skipped == sb.skipped && sa.empty == sb.empty && sa.failed == sb.failed && sa.created == sb.created &&
-             sa.retired == sb.retired && sa.events == sb.events && sa.events_failed == sb.events_failed &&
-             sa.live == sb.live && sa.vocab == sb.vocab);
+             sa.retired == sb.retired && sa.merged == sb.merged && sa.split == sb.split && sa.events == sb.events &&
+             sa.events_failed == sb.events_failed && sa.live == sb.live && sa.vocab == sb.vocab &&
+             sa.terms == sb.terms);
     char err[256];
     if (cx_clusterer_check(b, err, sizeof err) < 0) {
         fprintf(stderr, "check: %s\n", err);
@@ -312,14 +316,23 @@ static size_t check_same(cx_clusterer *a, cx_clusterer *b) {
 
 /* ---- tests ---- */
 
-/* Save, load, compare; then the same 300 further records into both. */
-static void roundtrip(const cx_clusterer_opts *o, int n1, int n2, uint64_t seed, int expect_retired) {
+/* What a roundtrip must have gone through: retirements, merges and splits
+ * over the whole run, and merges and splits already in the saved state. */
+typedef struct expect {
+    uint64_t retired, merged, split, merged_saved, split_saved;
+} expect;
+
+/* Save, load, compare; then the same n2 further records into both. */
+static void roundtrip(const cx_clusterer_opts *o, int n1, int n2, uint64_t seed, expect want) {
     gen g;
     gen_init(&g, seed);
     cx_buf log_a, log_b;
     cx_buf_init(&log_a);
     cx_buf_init(&log_b);
     cx_clusterer *a = build(o, &g, n1, &log_a);
+    cx_clusterer_stats saved;
+    cx_clusterer_get_stats(a, &saved);
+    CX_CHECK(saved.merged >= want.merged_saved && saved.split >= want.split_saved);
     cx_buf blob = save(a);
     cx_clusterer *b = load(o, &blob);
     CX_CHECK(b != NULL);
@@ -337,12 +350,15 @@ static void roundtrip(const cx_clusterer_opts *o, int n1, int n2, uint64_t seed,
     cx_clusterer_stats st;
     cx_clusterer_get_stats(a, &st);
     CX_CHECK(st.duplicates > 10 && st.skipped > 10 && st.empty > 3);
-    if (expect_retired) CX_CHECK(st.retired > 10);
+    CX_CHECK(st.retired >= want.retired && st.merged >= want.merged && st.split >= want.split);
     if (getenv("CX_TEST_VERBOSE"))
-        fprintf(stderr, "records %llu clustered %llu dup %llu skipped %llu empty %llu created %llu retired %llu live %zu vocab %zu events %llu\n",
+        fprintf(stderr, "records %llu clustered %llu dup %llu skipped %llu empty %llu created %llu retired %llu "
+                "merged %llu (%llu saved) split %llu (%llu saved) live %zu vocab %zu terms %zu events %llu\n",
                 (unsigned long long)st.records, (unsigned long long)st.clustered, (unsigned long long)st.duplicates,
                 (unsigned long long)st.skipped, (unsigned long long)st.empty, (unsigned long long)st.created,
-                (unsigned long long)st.retired, st.live, st.vocab, (unsigned long long)st.events);
+                (unsigned long long)st.retired, (unsigned long long)st.merged, (unsigned long long)saved.merged,
+                (unsigned long long)st.split, (unsigned long long)saved.split, st.live, st.vocab, st.terms,
+                (unsigned long long)st.events);
 out:
     cx_buf_free(&blob);
     cx_buf_free(&log_a);
@@ -354,14 +370,20 @@ out:
 static void test_roundtrip_small_caps(void) {
     cx_clusterer_opts o;
     small_opts(&o);
-    roundtrip(&o, 400, 300, 0x1234567u, 1);
-    roundtrip(&o, 150, 300, 0xfeedbeefu, 1);
+    roundtrip(&o, 400, 300, 10, (expect){.retired = 10, .merged = 1, .merged_saved = 1}); /* merged before */
+    roundtrip(&o, 150, 300, 10, (expect){.retired = 5, .merged = 1});                     /* merged after */
+    /* the leader method (cosine threshold): many small clusters, many retirements */
+    o.method = CX_CLU_LEADER;
+    roundtrip(&o, 400, 300, 0x1234567u, (expect){.retired = 100});
 }
 
+/* The default options (the DMM): a cluster that took two problems splits,
+ * before the checkpoint or after it. */
 static void test_roundtrip_defaults(void) {
     cx_clusterer_opts o;
     cx_clusterer_opts_default(&o);
-    roundtrip(&o, 400, 300, 0x9e3779b9u, 0);
+    roundtrip(&o, 400, 300, 15, (expect){.split = 1, .split_saved = 1});
+    roundtrip(&o, 400, 300, 1, (expect){.split = 1});
 }
 
 /* A clusterer that never saw a record saves and loads too. */
@@ -563,11 +585,16 @@ static void test_damaged(void) {
         cx_clusterer_destroy(&b);
     }
     CX_CHECK(bad == 0);
-    /* another format version, another file */
-    memcpy(copy, blob.data, len);
-    copy[4] = 2;
-    clu_ckpt_seal(copy, len);
-    CX_CHECK(cx_clusterer_load(&o, copy, len, err, sizeof err) == NULL && strstr(err, "version 2"));
+    /* another format version (the one before, a later one), another file */
+    CX_CHECK(blob.data[4] == CLU_CKPT_VERSION && CLU_CKPT_VERSION == 2);
+    for (int v = 1; v <= 3; v += 2) {
+        memcpy(copy, blob.data, len);
+        copy[4] = (unsigned char)v;
+        clu_ckpt_seal(copy, len);
+        char want[32];
+        snprintf(want, sizeof want, "format version %d ", v);
+        CX_CHECK(cx_clusterer_load(&o, copy, len, err, sizeof err) == NULL && strstr(err, want));
+    }
     CX_CHECK(cx_clusterer_load(&o, "SQLite format 3", 15, err, sizeof err) == NULL && strstr(err, "not a cluster"));
     CX_CHECK(cx_clusterer_load(&o, NULL, 0, err, sizeof err) == NULL);
     free(copy);

@@ -1,5 +1,6 @@
 /* test_store.c - unit tests of the SQLite sink: schema, exactly-once effect
- * on source coordinates, themes, dead letters, cluster events, JSON lines. */
+ * on source coordinates, themes, dead letters, cluster events, alerts, JSON
+ * lines, schema migrations. */
 #include "cx_alloc.h"
 #include "cx_test.h"
 #include "store.h"
@@ -144,7 +145,8 @@ static void test_jsonl(void) {
 }
 
 /* records.signal_evidence is stored; a database of schema version 1 (no
- * such column) gets it when the sink opens it. */
+ * such column) gets it, and the alerts table of version 3, when the sink
+ * opens it. */
 static void test_signal_evidence(void) {
     char err[256], old[sizeof dbpath];
     snprintf(old, sizeof old, "%s/v1.db", dir);
@@ -179,8 +181,45 @@ static void test_signal_evidence(void) {
     }
     CX_CHECK(q("SELECT count(*) FROM records WHERE signal_evidence = 'effort=called 3 times'") == 1);
     CX_CHECK(q("SELECT count(*) FROM records WHERE id = 'old' AND signal_evidence IS NULL") == 1);
-    CX_CHECK(q("SELECT value FROM meta WHERE key = 'schema_version'") == 2);
+    CX_CHECK(q("SELECT value FROM meta WHERE key = 'schema_version'") == 3);
+    CX_CHECK(q("SELECT count(*) FROM alerts") == 0);
     snprintf(dbpath, sizeof dbpath, "%s", keep);
+}
+
+/* Alert events (docs/TRENDS.md) land in alerts, one row each, and in
+ * cluster_events as "alert.spike"; the same alert again (a replay) is stored
+ * once; an alert without its key fields is refused; the cluster tables are
+ * left alone. */
+static void test_alerts(void) {
+    char err[256];
+    cx_store *s = cx_store_open(dbpath, "normal", err, sizeof err);
+    CX_CHECK(s != NULL);
+    if (!s) return;
+    const char *a1 = "{\"type\":\"alert\",\"event\":\"spike\",\"kind\":\"theme\",\"key\":\"delivery.late\","
+                     "\"window\":\"minute\",\"window_ms\":60000,\"metric\":\"volume\",\"count\":21,\"baseline\":4.9,"
+                     "\"ratio\":4.29,\"p_value\":1.5e-07,\"at_ms\":1767232825000,\"first_ms\":1767232770000,"
+                     "\"baseline_periods\":60,\"dispersion\":1,\"records\":21,\"negative\":4,\"neg_share\":0.19,"
+                     "\"baseline_neg_share\":0.2,\"sentiment\":0.1,\"trend\":{\"minute\":21}}";
+    const char *a2 = "{\"type\":\"alert\",\"event\":\"spike\",\"kind\":\"cluster\",\"key\":\"17\",\"cluster_id\":17,"
+                     "\"window\":\"hour\",\"metric\":\"sentiment\",\"count\":30,\"baseline\":9.5,\"ratio\":3.2,"
+                     "\"p_value\":2e-9,\"at_ms\":1767232825000,\"first_ms\":1767229260000,\"records\":40,"
+                     "\"baseline_neg_share\":null}";
+    const char *bad = "{\"type\":\"alert\",\"event\":\"spike\",\"kind\":\"theme\"}";
+    CX_CHECK(cx_store_begin(s, err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, a1, strlen(a1), err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, a1, strlen(a1), err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, a2, strlen(a2), err, sizeof err) == 0);
+    CX_CHECK(cx_store_event(s, bad, strlen(bad), err, sizeof err) == -1 && strstr(err, "alert"));
+    CX_CHECK(cx_store_commit(s, err, sizeof err) == 0);
+    cx_store_close(&s);
+    CX_CHECK(q("SELECT count(*) FROM alerts") == 2);
+    CX_CHECK(q("SELECT count FROM alerts WHERE kind = 'theme' AND key = 'delivery.late' AND win = 'minute'"
+               " AND metric = 'volume' AND at = 1767232825000 AND first_ms = 1767232770000 AND cluster_id IS NULL"
+               " AND abs(p_value - 1.5e-7) < 1e-12 AND abs(baseline - 4.9) < 1e-9 AND records = 21") == 21);
+    CX_CHECK(q("SELECT cluster_id FROM alerts WHERE kind = 'cluster' AND metric = 'sentiment'"
+               " AND baseline_neg_share IS NULL AND json_extract(body, '$.window') = 'hour'") == 17);
+    CX_CHECK(q("SELECT count(*) FROM cluster_events WHERE event = 'alert.spike'") == 4);
+    CX_CHECK(q("SELECT count(*) FROM clusters WHERE cluster_id = 17") == 0);
 }
 
 int main(void) {
@@ -191,6 +230,7 @@ int main(void) {
     CX_RUN(test_events);
     CX_RUN(test_jsonl);
     CX_RUN(test_signal_evidence);
+    CX_RUN(test_alerts);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd)) fprintf(stderr, "cannot remove %s\n", dir);

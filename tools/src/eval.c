@@ -33,9 +33,11 @@
 #include "cx_tag_learned.h"
 #include "cx_tag_ltheme.h"
 #include "cx_text.h"
+#include "clusterer.h"
 #include "labelled.h"
 #include "langid.h"
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,7 @@ typedef struct ev_args {
     int top;                 /* --top N (themes): labels in the table */
     const char *where[LB_MAX_WHERE]; /* --where KEY=VALUE (themes) */
     int n_where;
+    int negative_only;       /* --negative-only (cluster): only records the tag stage labels negative */
     cx_conf *conf;           /* -c FILE plus -o overrides (defaults without -c) */
 } ev_args;
 
@@ -477,6 +480,24 @@ static const char *ev_theme_label(const cx_tagger *tg, const ev_labs *gold, int 
     return id;
 }
 
+/* The tokenize and tag stages' analysis as configured, for the themes and
+ * cluster evaluations (no explanations; --model: learned themes).  On
+ * failure *t or *tg stays NULL with the reason in err. */
+static void ev_analysis_new(const ev_args *a, char *dir, size_t dirlen, cx_text_opts *o, cx_text **t, cx_tagger **tg,
+                            char *err, size_t errlen) {
+    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, dirlen), a->detect, o);
+    *t = cx_text_new(o, err, errlen);
+    *tg = NULL;
+    if (!*t) return;
+    cx_tagger_opts to = {.lexicon_dir = o->lexicon_dir,
+                         .positive_threshold = cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
+                         .negative_threshold = cx_conf_dbl(a->conf, "sentiment.negative_threshold"),
+                         .text = *t,
+                         .no_explain = 1,
+                         .themes_learned_dir = a->model};
+    *tg = cx_tagger_new(&to, err, errlen);
+}
+
 static int ev_themes(const ev_args *a) {
     char err[1024], dir[4096];
     if (a->half < 0 || a->half > 2) {
@@ -512,19 +533,9 @@ static int ev_themes(const ev_args *a) {
         return 2;
     }
     cx_text_opts o;
-    lb_text_opts(a->conf, a->lexicons ? a->lexicons : cx_conf_path(a->conf, "lexicons.dir", dir, sizeof dir),
-                 a->detect, &o);
-    cx_text *t = cx_text_new(&o, err, sizeof err);
+    cx_text *t = NULL;
     cx_tagger *tg = NULL;
-    if (t) {
-        cx_tagger_opts to = {.lexicon_dir = o.lexicon_dir,
-                             .positive_threshold = cx_conf_dbl(a->conf, "sentiment.positive_threshold"),
-                             .negative_threshold = cx_conf_dbl(a->conf, "sentiment.negative_threshold"),
-                             .text = t,
-                             .no_explain = 1,
-                             .themes_learned_dir = a->model};
-        tg = cx_tagger_new(&to, err, sizeof err);
-    }
+    ev_analysis_new(a, dir, sizeof dir, &o, &t, &tg, err, sizeof err);
     int rc = 2, learned = a->model && a->model[0];
     ev_labs labs = {0};
     cx_env **envs = cx_calloc(d.n, sizeof *envs);
@@ -703,6 +714,272 @@ out:
     return rc;
 }
 
+/* ---- cluster ---- */
+
+/* Event times given to the records of a file, in file order: one a second. */
+#define EV_CLUSTER_T0 1700000000000LL
+#define EV_CLUSTER_STEP_MS 1000
+
+typedef struct ev_pair { int64_t c; uint32_t g; char lang[8]; } ev_pair;
+
+static int ev_cmp_pair(const void *a, const void *b) {
+    const ev_pair *x = a, *y = b;
+    if (x->c != y->c) return x->c < y->c ? -1 : 1;
+    return x->g < y->g ? -1 : x->g > y->g;
+}
+
+/* Cross-language recall: among the pairs of records with the same gold
+ * label and different languages, how many share a cluster.  Sorts p. */
+static int ev_cmp_glang(const void *a, const void *b) {
+    const ev_pair *x = a, *y = b;
+    if (x->g != y->g) return x->g < y->g ? -1 : 1;
+    return strcmp(x->lang, y->lang);
+}
+
+static int ev_cmp_gclang(const void *a, const void *b) {
+    const ev_pair *x = a, *y = b;
+    if (x->g != y->g) return x->g < y->g ? -1 : 1;
+    if (x->c != y->c) return x->c < y->c ? -1 : 1;
+    return strcmp(x->lang, y->lang);
+}
+
+/* Pairs in different languages within a run [i, j) of p that is sorted by
+ * language: (n^2 - sum over languages of n_l^2) / 2. */
+static double ev_mixed_pairs(const ev_pair *p, size_t i, size_t j) {
+    double n = (double)(j - i), same = 0;
+    for (size_t a = i; a < j;) {
+        size_t b = a;
+        while (b < j && !strcmp(p[b].lang, p[a].lang)) b++;
+        same += (double)(b - a) * (double)(b - a);
+        a = b;
+    }
+    return (n * n - same) / 2;
+}
+
+static void ev_cross_language(ev_pair *p, size_t n, double *pairs, double *joined) {
+    *pairs = *joined = 0;
+    qsort(p, n, sizeof *p, ev_cmp_glang);          /* runs of one gold label */
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && p[j].g == p[i].g; j++) {}
+        *pairs += ev_mixed_pairs(p, i, j);
+    }
+    qsort(p, n, sizeof *p, ev_cmp_gclang);         /* runs of one (gold, cluster) */
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i; j < n && p[j].g == p[i].g && p[j].c == p[i].c; j++) {}
+        if (p[i].c > 0) *joined += ev_mixed_pairs(p, i, j);
+    }
+}
+
+static double ev_xlogx(double x) { return x > 0 ? x * log(x) : 0; }
+
+/* External clustering measures of a predicted partition (cluster ids) against
+ * gold classes, from their contingency table:
+ *   NMI = I(C;G) / ((H(C) + H(G)) / 2)   (arithmetic normalisation, the
+ *         scikit-learn default; never above the geometric one)
+ *   ARI = Hubert-Arabie adjusted Rand index over pairs
+ *   purity = sum over clusters of the largest gold class / n */
+typedef struct ev_cscore { double nmi, ari, purity; size_t clusters; } ev_cscore;
+
+static int ev_cluster_scores(ev_pair *p, size_t n, uint32_t n_gold, ev_cscore *out) {
+    size_t *gn = cx_calloc(n_gold ? n_gold : 1, sizeof *gn);
+    if (!gn) return -1;
+    qsort(p, n, sizeof *p, ev_cmp_pair);
+    double N = (double)n, hc = 0, hg = 0, mi = 0, sum_ij = 0, sum_a = 0, sum_b = 0;
+    size_t pure = 0, k = 0;
+    for (size_t i = 0; i < n; i++) gn[p[i].g]++;
+    for (uint32_t g = 0; g < n_gold; g++) {
+        hg -= ev_xlogx((double)gn[g] / N);
+        sum_b += (double)gn[g] * ((double)gn[g] - 1) / 2;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i, best = 0;
+        while (j < n && p[j].c == p[i].c) j++;
+        double nc = (double)(j - i);
+        hc -= ev_xlogx(nc / N);
+        sum_a += nc * (nc - 1) / 2;
+        for (size_t a = i; a < j;) {
+            size_t b = a;
+            while (b < j && p[b].g == p[a].g) b++;
+            double nij = (double)(b - a);
+            mi += nij / N * log(N * nij / (nc * (double)gn[p[a].g]));
+            sum_ij += nij * (nij - 1) / 2;
+            if (b - a > best) best = b - a;
+            a = b;
+        }
+        pure += best;
+        k++;
+        i = j;
+    }
+    cx_free(gn);
+    double expected = N > 1 ? sum_a * sum_b / (N * (N - 1) / 2) : 0, maxi = (sum_a + sum_b) / 2;
+    out->nmi = hc + hg > 0 ? 2 * mi / (hc + hg) : 1.0;
+    out->ari = maxi - expected != 0 ? (sum_ij - expected) / (maxi - expected) : 1.0;
+    out->purity = N > 0 ? (double)pure / N : 0;
+    out->clusters = k;
+    return 0;
+}
+
+/* The events of an evaluation run: counted, and the merges remembered so a
+ * record's cluster can be followed to the cluster that absorbed it (as the
+ * sink's clusters table does with merged_into). */
+typedef struct ev_events {
+    size_t n;
+    int64_t (*merge)[2];     /* (absorbed, survivor) */
+    size_t n_merge, cap_merge;
+} ev_events;
+
+static int ev_on_event(void *arg, const char *json, size_t len) {
+    ev_events *ev = arg;
+    ev->n++;
+    static const char pat[] = "\"event\":\"merged\"";
+    if (!memmem(json, len, pat, sizeof pat - 1)) return 0;
+    json_t *o = json_loadb(json, len, 0, NULL);
+    int64_t from = o ? (int64_t)json_integer_value(json_object_get(o, "cluster_id")) : 0;
+    int64_t into = o ? (int64_t)json_integer_value(json_object_get(o, "merged_into")) : 0;
+    json_decref(o);
+    if (from <= 0 || into <= 0) return 0;
+    if (ev->n_merge == ev->cap_merge) {
+        size_t nc = ev->cap_merge ? ev->cap_merge * 2 : 64;
+        int64_t (*nm)[2] = cx_realloc(ev->merge, nc * sizeof *nm);
+        if (!nm) return 0;
+        ev->merge = nm;
+        ev->cap_merge = nc;
+    }
+    ev->merge[ev->n_merge][0] = from;
+    ev->merge[ev->n_merge][1] = into;
+    ev->n_merge++;
+    return 0;
+}
+
+/* The cluster id that absorbed id, through every later merge. */
+static int64_t ev_resolve(const ev_events *ev, int64_t id) {
+    for (size_t i = 0; i < ev->n_merge; i++)
+        if (ev->merge[i][0] == id) id = ev->merge[i][1]; /* merges are in time order */
+    return id;
+}
+
+static int ev_cluster(const ev_args *a) {
+    char err[1024], dir[4096];
+    lb_tdata d;
+    memset(&d, 0, sizeof d);
+    if (lb_read_themes(a->file, a->where, a->n_where, &d, err, sizeof err) < 0) {
+        fprintf(stderr, "cxflow-eval: %s\n", err);
+        lb_tdata_free(&d);
+        return 2;
+    }
+    if (!d.n) {
+        fprintf(stderr, "cxflow-eval: %s: no records with \"text\" and a \"label_theme\"\n", a->file);
+        lb_tdata_free(&d);
+        return 2;
+    }
+    cx_text_opts o;
+    cx_text *t = NULL;
+    cx_tagger *tg = NULL;
+    cx_clusterer *cl = NULL;
+    cx_clusterer_opts co;
+    cx_clusterer_opts_from_conf(&co, a->conf);
+    co.negative_only = a->negative_only;
+    ev_analysis_new(a, dir, sizeof dir, &o, &t, &tg, err, sizeof err);
+    if (t && tg) cl = cx_clusterer_new(&co, err, sizeof err);
+    int rc = 2;
+    cx_env **envs = cx_calloc(d.n, sizeof *envs);
+    ev_pair *pairs = cx_calloc(d.n, sizeof *pairs);
+    if (!t || !tg || !cl || !envs || !pairs) {
+        fprintf(stderr, "cxflow-eval: %s\n", envs && pairs ? err : "out of memory");
+        goto out;
+    }
+    /* the tokenize and tag stages' work first, then the clustering alone is timed */
+    size_t failed = 0;
+    double a0 = ev_cpu();
+    for (size_t i = 0; i < d.n; i++) {
+        cx_env *e = envs[i] = cx_env_new();
+        if (!e) { failed++; continue; }
+        e->text = d.r[i].text;
+        e->id = NULL;
+        e->offset = -1;
+        e->partition = -1;
+        e->ts_ms = EV_CLUSTER_T0 + (int64_t)i * EV_CLUSTER_STEP_MS;
+        e->lang_hint = !a->detect && d.r[i].lang[0] ? d.r[i].lang : NULL;
+        if (cx_text_analyze(t, e, NULL, err, sizeof err) < 0 || cx_tagger_apply(tg, e, err, sizeof err) < 0) failed++;
+    }
+    double analysis_s = ev_cpu() - a0;
+    ev_events events = {0};
+    size_t n = 0, unclustered = 0, not_neg = 0;
+    double c0 = ev_cpu();
+    for (size_t i = 0; i < d.n; i++) {
+        if (!envs[i]) continue;
+        if (cx_clusterer_add(cl, envs[i], ev_on_event, &events, err, sizeof err) < 0) failed++;
+    }
+    double clu_s = ev_cpu() - c0;
+    /* the records scored: all, or with --negative-only those the tag stage
+     * labelled negative; an unclustered record (no usable feature) counts as a
+     * cluster of its own */
+    int64_t solo = -1;
+    for (size_t i = 0; i < d.n; i++) {
+        const cx_env *e = envs[i];
+        if (a->negative_only && (!e || e->label != CX_LABEL_NEGATIVE)) { not_neg++; continue; }
+        pairs[n].g = d.lab[d.r[i].off];
+        snprintf(pairs[n].lang, sizeof pairs[n].lang, "%s", e && e->lang[0] ? e->lang : "und");
+        if (e && e->cluster_id > 0) pairs[n].c = ev_resolve(&events, e->cluster_id);
+        else { pairs[n].c = solo--; unclustered++; }
+        n++;
+    }
+    if (!n) {
+        fprintf(stderr, "cxflow-eval: no record to score (%zu not negative)\n", not_neg);
+        goto out;
+    }
+    if (a->dump) {
+        FILE *df = fopen(a->dump, "w");
+        if (!df) fprintf(stderr, "cxflow-eval: cannot write %s\n", a->dump);
+        for (size_t i = 0; df && i < d.n; i++) {
+            const cx_env *e = envs[i];
+            fprintf(df, "%lld\t%s\t%s\t%s\t", e && e->cluster_id > 0 ? (long long)ev_resolve(&events, e->cluster_id) : 0LL, d.labels[d.lab[d.r[i].off]],
+                    e ? cx_label_name(e->label) : "-", e ? e->lang : "-");
+            for (const char *q = d.r[i].text; *q; q++) fputc(*q == '\t' || *q == '\n' ? ' ' : *q, df);
+            fputc('\n', df);
+        }
+        if (df) fclose(df);
+    }
+    ev_cscore sc;
+    if (ev_cluster_scores(pairs, n, d.n_labels, &sc) < 0) {
+        fprintf(stderr, "cxflow-eval: out of memory\n");
+        goto out;
+    }
+    double xpairs, xjoined;
+    ev_cross_language(pairs, n, &xpairs, &xjoined);
+    cx_clusterer_stats st;
+    cx_clusterer_get_stats(cl, &st);
+    printf("file=%s records=%zu gold_labels=%u%s%s\n", a->file, d.n, d.n_labels,
+           d.multi ? " (multi-label gold: the first label counts)" : "",
+           a->negative_only ? " negative-only" : "");
+    if (co.method == CX_CLU_LEADER) printf("clusterer: leader similarity=%.3f", co.similarity);
+    else printf("clusterer: dmm alpha=%g beta=%g theme_weight=%g recency=%g/%g", co.alpha, co.beta, co.theme_weight,
+                co.recency_weight, co.recency_records);
+    printf(" created=%llu merged=%llu split=%llu retired=%llu live=%zu events=%zu vocab=%zu\n",
+           (unsigned long long)st.created, (unsigned long long)st.merged, (unsigned long long)st.split,
+           (unsigned long long)st.retired, st.live, events.n, st.vocab);
+    if (unclustered) printf("%zu records had no usable feature (each scored as its own cluster)\n", unclustered);
+    if (not_neg) printf("%zu records not labelled negative were left out\n", not_neg);
+    if (failed) printf("analysis, tagging or clustering failed on %zu records\n", failed);
+    if (xpairs > 0)
+        printf("cross-language: %.0f pairs of records with one gold label in different languages, %.0f in one cluster "
+               "(%.1f%%)\n", xpairs, xjoined, 100.0 * xjoined / xpairs);
+    printf("analysis (tokenize + tag): %.0f records per CPU-second\n", analysis_s > 0 ? (double)d.n / analysis_s : 0.0);
+    printf("cluster n=%zu clusters=%zu nmi=%.4f ari=%.4f purity=%.4f docs_per_s=%.0f\n", n, sc.clusters, sc.nmi,
+           sc.ari, sc.purity, clu_s > 0 ? (double)d.n / clu_s : 0.0);
+    rc = 0;
+out:
+    for (size_t i = 0; envs && i < d.n; i++) cx_env_destroy(&envs[i]);
+    cx_free(envs);
+    cx_free(pairs);
+    cx_free(events.merge);
+    cx_clusterer_destroy(&cl);
+    cx_tagger_destroy(&tg);
+    cx_text_destroy(&t);
+    lb_tdata_free(&d);
+    return rc;
+}
+
 /* ---- command table and argument parsing ---- */
 
 typedef struct ev_cmd {
@@ -731,6 +1008,12 @@ static const ev_cmd cmds[] = {
      "        --holdout PCT` held back; per-label precision/recall/F1 of the N labels with most support, then\n"
      "        `themes n=N accuracy=A micro_f1=F macro_f1=M docs_per_s=R` (accuracy: top-1 for single-label\n"
      "        gold, exact set match for lists)"},
+    {"cluster", ev_cluster,
+     "cluster FILE.jsonl [--negative-only] [--where KEY=VALUE]... [--lexicon DIR] [--detect] [--model DIR] [--dump FILE]\n"
+     "        the cluster stage's clustering (cluster.* of the configuration), one pass in file order, against\n"
+     "        \"label_theme\" (lists: the first label); --negative-only: only the records the tag stage labels\n"
+     "        negative; ends with `cluster n=N clusters=K nmi=X ari=Y purity=P docs_per_s=R` (R: clustering\n"
+     "        alone per CPU-second); --dump: per record cluster id, gold, sentiment label, language, text (TSV)"},
 };
 
 static void usage(FILE *out) {
@@ -763,6 +1046,7 @@ int main(int argc, char **argv) {
         else if ((!strcmp(s, "--lexicons") || !strcmp(s, "--lexicon")) && more) a.lexicons = argv[++i];
         else if (!strcmp(s, "--half") && more) a.half = atoi(argv[++i]);
         else if (!strcmp(s, "--detect")) a.detect = 1;
+        else if (!strcmp(s, "--negative-only")) a.negative_only = 1;
         else if (!strcmp(s, "--learned") && more) a.learned = argv[++i];
         else if (!strcmp(s, "--learned-mode") && more) a.learned_mode = argv[++i];
         else if (!strcmp(s, "--method") && more) a.method = argv[++i];
