@@ -94,6 +94,16 @@ wait_committed() {
 
 pid_of() { cat "$T/run/$1.pid"; }
 
+# wait_restarted STAGE OLD_PID - until the supervisor has started STAGE again (at most 30 s)
+wait_restarted() {
+    i=0
+    while :; do
+        p=$(cat "$T/run/$1.pid" 2>/dev/null || echo "$2")
+        [ "$p" != "$2" ] && kill -0 "$p" 2>/dev/null && return 0
+        i=$((i + 1)); sleep 0.1; [ $i -lt 300 ] || fail "$1 was not restarted"
+    done
+}
+
 metric() { sed -n "s/^cxflow_$2{[^}]*} //p" "$T/run/metrics/$1.prom" 2>/dev/null | tail -n 1; }
 
 # every offset of every partition of the input is in the sink exactly once

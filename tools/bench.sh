@@ -1,18 +1,22 @@
 #!/bin/sh
 # tools/bench.sh - `tools/cxflow bench`: the whole pipeline under load.
 #
-#   tools/cxflow bench [--records N] [--partitions P] [--keep]
+#   tools/cxflow bench [--records N] [--partitions P] [--input FILE] [-o key=value]... [--keep]
 #
 # Starts the embedded broker and all five stages in a temporary directory
 # (ipc:// links, SQLite sink, no JSONL file), produces N records (default
-# 200,000) cycling through the bundled multilingual sample, waits until every
+# 200,000) cycling through the bundled multilingual sample (or FILE: JSON
+# lines), with the -o settings on top (e.g. -o cluster.checkpoint=ckpt.db,
+# relative to the temporary directory), waits until every
 # record is in the SQLite sink, stops the pipeline and prints per stage:
 # records processed, the rate over the run, the stage's own capacity
 # (records per second of busy time), and its peak RSS; then end-to-end
 # records/s and produce-to-sink latency p50/p99, ending with the line
 #   bench records=N e2e_rps=R p50_ms=X p99_ms=Y max_rss_mb=Z
 # (max_rss_mb: the largest peak RSS of the five stages; the broker's own
-# memory, which holds the Kafka log, is shown separately).
+# memory, which holds the Kafka log, is shown separately).  With cluster
+# checkpoints on, a line on them (count, size and time of the last, mean time)
+# comes before it.
 #
 #   tools/cxflow bench --stage tokenize [--rounds N]
 #   tools/cxflow bench --stage tag [--rounds N]
@@ -37,15 +41,17 @@
 set -eu
 BIN=$1 ROOT=$2
 shift 2
-N=200000 PARTS=8 KEEP=0 STAGE= ROUNDS=5000
+N=200000 PARTS=8 KEEP=0 STAGE= ROUNDS=5000 INPUT=$ROOT/tools/sample/feedback.jsonl OVR=
 while [ $# -gt 0 ]; do
     case "$1" in
         --records) N=$2; shift 2 ;;
+        --input) INPUT=$2; shift 2 ;;
+        -o) OVR="$OVR -o $2"; shift 2 ;;
         --partitions) PARTS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         --stage) STAGE=$2; shift 2 ;;
         --rounds) ROUNDS=$2; shift 2 ;;
-        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -88,7 +94,8 @@ link.sink = ipc://$T/sink.sock
 link.ack = ipc://$T/ack.sock
 metrics.interval_ms = 250
 EOF
-"$BIN/cxflow-run" -c "$T/bench.conf" >"$T/supervisor.log" 2>&1 &
+# shellcheck disable=SC2086
+"$BIN/cxflow-run" -c "$T/bench.conf" $OVR >"$T/supervisor.log" 2>&1 &
 SUP=$!
 cleanup() {
     kill -TERM $SUP 2>/dev/null || true
@@ -106,7 +113,7 @@ sleep 1   # let every stage bind and connect
 now_ms() { date +%s%3N; }
 echo "bench: $N records through broker -> ingest -> tokenize -> tag -> cluster -> sink ($PARTS partitions)" >&2
 T0=$(now_ms)
-"$BIN/cxflow-produce" -c "$T/bench.conf" --count "$N" --max-ahead 8000 "$ROOT/tools/sample/feedback.jsonl"
+"$BIN/cxflow-produce" -c "$T/bench.conf" --count "$N" --max-ahead 8000 "$INPUT"
 if ! "$BIN/cxflow-ctl" wait -c "$T/bench.conf" --records "$N" --timeout $((N / 500 + 120)); then
     echo "bench: not every record reached the sink; ingest skipped $(sed -n 's/^cxflow_offsets_skipped_total{[^}]*} //p' "$T/run/metrics/ingest.prom") offsets (see $T/run/ingest.log)" >&2
     KEEP=1
@@ -135,4 +142,11 @@ p50=$(m sink latency_p50_ms); p99=$(m sink latency_p99_ms)
 e2e=$(awk "BEGIN{printf \"%.0f\", $N/$secs}")
 printf '\nend-to-end: %s records in %s s; produce-to-sink latency p50 %s ms, p99 %s ms\n' "$N" "$secs" "$p50" "$p99"
 echo "(capacity/s = records per second of the stage's busy time, one core; records/s = over the whole run)"
+ckw=$(m cluster checkpoint_writes_total)
+if [ "${ckw%.*}" -gt 0 ]; then
+    printf 'cluster checkpoints: %.0f written (%.0f failed), mean %.1f ms; the last: %.0f bytes in %.1f ms with %.0f live clusters, %.0f features\n' \
+        "$ckw" "$(m cluster checkpoint_failures_total)" "$(awk "BEGIN{print 1000*$(m cluster checkpoint_seconds_total)/$ckw}")" \
+        "$(m cluster checkpoint_bytes)" "$(awk "BEGIN{print 1000*$(m cluster checkpoint_seconds)}")" \
+        "$(m cluster clusters_live)" "$(m cluster cluster_vocab_size)"
+fi
 echo "bench records=$N e2e_rps=$e2e p50_ms=$p50 p99_ms=$p99 max_rss_mb=$max_rss"

@@ -1023,7 +1023,7 @@ int clu_trend_add(clu_trend *t, const cx_env *env, int64_t now_ms, cx_clu_emit_f
  * u64 FNV-1a of everything before it.  Integers little-endian, doubles and
  * floats as their IEEE-754 bits. */
 
-#define BLOB_VERSION 1
+#define BLOB_VERSION CLU_TREND_VERSION
 
 static void put_u8(cx_buf *b, uint8_t v) { cx_buf_append(b, &v, 1); }
 static void put_le(cx_buf *b, uint64_t v, int n) {

@@ -159,6 +159,7 @@ int clu_trend_json(const clu_trend *t, const char *kind, const char *key, cx_buf
  * (the keys counted as evicted).
  * NULL with err on a truncated, corrupt or incompatible blob, or out of
  * memory.  The caller owns the result. */
+#define CLU_TREND_VERSION 1   /* format version of the blob (its header; the checkpoint row) */
 int clu_trend_save(const clu_trend *t, cx_buf *out, char *err, size_t errlen);
 clu_trend *clu_trend_load(const clu_trend_opts *o, const void *data, size_t len, char *err, size_t errlen);
 

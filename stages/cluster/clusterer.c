@@ -1530,6 +1530,7 @@ static long maybe_split(cx_clusterer *cl, uint32_t slot, cx_clu_emit_fn emit, vo
         t = &c->terms[i];
         term_add(d, ft, tm, t->w * f, t->c * f);
         tm->n = (uint32_t)(t->n * f + 0.5);
+        if (!tm->n) tm->n = 1; /* the new part holds the theme: a member of it has it */
         term_add(c, ft, t, -t->w * f, -t->c * f);
         t->n -= tm->n < t->n ? tm->n : 0;
     }
@@ -1894,7 +1895,8 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
             CHECK(t->n >= 1 && t->n <= c->size, "cluster %lld: term count %u of size %u", (long long)c->id, t->n, c->size);
             const clu_feat *f = clu_ftab_find(&cl->ftab, t->key);
             CHECK(f, "cluster %lld: term %u has no feature entry", (long long)c->id, i);
-            CHECK(t->ppos < f->npost && f->post[t->ppos].slot == s && f->post[t->ppos].w == t->w,
+            CHECK(t->ppos < f->npost && f->post[t->ppos].slot == s && f->post[t->ppos].w == t->w &&
+                      f->post[t->ppos].c == t->c,
                   "cluster %lld: posting of term %u wrong", (long long)c->id, i);
             n2 += (double)t->w * t->w;
         }
@@ -1914,6 +1916,7 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
         if (!f->key) continue;
         nfeat++;
         CHECK(clu_ftab_find(&cl->ftab, f->key) == f, "feature %zu not findable", i);
+        CHECK(f->npost || !f->disp, "feature %zu keeps display forms without a centroid holding it", i);
         for (uint32_t p = 0; p < f->npost; p++) {
             uint32_t s = f->post[p].slot;
             CHECK(s < cl->nslots && cl->cl[s].id, "posting to a free slot %u", s);
@@ -1922,7 +1925,9 @@ int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen) {
         }
     }
     CHECK(nfeat == cl->ftab.count, "feature count %zu vs %zu", cl->ftab.count, nfeat);
-    for (uint32_t s = 0; s < cl->capslots; s++) CHECK(cl->acc[s] == 0, "accumulator %u not reset", s);
+    for (uint32_t s = 0; s < cl->capslots; s++)
+        CHECK(cl->acc[s] == 0 && cl->acct[s] == 0, "accumulator %u not reset", s);
+    for (uint32_t s = 0; s < cl->nslots; s++) CHECK(cl->kf[s] == -1, "decay factor of slot %u not reset", s);
     size_t nfree = 0;
     for (uint32_t f = cl->free_head; f; f = cl->cl[f - 1].free_next) {
         CHECK(f - 1 < cl->nslots && !cl->cl[f - 1].id, "free list holds a live slot");

@@ -132,4 +132,43 @@ int cx_clusterer_describe(cx_clusterer *cl, int64_t id, const char *what, cx_buf
  * 0, or -1 with the first violation in err.  For tests; O(size of state). */
 int cx_clusterer_check(const cx_clusterer *cl, char *err, size_t errlen);
 
+/* ---- checkpoints (clu_ckpt.c) ----
+ *
+ * The whole state - every live cluster with its centroid, mixture counts,
+ * counters, examples and recent member signatures, the document frequencies
+ * with the display forms, the resend filter, the changed list, the id
+ * counter and the statistics - as one versioned, checksummed, little-endian
+ * byte string, and back.  Loading it gives a clusterer that behaves exactly
+ * like the saved one: the same records added to both give the same ids,
+ * events and descriptions.  The event decorator is not part of the state:
+ * set it again on the loaded clusterer. */
+
+/* Serialise cl into out (reset first).  0, or -1 with a reason in err (out
+ * of memory).  O(size of state); cl is not changed. */
+int cx_clusterer_save(const cx_clusterer *cl, cx_buf *out, char *err, size_t errlen);
+
+/* A new clusterer (caller owns) with options o and the state saved in
+ * data[0..len).  NULL with a reason in err when the bytes are truncated,
+ * damaged (checksum), of another format version, inconsistent
+ * (cx_clusterer_check), do not fit the options (more live clusters than
+ * o->max_clusters, a resend filter larger than o->dedup_window) or memory
+ * runs out.  Examples beyond o->examples are dropped.  Never trusts the
+ * bytes: every count and length is checked before it is used. */
+cx_clusterer *cx_clusterer_load(const cx_clusterer_opts *o, const void *data, size_t len, char *err,
+                                size_t errlen);
+
+/* Move the clusterer's monotonic clock to now_ms, keeping every cluster's
+ * time since its last event: call it after cx_clusterer_load in a new process
+ * (the monotonic clock of the saving process, e.g. before a reboot, means
+ * nothing to this one), before the first cx_clusterer_tick. */
+void cx_clusterer_set_clock(cx_clusterer *cl, int64_t now_ms);
+
+/* Mark every published live cluster changed, so that tick (once the update
+ * interval since its last event has passed) or flush sends its current state
+ * again in an "updated" event.  After a restart: events the previous process
+ * sent may not have reached the sink (they were in its send queue, or in the
+ * sink's uncommitted batch) and nothing else sends them again.  0, or -1 when
+ * out of memory (some clusters then stay as they were). */
+int cx_clusterer_republish(cx_clusterer *cl);
+
 #endif

@@ -379,8 +379,13 @@ void cx_conf_template(FILE *out) {
         }
         char tb[128];
         fprintf(out, "\n# %s (%s)\n", k->help, type_name(k, tb, sizeof tb));
-        if (needs_quotes(k->def)) fprintf(out, "%s = \"%s\"\n", k->name, k->def);
-        else fprintf(out, "%s = %s\n", k->name, k->def);
+        const char *v = k->def;
+        if (k->shipped) {
+            fprintf(out, "# (the built-in default, when this line is absent: \"%s\")\n", k->def);
+            v = k->shipped;
+        }
+        if (needs_quotes(v)) fprintf(out, "%s = \"%s\"\n", k->name, v);
+        else fprintf(out, "%s = %s\n", k->name, v);
     }
 }
 
@@ -391,7 +396,11 @@ void cx_conf_markdown(FILE *out) {
     for (size_t i = 0; i < cx_conf_nkeys; i++) {
         const cx_conf_key *k = &cx_conf_keys[i];
         char tb[128];
-        fprintf(out, "| `%s` | %s | `%s` | %s |\n", k->name, type_name(k, tb, sizeof tb), k->def, k->help);
+        if (k->shipped)
+            fprintf(out, "| `%s` | %s | `%s` (pipeline.conf: `%s`) | %s |\n", k->name, type_name(k, tb, sizeof tb),
+                    *k->def ? k->def : "\"\"", k->shipped, k->help);
+        else
+            fprintf(out, "| `%s` | %s | `%s` | %s |\n", k->name, type_name(k, tb, sizeof tb), k->def, k->help);
     }
     fprintf(out, "| `kafka.<property>` | string | | passed to librdkafka as `<property>` |\n"
                  "| `pii.pattern.<NAME>` | PCRE2 regex | | extra redaction pattern; matches become `[NAME]` |\n");

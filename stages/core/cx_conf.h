@@ -28,6 +28,9 @@ typedef struct cx_conf_key {
     const char *choices;  /* for ENUM: "a|b|c" */
     const char *section;  /* heading in the generated pipeline.conf */
     const char *help;     /* one line */
+    const char *shipped;  /* the value the generated pipeline.conf sets, when it differs from
+                           * def (NULL: def): a feature that is off for a bare stage binary or
+                           * a test configuration but on in the shipped file */
 } cx_conf_key;
 
 extern const cx_conf_key cx_conf_keys[];
@@ -72,7 +75,8 @@ const char *cx_conf_file(const cx_conf *c);
 typedef int (*cx_conf_each_cb)(const char *name, const char *value, int line, void *arg);
 int cx_conf_each(const cx_conf *c, const char *prefix, cx_conf_each_cb cb, void *arg);
 
-/* Write the annotated default configuration (what pipeline.conf is). */
+/* Write the annotated default configuration (what pipeline.conf is; a key
+ * with a shipped value gets that value there, with a note on its default). */
 void cx_conf_template(FILE *out);
 /* Write Markdown documentation of every key. */
 void cx_conf_markdown(FILE *out);

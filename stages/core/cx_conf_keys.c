@@ -4,7 +4,10 @@
 #include "cx_conf.h"
 
 #define K(name, type, def, min, max, choices, section, help) \
-    {name, type, def, min, max, choices, section, help}
+    {name, type, def, min, max, choices, section, help, NULL}
+/* a key whose generated pipeline.conf value differs from its built-in default */
+#define KS(name, type, def, shipped, min, max, choices, section, help) \
+    {name, type, def, min, max, choices, section, help, shipped}
 
 const cx_conf_key cx_conf_keys[] = {
     K("kafka.brokers", CX_CT_STR, "embedded", 0, 0, NULL, "Kafka",
@@ -98,6 +101,12 @@ const cx_conf_key cx_conf_keys[] = {
       "cap on live clusters; the stalest small cluster is retired above it"),
     K("cluster.examples", CX_CT_INT, "5", 1, 50, NULL, "Clustering", "example verbatims kept per cluster"),
     K("cluster.negative_only", CX_CT_BOOL, "true", 0, 0, NULL, "Clustering", "cluster only negative records"),
+    KS("cluster.checkpoint", CX_CT_PATH, "", "state/cluster-checkpoint.db", 0, 0, NULL, "Clustering",
+       "checkpoint file of the cluster stage (SQLite): clusters, trends and counts survive restarts "
+       "('' = none: a restart begins with no clusters; docs/RELIABILITY.md)"),
+    K("cluster.checkpoint_interval_ms", CX_CT_INT, "1000", 50, 600000, NULL, "Clustering",
+      "how often the changing cluster state is checkpointed; records that depend on it (clustered ones, with "
+      "trends on all) wait for the next checkpoint before they go on to the sink"),
 
     K("trend.enabled", CX_CT_BOOL, "true", 0, 0, NULL, "Trends",
       "rates per theme and cluster over the last minute, hour and day, spike alerts and score impact (docs/TRENDS.md)"),

@@ -13,15 +13,23 @@ struct cx_stage_io {
     const char *out_ep;
     cx_buf ebuf;
     double *events;
+    double *records_out;
     int draining;          /* in ops->flush: bounded sends */
 };
 
+static int send_out(cx_stage_io *io, const void *data, size_t len) {
+    return io->draining ? cx_link_send_for(io->out, data, len, 3000) : cx_link_send(io->out, data, len, io->out_ep);
+}
+
 int cx_stage_emit_event(cx_stage_io *io, const char *json, size_t len) {
-    if (cx_event_encode(json, len, &io->ebuf) < 0) return -1;
-    if (io->draining ? cx_link_send_for(io->out, io->ebuf.data, io->ebuf.len, 3000) < 0
-                     : cx_link_send(io->out, io->ebuf.data, io->ebuf.len, io->out_ep) < 0)
-        return -1;
+    if (cx_event_encode(json, len, &io->ebuf) < 0 || send_out(io, io->ebuf.data, io->ebuf.len) < 0) return -1;
     (*io->events)++;
+    return 0;
+}
+
+int cx_stage_send(cx_stage_io *io, const void *frame, size_t len) {
+    if (send_out(io, frame, len) < 0) return -1;
+    (*io->records_out)++;
     return 0;
 }
 
@@ -45,11 +53,13 @@ int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops) {
     double *m_bad = cx_metric(m, "frames_bad_total", "frames that could not be decoded (dropped)", 0);
     double *m_busy = cx_metric(m, "busy_seconds_total", "time spent processing records", 0);
     io.events = cx_metric(m, "events_out_total", "events sent downstream", 0);
+    io.records_out = m_out;
     double *m_reloads = cx_metric(m, "reloads_total", "SIGHUP reloads that succeeded", 0);
     double *m_reload_fail = cx_metric(m, "reload_failures_total", "SIGHUP reloads that failed (the old state stays)", 0);
     static double no_slot[2];   /* the metrics table is full: count nowhere */
     if (!m_reloads) m_reloads = &no_slot[0];
     if (!m_reload_fail) m_reload_fail = &no_slot[1];
+    if (!io.records_out) io.records_out = &no_slot[0];
     if (ops->init(&ctx, c, m, err, sizeof err) < 0) { cx_error("start-up failed: %s", err); goto done; }
     if (!(in = cx_link_pull(zctx, c, ops->in_key, err, sizeof err)) ||
         !(io.out = cx_link_push(zctx, c, ops->out_key, err, sizeof err))) {
@@ -99,16 +109,23 @@ int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops) {
             cx_warn("dropped an undecodable envelope: %s", err);
             continue;
         }
+        int kept = 0;
         if (!env->error) {
             int64_t t0 = cx_now_us();
             err[0] = '\0';
-            if (ops->process(ctx, env, &io, err, sizeof err) < 0) {
+            int pr = ops->process(ctx, env, &io, err, sizeof err);
+            if (pr < 0) {
                 char why[1100];
                 snprintf(why, sizeof why, "%s: %s", ops->name, err[0] ? err : "failed");
                 env->error = cx_env_strdup(env, why);
                 (*m_err)++;
             }
+            kept = pr > 0;
             *m_busy += (cx_now_us() - t0) / 1e6;
+        }
+        if (kept) { /* the stage sends it later (cx_stage_send) */
+            cx_env_destroy(&env);
+            continue;
         }
         if (cx_env_encode(env, &out) < 0) {
             cx_error("out of memory encoding a record; it will be sent again by ingest");

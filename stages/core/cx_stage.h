@@ -23,8 +23,11 @@ typedef struct cx_stage_ops {
     const char *out_key;     /* "link.tag" */
     /* Build the context.  0 on success; -1 with a reason in err. */
     int (*init)(void **ctx, const cx_conf *c, cx_metrics *m, char *err, size_t errlen);
-    /* Enrich env in place.  0 on success; -1 with a reason in err: the record
-     * is then marked with the error and forwarded to the sink's dead letters. */
+    /* Enrich env in place.  0 on success: the runner sends it on.  1: the
+     * stage kept the record - it encoded env itself and sends the frame later
+     * with cx_stage_send (the cluster stage holds records until a checkpoint
+     * covers them).  -1 with a reason in err: the record is then marked with
+     * the error and forwarded to the sink's dead letters. */
     int (*process)(void *ctx, cx_env *env, cx_stage_io *io, char *err, size_t errlen);
     /* Optional: called about every 100 ms (decay, alerts, checkpoints). */
     void (*tick)(void *ctx, cx_stage_io *io);
@@ -39,6 +42,11 @@ typedef struct cx_stage_ops {
 
 /* Send a JSON event (cluster lifecycle, alert) downstream to the sink.  0/-1. */
 int cx_stage_emit_event(cx_stage_io *io, const char *json, size_t len);
+
+/* Send an encoded record frame (one that process kept) downstream.  Blocks
+ * like the runner's own sends (bounded to about 3 s in flush).  0, or -1
+ * when stopping or the send failed. */
+int cx_stage_send(cx_stage_io *io, const void *frame, size_t len);
 
 /* The whole stage process: returns the exit code for main. */
 int cx_stage_main(int argc, char **argv, const cx_stage_ops *ops);

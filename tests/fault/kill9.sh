@@ -20,13 +20,7 @@ stored=$(sql 'SELECT count(*) FROM records')
 kill -9 "$victim"
 note "killed $STAGE (pid $victim) with $stored records stored"
 wait $PROD || fail "producing failed"
-# the supervisor must have restarted it
-i=0
-while :; do
-    p=$(cat "$T/run/$STAGE.pid" 2>/dev/null || echo "$victim")
-    [ "$p" != "$victim" ] && kill -0 "$p" 2>/dev/null && break
-    i=$((i + 1)); sleep 0.1; [ $i -lt 300 ] || fail "$STAGE was not restarted"
-done
+wait_restarted "$STAGE" "$victim"   # the supervisor must have restarted it
 wait_records "$N" 240
 check_exactly_once "$N"
 wait_committed "$N" 20

@@ -11,9 +11,19 @@
 # the minute of the burst, stored in alerts with its numbers and in
 # cluster_events as "alert.spike"; the complaints' cluster and theme alerted
 # too; the cluster stage counted its alerts (alerts_total).
-BIN=$1 ROOT=$2
+#
+# "checkpoint" runs the same with cluster checkpoints on: the alerts then wait
+# with the cluster events for a checkpoint that holds the trend state.  After
+# the checks the cluster stage is killed with SIGKILL; the restarted one must
+# restore the trends with their alerts (nothing fires again) and the sink must
+# still hold each alert once (the replayed ones are recognised).
+BIN=$1 ROOT=$2 MODE=${3:-}
 . "$ROOT/tests/lib.sh"
-write_conf "kafka.partitions = 1"
+if [ "$MODE" = checkpoint ]; then
+    write_conf "kafka.partitions = 1" "cluster.checkpoint = $T/state/cluster.db" "cluster.checkpoint_interval_ms = 200"
+else
+    write_conf "kafka.partitions = 1"
+fi
 start_pipeline
 
 NOW=$(date +%s)
@@ -61,5 +71,23 @@ i=0
 while [ "$(metric cluster alerts_total)" = "" ] || [ "$(metric cluster alerts_total)" -lt 3 ]; do
     i=$((i + 1)); sleep 0.1; [ $i -lt 50 ] || fail "metric alerts_total is '$(metric cluster alerts_total)'"
 done
+if [ "$MODE" = checkpoint ]; then
+    [ "$(metric cluster checkpoint_writes_total)" != 0 ] || fail "no checkpoint written"
+    alerts=$(sql 'SELECT count(*) FROM alerts') fired=$(metric cluster alerts_total)
+    sleep 0.5   # a checkpoint after the last alert went out
+    victim=$(pid_of cluster)
+    kill -9 "$victim"
+    wait_restarted cluster "$victim"
+    i=0
+    while ! grep -q 'restored .* trend keys' "$T/run/cluster.log"; do
+        i=$((i + 1)); sleep 0.1; [ $i -lt 100 ] || fail "the cluster stage did not restore its state"
+    done
+    grep 'restored .* trend keys (40 records, '"$fired"' alerts)' "$T/run/cluster.log" >/dev/null ||
+        fail "trends not restored with 40 records and $fired alerts: $(grep restored "$T/run/cluster.log")"
+    sleep 1     # the replayed events reach the sink
+    [ "$(sql 'SELECT count(*) FROM alerts')" = "$alerts" ] ||
+        fail "the sink holds $(sql 'SELECT count(*) FROM alerts') alerts after the restart, $alerts before"
+    note "checkpoints: $fired alerts restored with the trends after kill -9, $alerts stored once"
+fi
 stop_pipeline
 note "alerts test passed"

@@ -67,6 +67,22 @@ static void last_lines(const char *name, int n) {
     cx_warn("last lines of %s/%s.log:\n%s", rundir, name, p);
 }
 
+/* The embedded broker starts empty: its offsets begin at 0 again, so a
+ * cluster checkpoint of an earlier run describes another stream - its resend
+ * filter would take the new records for resends of the old ones.  Remove it
+ * (with SQLite's -wal and -shm files). */
+static void forget_checkpoint(const cx_conf *c) {
+    char path[4096], side[4200];
+    cx_conf_path(c, "cluster.checkpoint", path, sizeof path);
+    if (!*path || access(path, F_OK) != 0) return;
+    cx_info("the embedded broker starts empty: removing the cluster checkpoint %s of an earlier run", path);
+    if (unlink(path) < 0) cx_warn("cannot remove %s: %s", path, strerror(errno));
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
 static pid_t spawn(child *ch) {
     char exe[PATH_MAX + 64], log[4200];
     snprintf(exe, sizeof exe, "%s/cxflow-%s", bindir, ch->name);
@@ -231,6 +247,7 @@ int main(int argc, char **argv) {
         }
     }
     int rc = 0;
+    if (ch[0].enabled && ch[2].enabled) forget_checkpoint(c);
     if (ch[0].enabled) {
         char addr[4200];
         unlink(cx_kafka_addr_file(c, addr, sizeof addr)); /* a stale address from a killed run */
