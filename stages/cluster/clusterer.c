@@ -17,14 +17,11 @@
  *     parent id ("refunds_returns" for "refunds_returns.not_received") at half
  *     weight, times idf, scaled to length opts.theme_weight (0.75).
  *     Stems are language specific, so a German and a Persian complaint about
- *     refunds rarely share a word; they do share the theme id.  With the
- *     theme block at 0.75 two records that share only their (single) theme
- *     have cosine 0.75^2 / (1 + 0.75^2) = 0.36, above the default threshold
- *     0.18.  The threshold was chosen on the demo sample (tools/cxflow demo
- *     -o cluster.similarity=X): at 0.30 each planted problem split into up
- *     to 40 small per-language clusters; at 0.18 the four planted problems
- *     are the five largest clusters with purity 0.90-1.00; at 0.15 unrelated
- *     complaints start to merge.  A later issue tunes it on labelled data.
+ *     refunds rarely share a word; they do share the theme id.  (For the
+ *     leader method, with the theme block at 0.75, two records that share
+ *     only their single theme have cosine 0.75^2 / (1 + 0.75^2) = 0.36,
+ *     above its threshold 0.18; the DMM below weighs theme ids its own way.
+ *     Measurements of both: docs/CLUSTERING.md.)
  *  2. A cluster keeps its centroid: the sum of its members' vectors, pruned
  *     to the max_terms strongest features, and its squared norm.  An inverted
  *     index maps every feature to the clusters whose centroid has it (with

@@ -8,10 +8,12 @@
  * knows nothing about ZeroMQ or Kafka: the stage (main.c) plugs the callback
  * into cx_stage_emit_event, an evaluation tool can plug in a file or nothing.
  *
- * The algorithm (TF-IDF vectors + inverted-index cosine against centroids,
- * with theme ids as a cross-language bridge) is described at the top of
- * clusterer.c.  Everything is deterministic for a given input order, and
- * memory is bounded by the options below.
+ * The algorithm (a one-pass Dirichlet multinomial mixture over the stems and
+ * theme ids of a record, candidates from an inverted index, words scored per
+ * language so that theme ids bridge languages; merges and splits; or the
+ * older cosine-threshold "leader" method) is described at the top of
+ * clusterer.c and in docs/CLUSTERING.md.  Everything is deterministic for a
+ * given input order, and memory is bounded by the options below.
  *
  * Not thread-safe: one clusterer per thread.  The caller owns the clusterer
  * (cx_clusterer_destroy); strings returned by the inspection functions are
