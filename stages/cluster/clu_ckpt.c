@@ -69,6 +69,7 @@
  * tests/unit/test_clu_ckpt.c then shows whether anything was missed: the
  * loaded clusterer must save to the same bytes and behave identically. */
 #include "clu_ckpt.h"
+#include "clu_le.h"
 #include "clu_internal.h"
 #include "cx_alloc.h"
 #include <inttypes.h>
@@ -99,69 +100,36 @@ uint64_t clu_ckpt_sum(const void *body, size_t n) {
     return clu_mix64(h ^ tail ^ ((uint64_t)n << 3));
 }
 
-static void set_le(unsigned char *p, uint64_t v, int n) {
-    for (int i = 0; i < n; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
 
 int clu_ckpt_seal(void *ckpt, size_t len) {
     if (len < CLU_CKPT_HEADER) return -1;
     unsigned char *p = ckpt;
-    set_le(p + 16, clu_ckpt_sum(p + CLU_CKPT_HEADER, len - CLU_CKPT_HEADER), 8);
+    clu_le_set(p + 16, clu_ckpt_sum(p + CLU_CKPT_HEADER, len - CLU_CKPT_HEADER), 8);
     return 0;
 }
 
 /* ---- writing ---- */
 
-static void put_le(cx_buf *b, uint64_t v, int n) {
-    if (!b->oom && b->cap - b->len > (size_t)n) { /* room (and for cx_buf's NUL): write in place */
-        set_le((unsigned char *)b->data + b->len, v, n);
-        b->len += (size_t)n;
-        b->data[b->len] = '\0';
-        return;
-    }
-    unsigned char x[8];
-    set_le(x, v, n);
-    cx_buf_append(b, x, (size_t)n);
-}
-
-static void put_u8(cx_buf *b, uint8_t v) { put_le(b, v, 1); }
-static void put_u16(cx_buf *b, uint16_t v) { put_le(b, v, 2); }
-static void put_u32(cx_buf *b, uint32_t v) { put_le(b, v, 4); }
-static void put_u64(cx_buf *b, uint64_t v) { put_le(b, v, 8); }
-static void put_i64(cx_buf *b, int64_t v) { put_le(b, (uint64_t)v, 8); }
-
-static void put_f32(cx_buf *b, float v) {
-    uint32_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u32(b, u);
-}
-
-static void put_f64(cx_buf *b, double v) {
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u64(b, u);
-}
-
 static void put_str(cx_buf *b, const char *s) {
     size_t n = s ? strlen(s) : 0;
-    put_u32(b, (uint32_t)n);
+    clu_put_u32(b, (uint32_t)n);
     cx_buf_append(b, s ? s : "", n);
 }
 
 static void save_globals(const cx_clusterer *cl, cx_buf *b) {
-    put_i64(b, cl->next_id);
-    put_f64(b, cl->ndocs);
-    put_f64(b, cl->dd);
-    put_i64(b, cl->dd_ms);
-    put_u64(b, cl->pos);
-    put_f64(b, cl->vt);
-    put_u64(b, cl->terms_total);
-    put_i64(b, cl->stream_ms);
-    put_i64(b, cl->clock_ms);
+    clu_put_i64(b, cl->next_id);
+    clu_put_f64(b, cl->ndocs);
+    clu_put_f64(b, cl->dd);
+    clu_put_i64(b, cl->dd_ms);
+    clu_put_u64(b, cl->pos);
+    clu_put_f64(b, cl->vt);
+    clu_put_u64(b, cl->terms_total);
+    clu_put_i64(b, cl->stream_ms);
+    clu_put_i64(b, cl->clock_ms);
     const cx_clusterer_stats *s = &cl->st;
     const uint64_t v[NSTATS] = {s->records, s->clustered, s->duplicates, s->skipped, s->empty, s->failed,
                                 s->created, s->retired, s->merged, s->split, s->events, s->events_failed};
-    for (int i = 0; i < NSTATS; i++) put_u64(b, v[i]);
+    for (int i = 0; i < NSTATS; i++) clu_put_u64(b, v[i]);
 }
 
 /* First empty bucket of an open-addressing array of cap keys (one exists:
@@ -173,37 +141,37 @@ static size_t first_empty_feat(const clu_ftab *t) {
 }
 
 static void save_features(const clu_ftab *t, cx_buf *b) {
-    put_u64(b, t->cap);
-    put_u64(b, t->count);
-    put_u64(b, t->hold);
-    put_u64(b, t->evict_from);
+    clu_put_u64(b, t->cap);
+    clu_put_u64(b, t->count);
+    clu_put_u64(b, t->hold);
+    clu_put_u64(b, t->evict_from);
     if (!t->cap) return;
     size_t m = t->cap - 1, start = first_empty_feat(t);
     for (size_t k = 1; k <= t->cap; k++) {
         const clu_feat *f = &t->b[(start + k) & m];
         if (!f->key) continue;
-        put_u64(b, f->key);
-        put_u32(b, f->df);
+        clu_put_u64(b, f->key);
+        clu_put_u32(b, f->df);
     }
 }
 
 static void save_term(const clu_term *t, cx_buf *b) {
-    put_u64(b, t->key);
-    put_f32(b, t->w);
-    put_f32(b, t->c);
-    put_u32(b, t->n);
-    put_u8(b, t->kind);
+    clu_put_u64(b, t->key);
+    clu_put_f32(b, t->w);
+    clu_put_f32(b, t->c);
+    clu_put_u32(b, t->n);
+    clu_put_u8(b, t->kind);
 }
 
 static void save_sig256(const clu_sig256 *g, cx_buf *b) {
-    for (int k = 0; k < 4; k++) put_u64(b, g->w[k]);
+    for (int k = 0; k < 4; k++) clu_put_u64(b, g->w[k]);
 }
 
 static void save_counter(const clu_ctr *c, cx_buf *b) {
-    put_u16(b, c->len);
+    clu_put_u16(b, c->len);
     for (int i = 0; i < c->len; i++) {
         put_str(b, c->v[i].k);
-        put_u32(b, c->v[i].n);
+        clu_put_u32(b, c->v[i].n);
     }
 }
 
@@ -211,71 +179,71 @@ static void save_example(const clu_example *e, cx_buf *b) {
     put_str(b, e->id);
     put_str(b, e->text);
     put_str(b, e->lang);
-    put_f32(b, e->score);
-    put_u64(b, e->text_hash);
-    put_u64(b, e->sig);
+    clu_put_f32(b, e->score);
+    clu_put_u64(b, e->text_hash);
+    clu_put_u64(b, e->sig);
     save_sig256(&e->sig256, b);
 }
 
 static void save_cluster(const cx_clusterer *cl, const clu_cluster *c, cx_buf *b) {
-    put_i64(b, c->id);
-    put_u32(b, c->size);
-    put_i64(b, c->first_ms);
-    put_i64(b, c->last_ms);
-    put_f64(b, c->sent_sum);
-    put_f64(b, c->norm2);
-    put_i64(b, c->tref_ms);
-    put_u64(b, c->nfeat);
-    put_f64(b, c->msz);
-    put_f64(b, c->nzs);
-    put_f64(b, c->nzt);
-    put_u8(b, c->nlg);
+    clu_put_i64(b, c->id);
+    clu_put_u32(b, c->size);
+    clu_put_i64(b, c->first_ms);
+    clu_put_i64(b, c->last_ms);
+    clu_put_f64(b, c->sent_sum);
+    clu_put_f64(b, c->norm2);
+    clu_put_i64(b, c->tref_ms);
+    clu_put_u64(b, c->nfeat);
+    clu_put_f64(b, c->msz);
+    clu_put_f64(b, c->nzs);
+    clu_put_f64(b, c->nzt);
+    clu_put_u8(b, c->nlg);
     for (int i = 0; i < c->nlg; i++) {
         put_str(b, c->lg[i].code);
-        put_f64(b, c->lg[i].nz);
+        clu_put_f64(b, c->lg[i].nz);
     }
-    put_f64(b, c->rec);
-    put_u64(b, c->rec_pos);
-    put_u8(b, c->nres);
-    put_u8(b, c->rpos);
+    clu_put_f64(b, c->rec);
+    clu_put_u64(b, c->rec_pos);
+    clu_put_u8(b, c->nres);
+    clu_put_u8(b, c->rpos);
     for (int i = 0; i < c->nres; i++) save_sig256(&c->res[i], b);
-    put_u32(b, c->next_grow);
-    put_u32(b, c->seq);
-    put_u64(b, (uint64_t)cl->clock_ms - (uint64_t)c->last_event_ms);
-    put_u8(b, c->dirty);
-    put_u8(b, c->queued);
-    put_u8(b, c->published);
-    put_u32(b, c->nterms);
+    clu_put_u32(b, c->next_grow);
+    clu_put_u32(b, c->seq);
+    clu_put_u64(b, (uint64_t)cl->clock_ms - (uint64_t)c->last_event_ms);
+    clu_put_u8(b, c->dirty);
+    clu_put_u8(b, c->queued);
+    clu_put_u8(b, c->published);
+    clu_put_u32(b, c->nterms);
     for (uint32_t i = 0; i < c->nterms; i++) save_term(&c->terms[i], b);
     save_counter(&c->themes, b);
     save_counter(&c->langs, b);
     save_counter(&c->channels, b);
     save_counter(&c->products, b);
     save_counter(&c->regions, b);
-    put_u32(b, c->nex);
+    clu_put_u32(b, c->nex);
     for (uint32_t i = 0; i < c->nex; i++) save_example(&c->ex[i], b);
 }
 
 static void save_slots(const cx_clusterer *cl, cx_buf *b) {
-    put_u32(b, cl->nslots);
-    put_u32(b, cl->free_head);
+    clu_put_u32(b, cl->nslots);
+    clu_put_u32(b, cl->free_head);
     for (uint32_t s = 0; s < cl->nslots; s++) {
         const clu_cluster *c = &cl->cl[s];
         if (!c->id) {
-            put_u8(b, 0);
-            put_u32(b, c->free_next);
+            clu_put_u8(b, 0);
+            clu_put_u32(b, c->free_next);
         } else {
-            put_u8(b, 1);
+            clu_put_u8(b, 1);
             save_cluster(cl, c, b);
         }
     }
 }
 
 static void save_changed(const cx_clusterer *cl, cx_buf *b) {
-    put_u32(b, cl->ndirty);
+    clu_put_u32(b, cl->ndirty);
     for (uint32_t i = 0; i < cl->ndirty; i++) {
-        put_u32(b, cl->dirty[i].slot);
-        put_i64(b, cl->dirty[i].id);
+        clu_put_u32(b, cl->dirty[i].slot);
+        clu_put_i64(b, cl->dirty[i].id);
     }
 }
 
@@ -289,21 +257,21 @@ static void save_generation(const clu_dedup *d, int g, cx_buf *b) {
         if (d->keys[g][i]) n++;
         else if (!have_start) { start = i; have_start = 1; }
     }
-    put_u64(b, n);
+    clu_put_u64(b, n);
     if (!n) return;
     size_t m = d->cap - 1;
     for (size_t k = 1; k <= d->cap; k++) {
         size_t i = (start + k) & m;
         if (!d->keys[g][i]) continue;
-        put_u64(b, d->keys[g][i]);
-        put_i64(b, d->vals[g][i]);
+        clu_put_u64(b, d->keys[g][i]);
+        clu_put_i64(b, d->vals[g][i]);
     }
 }
 
 static void save_resends(const clu_dedup *d, cx_buf *b) {
     if (!d->cap) {
-        put_u64(b, 0);
-        put_u64(b, 0);
+        clu_put_u64(b, 0);
+        clu_put_u64(b, 0);
         return;
     }
     save_generation(d, !d->cur, b);
@@ -314,16 +282,16 @@ static void save_resends(const clu_dedup *d, cx_buf *b) {
 static void save_displays(const clu_ftab *t, cx_buf *b) {
     uint64_t n = 0;
     for (size_t i = 0; i < t->cap; i++) n += t->b[i].key && t->b[i].disp;
-    put_u64(b, n);
+    clu_put_u64(b, n);
     for (size_t i = 0; i < t->cap && n; i++) {
         const clu_feat *f = &t->b[i];
         if (!f->key || !f->disp) continue;
-        put_u64(b, f->key);
+        clu_put_u64(b, f->key);
         for (int k = 0; k < CLU_SURF; k++) {
-            if (!f->disp->s[k]) { put_u8(b, 0); continue; }
-            put_u8(b, 1);
+            if (!f->disp->s[k]) { clu_put_u8(b, 0); continue; }
+            clu_put_u8(b, 1);
             put_str(b, f->disp->s[k]);
-            put_u32(b, f->disp->n[k]);
+            clu_put_u32(b, f->disp->n[k]);
         }
     }
 }
@@ -344,9 +312,9 @@ int cx_clusterer_save(const cx_clusterer *cl, cx_buf *out, char *err, size_t err
     }
     unsigned char *h = (unsigned char *)out->data;
     memcpy(h, CLU_CKPT_MAGIC, 4);
-    set_le(h + 4, CLU_CKPT_VERSION, 2);
-    set_le(h + 6, 0, 2);
-    set_le(h + 8, out->len - CLU_CKPT_HEADER, 8);
+    clu_le_set(h + 4, CLU_CKPT_VERSION, 2);
+    clu_le_set(h + 6, 0, 2);
+    clu_le_set(h + 8, out->len - CLU_CKPT_HEADER, 8);
     clu_ckpt_seal(out->data, out->len);
     return 0;
 }
@@ -392,10 +360,7 @@ static const unsigned char *take(ld *L, size_t n) {
 
 static uint64_t get_le(ld *L, int n) {
     const unsigned char *p = take(L, (size_t)n);
-    uint64_t v = 0;
-    if (p)
-        for (int i = n - 1; i >= 0; i--) v = v << 8 | p[i];
-    return v;
+    return p ? clu_le_get(p, n) : 0;
 }
 
 static uint8_t get_u8(ld *L) { return (uint8_t)get_le(L, 1); }
@@ -404,19 +369,8 @@ static uint32_t get_u32(ld *L) { return (uint32_t)get_le(L, 4); }
 static uint64_t get_u64(ld *L) { return get_le(L, 8); }
 static int64_t get_i64(ld *L) { return (int64_t)get_le(L, 8); }
 
-static float get_f32(ld *L) {
-    uint32_t u = get_u32(L);
-    float v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static double get_f64(ld *L) {
-    uint64_t u = get_u64(L);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
+static float get_f32(ld *L) { return clu_f32_of(get_u32(L)); }
+static double get_f64(ld *L) { return clu_f64_of(get_u64(L)); }
 
 /* A flag byte: 0 or 1. */
 static uint8_t get_flag(ld *L, const char *what) {

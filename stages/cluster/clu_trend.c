@@ -22,6 +22,7 @@
  * cap the least recently seen key is evicted and its slot reused.  The
  * overall key is separate and never evicted. */
 #include "clu_trend.h"
+#include "clu_le.h"
 #include "cx_alloc.h"
 #include <inttypes.h>
 #include <math.h>
@@ -1025,74 +1026,53 @@ int clu_trend_add(clu_trend *t, const cx_env *env, int64_t now_ms, cx_clu_emit_f
 
 #define BLOB_VERSION CLU_TREND_VERSION
 
-static void put_u8(cx_buf *b, uint8_t v) { cx_buf_append(b, &v, 1); }
-static void put_le(cx_buf *b, uint64_t v, int n) {
-    unsigned char x[8];
-    for (int i = 0; i < n; i++) x[i] = (unsigned char)(v >> (8 * i));
-    cx_buf_append(b, x, (size_t)n);
-}
-static void put_u16(cx_buf *b, uint16_t v) { put_le(b, v, 2); }
-static void put_u32(cx_buf *b, uint32_t v) { put_le(b, v, 4); }
-static void put_u64(cx_buf *b, uint64_t v) { put_le(b, v, 8); }
-static void put_i64(cx_buf *b, int64_t v) { put_le(b, (uint64_t)v, 8); }
-static void put_f64(cx_buf *b, double v) {
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    put_le(b, u, 8);
-}
-static void put_f32(cx_buf *b, float v) {
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    put_le(b, u, 4);
-}
-
 static void save_key(cx_buf *b, const tr_key *k) {
-    put_u8(b, k->kind);
-    put_u16(b, (uint16_t)k->nlen);
+    clu_put_u8(b, k->kind);
+    clu_put_u16(b, (uint16_t)k->nlen);
     cx_buf_append(b, k->name ? k->name : "", k->nlen);
-    put_i64(b, k->first_ms);
-    put_i64(b, k->last_ms);
-    put_u64(b, k->records);
-    for (int r = 0; r < R__N; r++) put_i64(b, k->head[r]);
+    clu_put_i64(b, k->first_ms);
+    clu_put_i64(b, k->last_ms);
+    clu_put_u64(b, k->records);
+    for (int r = 0; r < R__N; r++) clu_put_i64(b, k->head[r]);
     for (int w = 0; w < CLU_TW__N; w++) {
-        put_i64(b, k->cool[w][0]);
-        put_i64(b, k->cool[w][1]);
+        clu_put_i64(b, k->cool[w][0]);
+        clu_put_i64(b, k->cool[w][1]);
     }
     for (int s = 0; s < CLU_TS__N; s++) {
         const tr_score *sc = &k->sc[s];
-        put_i64(b, sc->tref);
-        put_u64(b, sc->n);
-        put_f64(b, sc->w);
-        put_f64(b, sc->wx);
-        put_f64(b, sc->wx2);
-        put_f64(b, sc->w2);
+        clu_put_i64(b, sc->tref);
+        clu_put_u64(b, sc->n);
+        clu_put_f64(b, sc->w);
+        clu_put_f64(b, sc->wx);
+        clu_put_f64(b, sc->wx2);
+        clu_put_f64(b, sc->w2);
     }
     for (int i = 0; i < NBUCKETS; i++) {
-        put_u32(b, k->b[i].n);
-        put_u32(b, k->b[i].neg);
-        put_f32(b, k->b[i].sent);
+        clu_put_u32(b, k->b[i].n);
+        clu_put_u32(b, k->b[i].neg);
+        clu_put_f32(b, k->b[i].sent);
     }
 }
 
 int clu_trend_save(const clu_trend *t, cx_buf *out, char *err, size_t errlen) {
     size_t start = out->len;
     cx_buf_append(out, "CXTR", 4);
-    put_u16(out, BLOB_VERSION);
-    put_u16(out, 0);
-    put_u8(out, (uint8_t)t->started);
-    put_i64(out, t->start_ms);
-    put_i64(out, t->stream_ms);
+    clu_put_u16(out, BLOB_VERSION);
+    clu_put_u16(out, 0);
+    clu_put_u8(out, (uint8_t)t->started);
+    clu_put_i64(out, t->start_ms);
+    clu_put_i64(out, t->stream_ms);
     const uint64_t *ctr[] = {&t->st.records, &t->st.duplicates, &t->st.late_dropped, &t->st.future_clamped,
                              &t->st.scored, &t->st.evicted, &t->st.alerts, &t->st.alerts_failed, &t->st.key_failures};
-    put_u32(out, (uint32_t)(sizeof ctr / sizeof ctr[0]));
-    for (size_t i = 0; i < sizeof ctr / sizeof ctr[0]; i++) put_u64(out, *ctr[i]);
+    clu_put_u32(out, (uint32_t)(sizeof ctr / sizeof ctr[0]));
+    for (size_t i = 0; i < sizeof ctr / sizeof ctr[0]; i++) clu_put_u64(out, *ctr[i]);
     save_key(out, &t->overall);
-    put_u32(out, t->nkeys);
+    clu_put_u32(out, t->nkeys);
     for (uint32_t i = t->lru; i != NIL; i = t->keys[i].prev) save_key(out, &t->keys[i]); /* oldest first */
-    put_u32(out, t->dd.n);
+    clu_put_u32(out, t->dd.n);
     uint32_t first = t->dd.n == t->dd.cap ? t->dd.pos : 0;
-    for (uint32_t i = 0; i < t->dd.n; i++) put_u64(out, t->dd.ring[(first + i) % t->dd.cap]);
-    if (!out->oom) put_u64(out, fnv(FNV0, out->data + start, out->len - start));
+    for (uint32_t i = 0; i < t->dd.n; i++) clu_put_u64(out, t->dd.ring[(first + i) % t->dd.cap]);
+    if (!out->oom) clu_put_u64(out, fnv(FNV0, out->data + start, out->len - start));
     if (out->oom) {
         seterr(err, errlen, "out of memory saving the trend state");
         return -1;
@@ -1112,8 +1092,7 @@ static uint64_t get_le(rd *r, int n) {
         r->bad = "truncated";
         return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v |= (uint64_t)r->p[r->pos + i] << (8 * i);
+    uint64_t v = clu_le_get(r->p + r->pos, n);
     r->pos += (size_t)n;
     return v;
 }
@@ -1122,18 +1101,8 @@ static uint16_t get_u16(rd *r) { return (uint16_t)get_le(r, 2); }
 static uint32_t get_u32(rd *r) { return (uint32_t)get_le(r, 4); }
 static uint64_t get_u64(rd *r) { return get_le(r, 8); }
 static int64_t get_i64(rd *r) { return (int64_t)get_le(r, 8); }
-static double get_f64(rd *r) {
-    uint64_t u = get_le(r, 8);
-    double v;
-    memcpy(&v, &u, 8);
-    return v;
-}
-static float get_f32(rd *r) {
-    uint32_t u = (uint32_t)get_le(r, 4);
-    float v;
-    memcpy(&v, &u, 4);
-    return v;
-}
+static double get_f64(rd *r) { return clu_f64_of(get_le(r, 8)); }
+static float get_f32(rd *r) { return clu_f32_of((uint32_t)get_le(r, 4)); }
 static void rd_fail(rd *r, const char *why) {
     if (!r->bad) r->bad = why;
 }
