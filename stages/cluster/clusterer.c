@@ -389,6 +389,14 @@ static void post_remove(cx_clusterer *cl, clu_feat *f, uint32_t ppos) {
         f->post = NULL;
         f->cappost = 0;
         clu_disp_free(f);
+    } else if (f->cappost >= 16 && f->npost <= f->cappost / 4) {
+        /* give back what a once-common feature no longer needs, so the
+         * index holds what is live, not the largest it ever was */
+        clu_post *np = cx_realloc(f->post, f->cappost / 2 * sizeof *np);
+        if (np) {
+            f->post = np;
+            f->cappost /= 2;
+        }
     }
 }
 
@@ -855,9 +863,11 @@ static void centroid_scale(cx_clusterer *cl, clu_cluster *c, double k) {
 }
 
 /* Drop the terms marked with key 0 (their postings already removed),
- * recompute the norm exactly and rebuild the index; the arrays shrink when
- * they are four times larger than needed, so a pruned cluster gives memory
- * back. */
+ * recompute the norm exactly and rebuild the index; the arrays shrink to
+ * the next power of two when at least half empty, so a pruned cluster gives
+ * memory back (with slack of 4x, long-lived clusters kept growing the
+ * capacity of the term arrays: docs/CLUSTERING.md, "Memory over a long
+ * run"). */
 static void terms_compact(cx_clusterer *cl, clu_cluster *c) {
     uint32_t w = 0;
     double n2 = 0;
@@ -869,9 +879,9 @@ static void terms_compact(cx_clusterer *cl, clu_cluster *c) {
     cl->terms_total -= c->nterms - w;
     c->nterms = w;
     c->norm2 = n2;
-    if (c->capterms > 16 && c->capterms >= 4 * w) {
+    if (c->capterms > 16 && c->capterms >= 2 * w) {
         uint32_t nc = 16;
-        while (nc < 2 * w) nc *= 2;
+        while (nc < w) nc *= 2;
         clu_term *nt = cx_realloc(c->terms, nc * sizeof *nt);
         uint32_t *ni = nt ? cx_calloc(2 * nc, sizeof *ni) : NULL;
         if (nt) { c->terms = nt; c->capterms = nc; }
@@ -1817,6 +1827,42 @@ void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st) {
     st->live = cl->live;
     st->vocab = cl->ftab.count;
     st->terms = cl->terms_total;
+}
+
+static size_t ctr_bytes(const clu_ctr *c) {
+    size_t b = c->cap * sizeof *c->v;
+    for (int i = 0; i < c->len; i++) b += strlen(c->v[i].k) + 1;
+    return b;
+}
+
+void cx_clusterer_get_mem(const cx_clusterer *cl, cx_clusterer_mem *m) {
+    memset(m, 0, sizeof *m);
+    const clu_ftab *t = &cl->ftab;
+    m->features = t->cap * sizeof *t->b;
+    for (size_t i = 0; i < t->cap; i++) {
+        const clu_feat *f = &t->b[i];
+        if (!f->key) continue;
+        m->postings += f->cappost * sizeof *f->post;
+        if (!f->disp) continue;
+        m->display += sizeof *f->disp;
+        for (int k = 0; k < CLU_SURF; k++)
+            if (f->disp->s[k]) m->display += strlen(f->disp->s[k]) + 1;
+    }
+    m->slots = cl->capslots * (sizeof *cl->cl + sizeof *cl->acc + sizeof *cl->touched + sizeof *cl->cinv +
+                               sizeof *cl->kf + sizeof *cl->acct) +
+               cl->capdirty * sizeof *cl->dirty;
+    for (uint32_t s = 0; s < cl->nslots; s++) {
+        const clu_cluster *c = &cl->cl[s];
+        if (!c->id) continue;
+        m->terms += c->capterms * sizeof *c->terms + c->tidx_cap * sizeof *c->tidx;
+        m->counters += ctr_bytes(&c->themes) + ctr_bytes(&c->langs) + ctr_bytes(&c->channels) +
+                       ctr_bytes(&c->products) + ctr_bytes(&c->regions);
+        if (c->ex) m->examples += (size_t)cl->o.examples * sizeof *c->ex;
+        for (uint32_t i = 0; i < c->nex; i++)
+            m->examples += strlen(c->ex[i].id) + 1 + strlen(c->ex[i].text) + 4;
+    }
+    m->dedup = cl->dedup.cap * 2 * (sizeof(uint64_t) + sizeof(int64_t));
+    m->total = m->features + m->postings + m->display + m->slots + m->terms + m->examples + m->counters + m->dedup;
 }
 
 static long slot_of(const cx_clusterer *cl, int64_t id) {

@@ -111,6 +111,22 @@ typedef struct cx_clusterer_stats {
 } cx_clusterer_stats;
 void cx_clusterer_get_stats(const cx_clusterer *cl, cx_clusterer_stats *st);
 
+/* Bytes the clusterer holds, by structure (allocated sizes as requested, not
+ * counting the allocator's own overhead).  O(size of state): for benchmarks
+ * and diagnostics, not for every record. */
+typedef struct cx_clusterer_mem {
+    size_t features;     /* the feature (vocabulary) table's buckets */
+    size_t postings;     /* inverted-index posting arrays (capacity) */
+    size_t display;      /* display forms of features */
+    size_t slots;        /* the cluster slot array and per-slot scratch */
+    size_t terms;        /* centroid term arrays and their indexes (capacity) */
+    size_t examples;     /* example verbatims and their ids */
+    size_t counters;     /* theme, language, channel, product, region counters */
+    size_t dedup;        /* the resend window */
+    size_t total;
+} cx_clusterer_mem;
+void cx_clusterer_get_mem(const cx_clusterer *cl, cx_clusterer_mem *m);
+
 /* Inspection (tests, evaluation tools). */
 typedef struct cx_cluster_info {
     int64_t id;

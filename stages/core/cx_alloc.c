@@ -1,7 +1,13 @@
 /* cx_alloc.c - allocation wrapper with fault injection (see cx_alloc.h). */
 #include "cx_alloc.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef CX_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
 
 static long fail_countdown;   /* 0 = off; counts down to the failing call */
 static int fail_persistent;
@@ -26,6 +32,27 @@ void cx_alloc_fail_at(long n, int persistent) {
 }
 
 long cx_alloc_failures(void) { return failures; }
+
+const char *cx_alloc_stats(size_t *in_use, size_t *held) {
+#ifdef CX_HAVE_JEMALLOC
+    uint64_t epoch = 1; /* refresh jemalloc's cached statistics */
+    size_t sz = sizeof epoch;
+    mallctl("epoch", &epoch, &sz, &epoch, sz);
+    size_t a = 0, r = 0;
+    sz = sizeof a;
+    if (mallctl("stats.allocated", &a, &sz, NULL, 0)) a = 0;
+    sz = sizeof r;
+    if (mallctl("stats.resident", &r, &sz, NULL, 0)) r = 0;
+    *in_use = a;
+    *held = r;
+    return "jemalloc";
+#else
+    struct mallinfo2 mi = mallinfo2();
+    *in_use = mi.uordblks + mi.hblkhd;
+    *held = mi.arena + mi.hblkhd;
+    return "glibc";
+#endif
+}
 
 void *cx_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
 void *cx_calloc(size_t nmemb, size_t size) {

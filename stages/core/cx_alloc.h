@@ -16,6 +16,12 @@ char *cx_strdup(const char *s);
 char *cx_strndup(const char *s, size_t n);
 void cx_free(void *p);
 
+/* What the allocator reports: *in_use the bytes the program holds (without
+ * the allocator's free space and fragmentation), *held the bytes the
+ * allocator keeps mapped for it (jemalloc: "stats.resident"; glibc: the heap
+ * arena plus mmapped chunks).  Names the allocator ("jemalloc" / "glibc"). */
+const char *cx_alloc_stats(size_t *in_use, size_t *held);
+
 /* Fault injection: the nth allocation from now fails (n >= 1); when
  * persistent is non-zero every allocation after it fails too.  n = 0
  * disables injection.  Returns the number of failures injected so far. */

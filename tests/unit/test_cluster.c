@@ -924,6 +924,20 @@ static void test_terms_budget(void) {
     }
     CX_CHECK(peak > 300 && peak <= 400 + 8);
     check_invariants(cl);
+    /* the term arrays hold what is live, not the most a cluster ever had:
+     * after pruning an array shrinks to fit, so no cluster keeps more than
+     * twice its terms (or the 16 every array starts with) of capacity */
+    int64_t ids[64];
+    size_t n = cx_clusterer_ids(cl, ids, 64), room = 0;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        cx_cluster_info ci;
+        if (cx_clusterer_info(cl, ids[i], &ci) == 0) room += ci.n_terms * 2 > 16 ? ci.n_terms * 2 : 16;
+    }
+    cx_clusterer_mem m;
+    cx_clusterer_get_mem(cl, &m);
+    /* a term is 32 bytes, its index 2 x 4 (clu_internal.h) */
+    CX_CHECK(n > 0 && m.terms > 0 && m.terms <= room * 40);
+    CX_CHECK(m.total >= m.features + m.postings + m.terms && m.features > 0 && m.postings > 0);
     cx_clusterer_destroy(&cl);
 }
 

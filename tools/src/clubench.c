@@ -8,9 +8,12 @@
  * cluster.negative_only = false) on one thread and prints, every --every
  * records (default 1,000,000): records so far, the rate per CPU-second of
  * the last block (the record generation included: it costs a few percent),
- * the resident memory (VmRSS), the heap in use (glibc mallinfo2: what the
- * program holds, without the allocator's fragmentation), live clusters and
- * the size of the document-frequency table.  It ends with
+ * the resident memory (VmRSS), the heap in use (what the program holds,
+ * without the allocator's free space: jemalloc's stats.allocated, or glibc's
+ * mallinfo2 when built without jemalloc), live clusters, the vocabulary and
+ * the centroid terms, and what the clusterer holds by structure
+ * (cx_clusterer_get_mem: total, feature table, postings, display forms,
+ * slots, centroid terms, examples, counters, resend window).  It ends with
  *
  *   bench_cluster records=N records_per_s=R rss_mb_start=A rss_mb_end=B rss_growth_pct=G
  *
@@ -18,7 +21,7 @@
  * the reports from 40% to 70% of the records (the caps are full by then;
  * the table shows when) and B the largest from 70% to the end, G their
  * difference in percent; heap_mb_start / heap_mb_end are the same for the
- * heap in use.  The largest, not the last, because pruning makes the memory
+ * heap in use, and allocator= names the allocator.  The largest, not the last, because pruning makes the memory
  * a saw-tooth: "flat" means the later peaks are no higher than the earlier
  * ones.  The exit status is 1 when the resident memory grew by more than
  * 10%, 0 otherwise.
@@ -39,7 +42,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <malloc.h>
 
 #define BG_WORDS 50000
 #define TOPIC_WORDS 12
@@ -138,8 +140,8 @@ int main(int argc, char **argv) {
     long rss_start = -1, rss_end = -1;
     double heap_start = 0, heap_end = 0;
     int rc = 0;
-    printf("%12s %14s %9s %9s %9s %9s %9s\n", "records", "records/cpu-s", "rss_mb", "heap_mb", "clusters", "vocab",
-           "terms");
+    printf("%12s %14s %9s %9s %9s %9s %9s | %s\n", "records", "records/cpu-s", "rss_mb", "heap_mb", "clusters",
+           "vocab", "terms", "held MB: total feat post disp slot term ex ctr dedup");
     for (long long i = 0; i < n; i++) {
         cx_env *e = cx_env_new();
         if (!e) { fprintf(stderr, "cxflow-clubench: out of memory\n"); rc = 2; break; }
@@ -189,12 +191,18 @@ int main(int argc, char **argv) {
             cx_clusterer_get_stats(cl, &st);
             long kb = rss_kb();
             long long block = (i + 1) % every ? (i + 1) % every : every;
-            struct mallinfo2 mi = mallinfo2();
-            printf("%12lld %14.0f %9.1f %9.1f %9zu %9zu %9zu\n", i + 1, (double)block / (now - tb), kb / 1024.0,
-                   (double)(mi.uordblks + mi.hblkhd) / 1048576.0, st.live, st.vocab, st.terms);
+            size_t in_use = 0, mapped = 0;
+            cx_alloc_stats(&in_use, &mapped);
+            cx_clusterer_mem m;
+            cx_clusterer_get_mem(cl, &m);
+            double MB = 1048576.0;
+            printf("%12lld %14.0f %9.1f %9.1f %9zu %9zu %9zu | %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f %.1f\n", i + 1,
+                   (double)block / (now - tb), kb / 1024.0, in_use / MB, st.live, st.vocab,
+                   st.terms, m.total / MB, m.features / MB, m.postings / MB, m.display / MB, m.slots / MB,
+                   m.terms / MB, m.examples / MB, m.counters / MB, m.dedup / MB);
             fflush(stdout);
             tb = now;
-            double heap = (double)(mi.uordblks + mi.hblkhd) / 1048576.0;
+            double heap = in_use / 1048576.0;
             if (i + 1 >= n * 2 / 5 && i + 1 < n * 7 / 10) {
                 if (kb > rss_start) rss_start = kb;
                 if (heap > heap_start) heap_start = heap;
@@ -212,14 +220,16 @@ int main(int argc, char **argv) {
     }
     cx_clusterer_stats st;
     cx_clusterer_get_stats(cl, &st);
+    size_t in_use_end = 0, mapped_end = 0;
+    const char *allocator = cx_alloc_stats(&in_use_end, &mapped_end);
     printf("clusters created=%llu merged=%llu retired=%llu live=%zu resends=%llu events=%llu\n",
            (unsigned long long)st.created, (unsigned long long)st.merged, (unsigned long long)st.retired, st.live,
            (unsigned long long)st.duplicates, (unsigned long long)events);
     if (rss_start < 0) rss_start = rss_end, heap_start = heap_end; /* too few reports for two windows */
     double growth = rss_start > 0 ? 100.0 * (double)(rss_end - rss_start) / (double)rss_start : 0;
     printf("bench_cluster records=%lld records_per_s=%.0f rss_mb_start=%.1f rss_mb_end=%.1f rss_growth_pct=%.1f "
-           "heap_mb_start=%.1f heap_mb_end=%.1f\n", n, total > 0 ? (double)n / total : 0.0, rss_start / 1024.0,
-           rss_end / 1024.0, growth, heap_start, heap_end);
+           "heap_mb_start=%.1f heap_mb_end=%.1f allocator=%s\n", n, total > 0 ? (double)n / total : 0.0,
+           rss_start / 1024.0, rss_end / 1024.0, growth, heap_start, heap_end, allocator);
     cx_clusterer_destroy(&cl);
     if (!rc && growth > 10) rc = 1;
     return rc;
