@@ -2,8 +2,9 @@
  *
  * Receives enriched records and events on link.sink, writes them in batches
  * (sink.batch records or sink.flush_ms, whichever comes first) to SQLite and
- * the JSON-lines file, and after each batch is durably committed sends one
- * acknowledgement frame per source topic back to ingest on link.ack.  Only
+ * the configured outputs (output.h: JSON lines, ...), and after each batch is
+ * durably committed everywhere sends one acknowledgement frame per source
+ * topic back to ingest on link.ack.  Only
  * acknowledged records ever have their Kafka offsets committed, so a crash of
  * the sink at any moment loses nothing: the records of an uncommitted batch
  * are sent again by ingest and stored once (INSERT OR IGNORE on the source
@@ -14,6 +15,7 @@
 #include "cx_log.h"
 #include "cx_metrics.h"
 #include "cx_util.h"
+#include "output.h"
 #include "store.h"
 #include <errno.h>
 #include <stdio.h>
@@ -30,7 +32,8 @@ typedef struct pending {
 typedef struct sink {
     cx_conf *conf;
     cx_store *db;
-    FILE *jsonl;
+    cx_output *out[8];    /* the outputs besides SQLite, in commit order */
+    int nout;
     FILE *dlq;
     void *zctx, *in, *ack;
     pending *acks;        /* one list per topic in the open batch */
@@ -40,7 +43,7 @@ typedef struct sink {
     int in_txn;
     cx_buf line, abuf;
     cx_metrics *m;
-    double *m_in, *m_new, *m_dup, *m_dead, *m_events, *m_batches, *m_bad, *m_lat_p50, *m_lat_p99, *m_ack_dropped;
+    double *m_in, *m_new, *m_dup, *m_dead, *m_events, *m_batches, *m_bad, *m_lat_p50, *m_lat_p99, *m_ack_dropped, *m_out_failed;
     /* latency histogram: produce (Kafka timestamp) to durable store, 1 ms buckets up to 60 s */
     uint32_t lat[60001];
     uint64_t lat_n;
@@ -96,14 +99,31 @@ static int flush_batch(sink *s) {
     if (!s->in_txn) return 0;
     char err[512];
     s->in_txn = 0;
-    if (cx_store_commit(s->db, err, sizeof err) < 0) {
+    /* the outputs first, SQLite last: a record SQLite has stored has reached
+     * every output, so a redelivered one SQLite already has is not sent to
+     * them again (output.h) */
+    int failed = 0;
+    for (int i = 0; i < s->nout && !failed; i++) {
+        cx_output *o = s->out[i];
+        if (o->commit && o->commit(o, err, sizeof err) < 0) {
+            cx_error("output %s: %s; %zu records not acknowledged (they will be sent again)", o->name, err,
+                     s->batch_n);
+            (*s->m_out_failed)++;
+            failed = 1;
+        }
+    }
+    if (!failed && cx_store_commit(s->db, err, sizeof err) < 0) {
         cx_error("%s; %zu records not acknowledged (they will be sent again)", err, s->batch_n);
+        failed = 1;
+    }
+    if (failed) {
         cx_store_rollback(s->db);
+        for (int i = 0; i < s->nout; i++)
+            if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
         for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
         s->batch_n = 0;
         return -1;
     }
-    if (s->jsonl) fflush(s->jsonl);
     if (s->dlq) fflush(s->dlq);
     (*s->m_batches)++;
     for (size_t i = 0; i < s->nacks; i++) {
@@ -127,12 +147,58 @@ static int flush_batch(sink *s) {
     return 0;
 }
 
+/* Roll the open batch back everywhere; nothing of it is acknowledged. */
+static void abandon_batch(sink *s) {
+    if (!s->in_txn) return;
+    s->in_txn = 0;
+    cx_store_rollback(s->db);
+    for (int i = 0; i < s->nout; i++)
+        if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
+    for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
+    s->batch_n = 0;
+}
+
 static int ensure_txn(sink *s) {
     if (s->in_txn) return 0;
     char err[512];
     if (cx_store_begin(s->db, err, sizeof err) < 0) { cx_error("%s", err); return -1; }
+    for (int i = 0; i < s->nout; i++) {
+        cx_output *o = s->out[i];
+        if (o->begin && o->begin(o, err, sizeof err) < 0) {
+            cx_error("output %s: %s", o->name, err);
+            for (int k = 0; k < i; k++)
+                if (s->out[k]->rollback) s->out[k]->rollback(s->out[k]);
+            cx_store_rollback(s->db);
+            return -1;
+        }
+    }
     s->in_txn = 1;
     s->batch_started = cx_mono_ms();
+    return 0;
+}
+
+/* Hand a record SQLite stored for the first time to every output.  On a
+ * failure the whole batch is abandoned (rolled back, not acknowledged, sent
+ * again by ingest): -1. */
+static int to_outputs(sink *s, const cx_env *e) {
+    if (!s->nout) return 0;
+    char err[512];
+    cx_buf_reset(&s->line);
+    if (!e->error && cx_env_to_json(e, &s->line) < 0) {
+        cx_error("out of memory writing a record as JSON");
+        abandon_batch(s);
+        return -1;
+    }
+    for (int i = 0; i < s->nout; i++) {
+        cx_output *o = s->out[i];
+        if (o->record && o->record(o, e, s->line.data, s->line.len, err, sizeof err) < 0) {
+            cx_error("output %s: %s; %zu records not acknowledged (they will be sent again)", o->name, err,
+                     s->batch_n + 1);
+            (*s->m_out_failed)++;
+            abandon_batch(s);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -167,7 +233,10 @@ static void handle_record(sink *s, const void *data, size_t len) {
         } else {
             (*s->m_new)++;
             record_latency(s, e);
-            if (s->jsonl && cx_env_to_json(e, &s->line) == 0) fwrite(s->line.data, 1, s->line.len, s->jsonl);
+        }
+        if (to_outputs(s, e) < 0) {
+            cx_env_destroy(&e);
+            return;
         }
     } else {
         (*s->m_dup)++;
@@ -186,6 +255,15 @@ static void handle_event(sink *s, const void *data, size_t len) {
     if (ensure_txn(s) < 0) return;
     if (cx_store_event(s->db, json, jl, err, sizeof err) < 0) cx_warn("event not stored: %s", err);
     else (*s->m_events)++;
+    for (int i = 0; i < s->nout; i++) {
+        cx_output *o = s->out[i];
+        if (o->event && o->event(o, json, jl, err, sizeof err) < 0) {
+            cx_error("output %s: %s; the batch will be sent again", o->name, err);
+            (*s->m_out_failed)++;
+            abandon_batch(s);
+            return;
+        }
+    }
 }
 
 int main(int argc, char **argv) {
@@ -215,6 +293,7 @@ int main(int argc, char **argv) {
     s->m_batches = cx_metric(s->m, "batches_total", "committed batches", 0);
     s->m_bad = cx_metric(s->m, "frames_bad_total", "undecodable frames", 0);
     s->m_ack_dropped = cx_metric(s->m, "acks_dropped_total", "acknowledgements not delivered (ingest down)", 0);
+    s->m_out_failed = cx_metric(s->m, "output_failures_total", "batches an output could not take (sent again)", 0);
     s->m_lat_p50 = cx_metric(s->m, "latency_p50_ms", "produce-to-store latency, median (ms)", 1);
     s->m_lat_p99 = cx_metric(s->m, "latency_p99_ms", "produce-to-store latency, 99th percentile (ms)", 1);
     cx_conf_path(c, "sink.sqlite", path, sizeof path);
@@ -223,10 +302,13 @@ int main(int argc, char **argv) {
         goto done;
     }
     if (!(s->db = cx_store_open(path, "normal", err, sizeof err))) { cx_error("start-up failed: %s", err); goto done; }
-    cx_conf_path(c, "sink.jsonl", path, sizeof path);
-    if (*path && (cx_mkdirs(path, 1) < 0 || !(s->jsonl = fopen(path, "a")))) {
-        cx_error("cannot open %s: %s", path, strerror(errno));
-        goto done;
+    {
+        cx_output *(*ctors[])(const cx_conf *, char *, size_t) = {cx_out_jsonl_open};
+        for (size_t i = 0; i < sizeof ctors / sizeof *ctors; i++) {
+            cx_output *o = ctors[i](c, err, sizeof err);
+            if (o) s->out[s->nout++] = o;
+            else if (err[0]) { cx_error("start-up failed: %s", err); goto done; }
+        }
     }
     cx_conf_path(c, "dlq.file", path, sizeof path);
     if (*path && (cx_mkdirs(path, 1) < 0 || !(s->dlq = fopen(path, "a")))) {
@@ -261,6 +343,8 @@ int main(int argc, char **argv) {
             }
         }
         if (s->in_txn && cx_mono_ms() - s->batch_started >= flush_ms) flush_batch(s);
+        for (int i = 0; i < s->nout; i++)
+            if (s->out[i]->tick) s->out[i]->tick(s->out[i]);
         cx_metrics_tick(s->m, 0);
     }
     zmq_msg_close(&msg);
@@ -272,7 +356,7 @@ int main(int argc, char **argv) {
 done:
     if (s->in_txn) cx_store_rollback(s->db);
     cx_store_close(&s->db);
-    if (s->jsonl) fclose(s->jsonl);
+    for (int i = 0; i < s->nout; i++) cx_output_close(&s->out[i]);
     if (s->dlq) fclose(s->dlq);
     cx_link_close(&s->in);
     cx_link_close(&s->ack);
