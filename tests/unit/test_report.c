@@ -186,7 +186,7 @@ static void test_report_fixture(void) {
     CX_CHECK(strstr(h, "<h2>Sentiment over time</h2>") != NULL);
     CX_CHECK(strstr(h, "Records per day") != NULL);
     CX_CHECK(strstr(h, "Refund not received") != NULL);            /* name from taxonomy.tsv */
-    CX_CHECK(pos_after(h, "id=\"themes\"", "<tr class=\"parent\"><td class=\"name\"><bdi>Refunds</bdi>") > 0);
+    CX_CHECK(pos_after(h, "id=\"themes\"", "<tr class=\"parent\" id=\"theme-refunds\"><td class=\"name\"><bdi>Refunds</bdi>") > 0);
     CX_CHECK(strstr(h, "<h2>Breakdowns</h2>") != NULL && strstr(h, "Persian") != NULL);
     CX_CHECK(strstr(h, "By region") == NULL); /* no regions in the fixture */
     /* self-contained: no remote fetches, no scripts */
