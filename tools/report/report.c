@@ -1226,15 +1226,16 @@ static void verbatim(rp *r, const char *text, const char *lang) {
  * examples (cluster_examples, the root cluster first, then clusters merged
  * into it), topped up with its most recent records in the period; a text
  * already shown is not repeated. */
+#define EX_STORED_SQL "SELECT text, lang FROM cluster_examples WHERE cluster_id = ?1" \
+                      " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT ?2"
+#define EX_RECENT_SQL "SELECT text, lang FROM records WHERE cluster_id = ?1 AND ts BETWEEN" \
+                      " :t0 AND :t1 ORDER BY ts DESC LIMIT ?2"
 static int cluster_examples(rp *r, const cluster *c) {
     char *seen[N_EXAMPLES];
     int shown = 0, rc = 0;
     for (int pass = 0; pass < 2 && shown < N_EXAMPLES && rc >= 0; pass++) {
         if (pass == 0 && !r->has_examples) continue;
-        sqlite3_stmt *st = prep(r, pass == 0 ? "SELECT text, lang FROM cluster_examples WHERE cluster_id = ?1"
-                                               " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT ?2"
-                                             : "SELECT text, lang FROM records WHERE cluster_id = ?1 AND ts BETWEEN"
-                                               " :t0 AND :t1 ORDER BY ts DESC LIMIT ?2");
+        sqlite3_stmt *st = prep(r, pass == 0 ? EX_STORED_SQL : EX_RECENT_SQL);
         if (!st) { rc = -1; break; }
         for (size_t m = 0; m < c->nmem && shown < N_EXAMPLES && rc >= 0; m++) {
             sqlite3_reset(st);
@@ -1564,6 +1565,191 @@ static int sec_breakdowns(rp *r) {
 #undef BREAKDOWN_SQL
 }
 
+/* ---- CSV export (cx_export_write) ---- */
+
+static int write_file(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* Growth columns: last_7d, prev_7d, growth_pct (empty without two weeks of
+ * data or without records the week before, where the report says n/a,
+ * "new" or "back"). */
+static void csv_growth(rp *r, long long last, long long prev) {
+    cx_buf_printf(r->b, ",%lld,%lld,", last, prev);
+    cx_csv_num(r->b, prev ? 100.0 * (double)(last - prev) / (double)prev : 0, 1, r->have_prev && prev > 0);
+}
+
+/* Impact columns per score kind: answers, impact, 95% interval (impact_of;
+ * empty with too few answers). */
+static void csv_impacts(rp *r, const scsum *sc) {
+    for (int kind = 0; kind < SC_KINDS; kind++) {
+        impact im = impact_of(r, sc, kind);
+        int dec = kind == SC_NPS ? 2 : 3;
+        cx_buf_printf(r->b, ",%lld,", im.n);
+        cx_csv_num(r->b, im.v, dec, im.ok);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, im.lo, dec, im.ok);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, im.hi, dec, im.ok);
+    }
+}
+
+/* A counter as one text cell: "key:n; key:n" for at most max keys. */
+static int csv_counter(rp *r, const counter *c, size_t max) {
+    cx_buf cell;
+    cx_buf_init(&cell);
+    for (size_t i = 0; i < c->n && i < max; i++) cx_buf_printf(&cell, "%s%s:%lld", i ? "; " : "", c->v[i].key, c->v[i].n);
+    int bad = cell.oom;
+    if (!bad) cx_csv_text(r->b, cell.data);
+    cx_buf_free(&cell);
+    return bad ? oom(r) : 0;
+}
+
+/* The example column of a cluster: its first stored example (root first),
+ * else its most recent record in the window, as cluster_examples picks. */
+static int csv_example(rp *r, const cluster *c, sqlite3_stmt *stored, sqlite3_stmt *recent) {
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_stmt *st = pass ? recent : stored;
+        for (size_t m = 0; st && m < c->nmem; m++) {
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, c->members[m]);
+            sqlite3_bind_int(st, 2, 1);
+            int rc = step(r, st);
+            if (rc < 0) return -1;
+            if (rc == 1) {
+                cx_csv_text(r->b, ctext(st, 0));
+                sqlite3_reset(st);
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+#define CSV_IMPACT_COLS ",nps_answers,nps_impact,nps_impact_lo,nps_impact_hi" \
+                        ",rating_answers,rating_impact,rating_impact_lo,rating_impact_hi\r\n"
+
+static int csv_clusters(rp *r) {
+    char a[48], b[48];
+    LIT(r->b, "id,label,records,share,status,merged,first_seen,last_seen,negative,negative_share,sentiment,"
+              "last_7d,prev_7d,growth_pct,top_themes,languages,example" CSV_IMPACT_COLS);
+    sqlite3_stmt *stored = NULL, *recent = prep(r, EX_RECENT_SQL);
+    int ret = -1;
+    if (!recent || (r->has_examples && !(stored = prep(r, EX_STORED_SQL)))) goto out;
+    for (size_t i = 0; i < r->ncl; i++) {
+        const cluster *c = &r->cl[i];
+        cx_buf_printf(r->b, "%lld,", (long long)c->id);
+        cx_csv_text(r->b, c->label);
+        cx_buf_printf(r->b, ",%lld,", c->n);
+        cx_csv_num(r->b, (double)c->n / (double)r->n, 4, 1);
+        LIT(r->b, ",");
+        cx_csv_text(r->b, c->status);
+        LIT(r->b, ",");
+        for (size_t k = 1; k < c->nmem; k++) cx_buf_printf(r->b, "%s%lld", k > 1 ? " " : "", (long long)c->members[k]);
+        cx_buf_printf(r->b, ",%s,%s,%lld,", cx_rp_iso(c->first_ts, a, sizeof a), cx_rp_iso(c->last_ts, b, sizeof b),
+                      c->neg);
+        cx_csv_num(r->b, (double)c->neg / (double)c->n, 4, 1);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, c->nsent ? c->ssum / (double)c->nsent : 0, 3, c->nsent > 0);
+        csv_growth(r, c->last7, c->prev7);
+        LIT(r->b, ",");
+        if (csv_counter(r, &c->themes, 5) < 0) goto out;
+        LIT(r->b, ",");
+        if (csv_counter(r, &c->langs, SIZE_MAX) < 0) goto out;
+        LIT(r->b, ",");
+        if (csv_example(r, c, stored, recent) < 0) goto out;
+        csv_impacts(r, c->sc);
+        LIT(r->b, "\r\n");
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(stored);
+    sqlite3_finalize(recent);
+    return ret;
+}
+
+static void csv_theme(rp *r, const theme *t) {
+    cx_csv_text(r->b, t->id);
+    LIT(r->b, ",");
+    cx_csv_text(r->b, theme_name(r, t->id));
+    PUT(r->b, t->top ? ",theme," : ",sub-theme,");
+    const char *dot = strchr(t->id, '.');
+    if (!t->top && dot) {
+        char parent[256];
+        snprintf(parent, sizeof parent, "%.*s", (int)(dot - t->id), t->id);
+        cx_csv_text(r->b, parent);
+    }
+    cx_buf_printf(r->b, ",%lld,", t->n);
+    cx_csv_num(r->b, (double)t->n / (double)r->n, 4, 1);
+    cx_buf_printf(r->b, ",%lld,", t->neg);
+    cx_csv_num(r->b, (double)t->neg / (double)t->n, 4, 1);
+    LIT(r->b, ",");
+    cx_csv_num(r->b, t->nsent ? t->ssum / (double)t->nsent : 0, 3, t->nsent > 0);
+    csv_growth(r, t->last7, t->prev7);
+    csv_impacts(r, t->sc);
+    LIT(r->b, "\r\n");
+}
+
+/* Every top-level theme by records, each followed by all its sub-themes. */
+static int csv_themes(rp *r) {
+    LIT(r->b, "id,name,level,parent,records,share,negative,negative_share,sentiment,last_7d,prev_7d,growth_pct"
+              CSV_IMPACT_COLS);
+    if (!r->nth) return 0;
+    theme **v = cx_malloc(r->nth * sizeof *v);
+    if (!v) return oom(r);
+    for (size_t i = 0; i < r->nth; i++) v[i] = &r->th[i];
+    qsort(v, r->nth, sizeof *v, theme_cmp_n);
+    for (size_t i = 0; i < r->nth; i++) {
+        if (!v[i]->top) continue;
+        csv_theme(r, v[i]);
+        size_t pl = strlen(v[i]->id);
+        for (size_t k = 0; k < r->nth; k++)
+            if (!v[k]->top && !strncmp(v[k]->id, v[i]->id, pl) && v[k]->id[pl] == '.') csv_theme(r, v[k]);
+    }
+    cx_free(v);
+    return 0;
+}
+
+static void rp_free(rp *r);
+
+int cx_export_write(const cx_export_opts *o, char *err, size_t errlen) {
+    const char *what = o && o->what && *o->what ? o->what : "themes";
+    if (!o || !o->db_path || !*o->db_path) {
+        snprintf(err, errlen, "no database given");
+        return -1;
+    }
+    if (strcmp(what, "themes") && strcmp(what, "clusters")) {
+        snprintf(err, errlen, "cannot export '%s': choose themes or clusters", what);
+        return -1;
+    }
+    cx_report_opts ro = {.db_path = o->db_path, .out_path = o->out_path, .lexicons_dir = o->lexicons_dir,
+                         .since_ms = o->since_ms};
+    cx_buf b;
+    cx_buf_init(&b);
+    rp r;
+    memset(&r, 0, sizeof r);
+    r.o = &ro;
+    r.err = err;
+    r.errlen = errlen;
+    r.b = &b;
+    r.exporting = 1;
+    int rc = -1, clusters = !strcmp(what, "clusters");
+    if (open_db(&r) < 0 || cx_rp_taxo_load(&r.taxo, o->lexicons_dir, err, errlen) < 0 || load_overview(&r) < 0)
+        goto done;
+    if (r.n > 0 && (load_clusters(&r) < 0 || load_themes(&r) < 0 || load_scores(&r) < 0)) goto done;
+    if (clusters ? csv_clusters(&r) < 0 : csv_themes(&r) < 0) goto done;
+    if (b.oom) { oom(&r); goto done; }
+    if (o->out_path && *o->out_path && strcmp(o->out_path, "-")) {
+        if (write_file(o->out_path, b.data, b.len, err, errlen) < 0) goto done;
+    } else if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+        snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    rp_free(&r);
+    cx_buf_free(&b);
+    return rc;
+}
+
 /* ---- output ---- */
 
 /* Write data to path through a temporary file renamed into place, so a
@@ -1631,16 +1817,22 @@ int cx_report_write(const cx_report_opts *o, char *err, size_t errlen) {
     if (write_file(o->out_path, b.data, b.len, err, errlen) < 0) goto done;
     rc = 0;
 done:
-    if (r.db) {
-        sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL);
-        sqlite3_close(r.db);
-    }
-    for (size_t i = 0; i < r.ncl; i++) cluster_free(&r.cl[i]);
-    cx_free(r.cl);
-    cx_free(r.memidx);
-    for (size_t i = 0; i < r.nth; i++) { cx_free(r.th[i].id); cx_free(r.th[i].series); }
-    cx_free(r.th);
-    cx_rp_taxo_free(&r.taxo);
+    rp_free(&r);
     cx_buf_free(&b);
     return rc;
+}
+
+/* End the read transaction, close the database and free what the loaders
+ * allocated. */
+static void rp_free(rp *r) {
+    if (r->db) {
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+        sqlite3_close(r->db);
+    }
+    for (size_t i = 0; i < r->ncl; i++) cluster_free(&r->cl[i]);
+    cx_free(r->cl);
+    cx_free(r->memidx);
+    for (size_t i = 0; i < r->nth; i++) { cx_free(r->th[i].id); cx_free(r->th[i].series); }
+    cx_free(r->th);
+    cx_rp_taxo_free(&r->taxo);
 }
