@@ -1226,10 +1226,12 @@ static void verbatim(rp *r, const char *text, const char *lang) {
  * examples (cluster_examples, the root cluster first, then clusters merged
  * into it), topped up with its most recent records in the period; a text
  * already shown is not repeated. */
-#define EX_STORED_SQL "SELECT text, lang FROM cluster_examples WHERE cluster_id = ?1" \
-                      " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT ?2"
-#define EX_RECENT_SQL "SELECT text, lang FROM records WHERE cluster_id = ?1 AND ts BETWEEN" \
-                      " :t0 AND :t1 ORDER BY ts DESC LIMIT ?2"
+/* Named parameters only: SQLite numbers a named parameter after the largest
+ * number so far, so a "?2" after ":t0" would be :t0 itself. */
+#define EX_STORED_SQL "SELECT text, lang FROM cluster_examples WHERE cluster_id = :cid" \
+                      " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT :lim"
+#define EX_RECENT_SQL "SELECT text, lang FROM records WHERE cluster_id = :cid AND ts BETWEEN" \
+                      " :t0 AND :t1 ORDER BY ts DESC LIMIT :lim"
 static int cluster_examples(rp *r, const cluster *c) {
     char *seen[N_EXAMPLES];
     int shown = 0, rc = 0;
@@ -1239,8 +1241,8 @@ static int cluster_examples(rp *r, const cluster *c) {
         if (!st) { rc = -1; break; }
         for (size_t m = 0; m < c->nmem && shown < N_EXAMPLES && rc >= 0; m++) {
             sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, c->members[m]);
-            sqlite3_bind_int(st, 2, 2 * N_EXAMPLES); /* room for repeats */
+            bind_named(st, ":cid", c->members[m]);
+            bind_named(st, ":lim", 2 * N_EXAMPLES); /* room for repeats */
             while (shown < N_EXAMPLES && (rc = step(r, st)) == 1) {
                 const char *text = ctext(st, 0);
                 int dup = 0;
@@ -1360,11 +1362,11 @@ static int sec_alerts(rp *r) {
     sqlite3_stmt *st = prep(r, r->has_clusters
                                    ? ALERTS_SQL("c.label") " LEFT JOIN clusters c ON c.cluster_id = a.cluster_id"
                                      " WHERE a.at BETWEEN :t0 AND :t1 ORDER BY a.p_value IS NULL, a.p_value, a.at DESC,"
-                                     " a.seq DESC LIMIT ?1"
+                                     " a.seq DESC LIMIT :lim"
                                    : ALERTS_SQL("NULL") " WHERE a.at BETWEEN :t0 AND :t1 ORDER BY a.p_value IS NULL,"
-                                     " a.p_value, a.at DESC, a.seq DESC LIMIT ?1");
+                                     " a.p_value, a.at DESC, a.seq DESC LIMIT :lim");
     if (!st) return -1;
-    sqlite3_bind_int(st, 1, ALERTS_SHOWN);
+    bind_named(st, ":lim", ALERTS_SHOWN);
     int rc;
     while ((rc = step(r, st)) == 1) {
         const char *kind = ctext(st, 0), *key = ctext(st, 1), *label = ctext(st, 3), *metric = ctext(st, 5);
@@ -1416,10 +1418,15 @@ typedef struct hurt {
     const theme *t;
 } hurt;
 
+/* Most negative impact first; ties: more answers, clusters before themes,
+ * then by id, so the page does not depend on qsort's order. */
 static int hurt_cmp(const void *a, const void *b) {
     const hurt *x = a, *y = b;
     if (x->im.v != y->im.v) return x->im.v < y->im.v ? -1 : 1;
-    return x->im.n > y->im.n ? -1 : x->im.n < y->im.n;
+    if (x->im.n != y->im.n) return x->im.n > y->im.n ? -1 : 1;
+    if (!x->c != !y->c) return x->c ? -1 : 1;
+    if (x->c) return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
+    return strcmp(x->t->id, y->t->id);
 }
 
 /* 4b. Score impact: per score kind, the shown clusters and the themes that
@@ -1610,8 +1617,8 @@ static int csv_example(rp *r, const cluster *c, sqlite3_stmt *stored, sqlite3_st
         sqlite3_stmt *st = pass ? recent : stored;
         for (size_t m = 0; st && m < c->nmem; m++) {
             sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, c->members[m]);
-            sqlite3_bind_int(st, 2, 1);
+            bind_named(st, ":cid", c->members[m]);
+            bind_named(st, ":lim", 1);
             int rc = step(r, st);
             if (rc < 0) return -1;
             if (rc == 1) {
