@@ -4,7 +4,11 @@
  * source directory, as ctest does): headline, cluster order with merged
  * clusters folded in, escaped injection texts, right-to-left verbatims,
  * inline SVG, no remote fetches, the clear error for a missing database, and
- * the command line's exit codes. */
+ * the command line's exit codes.  Then the spikes and alerts section (order,
+ * links, window, cap), score impact on a database with a hand-computed
+ * answer, and cxflow-export: CSV cells, both tables parsed back as RFC 4180
+ * (columns, quoting, formula guard, row counts), its command line, and
+ * allocation failures in all of it. */
 #include "cx_alloc.h"
 #include "cx_report.h"
 #include "cx_test.h"
