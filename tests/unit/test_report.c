@@ -4,7 +4,11 @@
  * source directory, as ctest does): headline, cluster order with merged
  * clusters folded in, escaped injection texts, right-to-left verbatims,
  * inline SVG, no remote fetches, the clear error for a missing database, and
- * the command line's exit codes. */
+ * the command line's exit codes.  Then the spikes and alerts section (order,
+ * links, window, cap), score impact on a database with a hand-computed
+ * answer, and cxflow-export: CSV cells, both tables parsed back as RFC 4180
+ * (columns, quoting, formula guard, row counts), its command line, and
+ * allocation failures in all of it. */
 #include "cx_alloc.h"
 #include "cx_report.h"
 #include "cx_test.h"
@@ -186,7 +190,7 @@ static void test_report_fixture(void) {
     CX_CHECK(strstr(h, "<h2>Sentiment over time</h2>") != NULL);
     CX_CHECK(strstr(h, "Records per day") != NULL);
     CX_CHECK(strstr(h, "Refund not received") != NULL);            /* name from taxonomy.tsv */
-    CX_CHECK(pos_after(h, "id=\"themes\"", "<tr class=\"parent\"><td class=\"name\"><bdi>Refunds</bdi>") > 0);
+    CX_CHECK(pos_after(h, "id=\"themes\"", "<tr class=\"parent\" id=\"theme-refunds\"><td class=\"name\"><bdi>Refunds</bdi>") > 0);
     CX_CHECK(strstr(h, "<h2>Breakdowns</h2>") != NULL && strstr(h, "Persian") != NULL);
     CX_CHECK(strstr(h, "By region") == NULL); /* no regions in the fixture */
     /* self-contained: no remote fetches, no scripts */
@@ -204,30 +208,38 @@ static void test_report_fixture(void) {
     free(h2);
 }
 
-/* Make the Nth allocation fail, for every N until a run needs no more: each
- * run either fails with "out of memory" and leaves no file, or succeeds
- * with exactly the page of an undisturbed run (no half-written output). */
-static void test_alloc_failures(void) {
-    char db[128], ref[128], out[128], err[512];
-    path_in_tmp(db, sizeof db, "fixture.db");
-    path_in_tmp(ref, sizeof ref, "sub/dir/report.html");
+/* Something under test that writes out from db: 0, or -1 with err. */
+typedef int (*writer_fn)(const char *db, const char *out, char *err, size_t errlen);
+
+static int write_report(const char *db, const char *out, char *err, size_t errlen) {
+    cx_report_opts o = {.db_path = db, .out_path = out, .title = "Nordwind feedback", .lexicons_dir = FIXTURE_LEX,
+                        .now_ms = NOW_MS};
+    return cx_report_write(&o, err, errlen);
+}
+
+static int write_export(const char *db, const char *out, char *err, size_t errlen) {
+    cx_export_opts o = {.db_path = db, .out_path = out, .what = "clusters", .lexicons_dir = FIXTURE_LEX};
+    return cx_export_write(&o, err, errlen);
+}
+
+/* Make the Nth allocation of w fail, for every N until a run needs no
+ * more: each run either fails with "out of memory" and leaves no file, or
+ * succeeds with exactly the output of an undisturbed run (want; no
+ * half-written output). */
+static void alloc_loop(writer_fn w, const char *db, const char *want) {
+    char out[128], err[512];
     path_in_tmp(out, sizeof out, "oom.html");
-    char *want = slurp(ref);
-    CX_CHECK(want != NULL);
-    if (!want) return;
     int runs = 0, ok_runs = 0, bad = 0;
     for (long n = 1; n < 20000; n++) {
         unlink(out);
-        cx_report_opts o = {.db_path = db, .out_path = out, .title = "Nordwind feedback",
-                            .lexicons_dir = FIXTURE_LEX, .now_ms = NOW_MS};
         cx_alloc_fail_at(n, 0);
-        int rc = cx_report_write(&o, err, sizeof err);
+        int rc = w(db, out, err, sizeof err);
         long injected = cx_alloc_failures();
         cx_alloc_fail_at(0, 0);
         runs++;
         if (rc == 0) {
             char *got = slurp(out);
-            if (!got || strcmp(got, want)) { bad++; fprintf(stderr, "alloc %ld: different page\n", n); }
+            if (!got || strcmp(got, want)) { bad++; fprintf(stderr, "alloc %ld: different output\n", n); }
             free(got);
             ok_runs++;
         } else if (!strstr(err, "out of memory") || access(out, F_OK) == 0) {
@@ -239,6 +251,28 @@ static void test_alloc_failures(void) {
     CX_CHECK(bad == 0);
     CX_CHECK(runs > 10 && ok_runs >= 1);
     printf("     %d runs with an injected allocation failure\n", runs - 1);
+}
+
+/* alloc_loop of w on db (under tmpdir), against w's undisturbed output. */
+static void alloc_loop_db(writer_fn w, const char *name) {
+    char db[128], ref[128], err[512] = "";
+    path_in_tmp(db, sizeof db, name);
+    path_in_tmp(ref, sizeof ref, "oom-ref.out");
+    CX_CHECK(w(db, ref, err, sizeof err) == 0);
+    char *want = slurp(ref);
+    CX_CHECK(want != NULL);
+    if (want) alloc_loop(w, db, want);
+    free(want);
+    unlink(ref);
+}
+
+static void test_alloc_failures(void) {
+    char db[128], ref[128];
+    path_in_tmp(db, sizeof db, "fixture.db");
+    path_in_tmp(ref, sizeof ref, "sub/dir/report.html"); /* as test_report_fixture wrote it */
+    char *want = slurp(ref);
+    CX_CHECK(want != NULL);
+    if (want) alloc_loop(write_report, db, want);
     free(want);
 }
 
@@ -340,15 +374,448 @@ static void test_cli(void) {
     CX_CHECK(run_cli("-c /dev/null -o no.such.key=1", out, sizeof out) == 2 && strstr(out, "no.such.key") != NULL);
 }
 
+/* ---- spikes and alerts, score impact, CSV export ---- */
+
+/* The alerts table of docs/SINKS.md with five alerts in the fixture's
+ * window (newest record 2026-11-21 23:00) and one before it: a theme, a
+ * cluster that was merged into cluster 11, the whole stream, a theme the
+ * page has no row for, a cluster the database does not know. */
+#define ALERTS_SQL                                                                                            \
+    "CREATE TABLE alerts (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, first_ms INTEGER,"     \
+    " kind TEXT NOT NULL, key TEXT NOT NULL, cluster_id INTEGER, win TEXT NOT NULL, metric TEXT NOT NULL,"     \
+    " count INTEGER, baseline REAL, ratio REAL, p_value REAL, records INTEGER, neg_share REAL,"                \
+    " baseline_neg_share REAL, body TEXT, stored_at INTEGER NOT NULL, UNIQUE (kind, key, win, metric, at));" \
+    "INSERT INTO alerts (at, kind, key, cluster_id, win, metric, count, baseline, ratio, p_value, stored_at) VALUES" \
+    " (1795100000000, 'overall', 'all', NULL, 'hour', 'sentiment', 9, 2.5, 3.6, 1e-7, 0),"                    \
+    " (1795200000000, 'theme', 'refunds.not_received', NULL, 'day', 'volume', 7, 1.2, 5.83, 1e-9, 0),"        \
+    " (1795210000000, 'cluster', '14', 14, 'day', 'volume', 6, 0.5, 12, 1e-8, 0),"                             \
+    " (1795220000000, 'theme', 'shipping.lost', NULL, 'minute', 'volume', 5, 0.02, 250, 1e-6, 0),"            \
+    " (1795230000000, 'cluster', '99', 99, 'minute', 'volume', 5, 0.02, 250, 1e-6, 0),"                        \
+    " (1793600000000, 'theme', 'delivery.late', NULL, 'day', 'volume', 5, 1, 5, 1e-10, 0);"
+
+/* Every in-page link (href="#x") has its target (id="x"). */
+static int links_resolve(const char *h) {
+    int bad = 0;
+    for (const char *p = strstr(h, "href=\"#"); p; p = strstr(p + 1, "href=\"#")) {
+        const char *s = p + 7, *e = strchr(s, '"');
+        char want[300];
+        if (!e || e - s > 250) return 0;
+        snprintf(want, sizeof want, "id=\"%.*s\"", (int)(e - s), s);
+        if (!strstr(h, want)) { fprintf(stderr, "no target for %s\n", want); bad++; }
+    }
+    return bad == 0;
+}
+
+static void test_alerts(void) {
+    char db[128], out[128];
+    path_in_tmp(db, sizeof db, "alerts.db");
+    path_in_tmp(out, sizeof out, "alerts.html");
+    CX_CHECK(make_db(db, ALERTS_SQL) == 0);
+    char *h = report(db, out, 0);
+    CX_CHECK(h != NULL);
+    if (!h) return;
+    CX_CHECK(strstr(h, "Spike alerts</div><div class=\"v t-neg\">6</div>") != NULL); /* headline */
+    long sec = pos_after(h, NULL, "<section id=\"alerts\">");
+    CX_CHECK(sec > 0 && sec < pos_after(h, NULL, "<section id=\"timeline\">"));
+    /* most significant first: 1e-10, 1e-9, 1e-8, 1e-7, then the two at 1e-6, the more recent first */
+    long a1 = pos_after(h, "id=\"alerts\"", "<a href=\"#theme-delivery.late\"><bdi>Late delivery</bdi></a>");
+    long a2 = pos_after(h, "id=\"alerts\"", "<a href=\"#theme-refunds.not_received\"><bdi>Refund not received</bdi></a>");
+    long a3 = pos_after(h, "id=\"alerts\"", "<a href=\"#cluster-11\"><bdi>refund missing</bdi></a>"); /* merged into 11 */
+    long a4 = pos_after(h, "id=\"alerts\"", "<a href=\"#timeline\">all feedback</a>");
+    long a5 = pos_after(h, "id=\"alerts\"", "<bdi>cluster #99</bdi></td>");                  /* unknown: no link */
+    long a6 = pos_after(h, "id=\"alerts\"", "</span> <bdi>shipping.lost</bdi></td>");        /* no row: no link */
+    CX_CHECK(a1 > sec && a2 > a1 && a3 > a2 && a4 > a3 && a5 > a4 && a6 > a5);
+    /* window, metric, count vs baseline, ratio, p-value, when */
+    long r2 = pos_after(h, "id=\"alerts\"", "</td><td>day</td><td>volume</td><td class=\"num\">7 vs 1.2</td>"
+                                            "<td class=\"num\">\xC3\x97" "5.8</td><td class=\"num\">1e-09</td>"
+                                            "<td>2026-11-20 18:40</td></tr>");
+    CX_CHECK(r2 > a2 && r2 < a3);
+    long r4 = pos_after(h, "id=\"alerts\"", "</td><td>hour</td><td>negative records</td><td class=\"num\">9 vs 2.5</td>");
+    CX_CHECK(r4 > a4 && r4 < a5);
+    CX_CHECK(links_resolve(h));
+    free(h);
+    /* the window counts: with 7 days, the alert of 2026-11-02 is out */
+    int64_t ms;
+    cx_report_parse_since("7d", &ms);
+    h = report(db, out, ms);
+    CX_CHECK(h && strstr(h, "Spike alerts</div><div class=\"v t-neg\">5</div>") != NULL);
+    long in = h ? pos_after(h, NULL, "<section id=\"alerts\">") : -1, late = h ? pos_after(h, NULL, "#theme-delivery.late") : -1;
+    CX_CHECK(in > 0 && (late < 0 || late > pos_after(h, "id=\"alerts\"", "</section>")));
+    free(h);
+    /* capped at 15 rows, the rest counted */
+    CX_CHECK(make_db(db, ALERTS_SQL "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20)"
+                                    " INSERT INTO alerts (at, kind, key, win, metric, count, baseline, ratio, p_value,"
+                                    " stored_at) SELECT 1795000000000 + i, 'overall', 'all', 'minute', 'volume', 9,"
+                                    " 1, 9, 1e-7, 0 FROM n;") == 0);
+    h = report(db, out, 0);
+    CX_CHECK(h && strstr(h, "26 alerts were raised") && strstr(h, "the first 15 shown"));
+    if (h) {
+        const char *s = strstr(h, "<section id=\"alerts\">"), *e = s ? strstr(s, "</section>") : NULL;
+        int rows = 0;
+        for (const char *p = s; p && p < e; p = strstr(p + 1, "<tr><td class=\"name\">")) rows += p != s;
+        CX_CHECK(rows == 15);
+    }
+    free(h);
+    /* no alerts: a clear line; no table (older database): said so */
+    CX_CHECK(make_db(db, ALERTS_SQL "DELETE FROM alerts;") == 0);
+    h = report(db, out, 0);
+    CX_CHECK(h && strstr(h, "No spikes: the cluster stage raised no alert in this period.") != NULL);
+    CX_CHECK(h && strstr(h, "Spike alerts</div><div class=\"v\">0</div>") != NULL);
+    free(h);
+    path_in_tmp(db, sizeof db, "fixture.db");
+    h = report(db, out, 0);
+    CX_CHECK(h && strstr(h, "has no alerts table") != NULL && !strstr(h, "Spike alerts</div>"));
+    free(h);
+}
+
+/* A database for score impact where the answer is known: cluster 21
+ * ("checkout broken", themes app.crash and app.login on every record) has
+ * NPS answers 0 0 0 0 8 10 and ratings 1 2 1 1 2 (and one record without a
+ * score); the other records have NPS 10 10 9 9 7 8 3 10 and ratings
+ * 5 4 5 4 5 (theme delivery.fast).  As NPS values: cluster -100 x4, 0, 100
+ * (mean -50), others 100 x5, 0 x2, -100 (mean 50), all 14 answers 100/14.
+ *   NPS impact = 7.142857 - 50 = -42.857143
+ *   SE = 6/14 * sqrt(s_K^2/6 + s_R^2/8) = 6/14 * sqrt(7000/6 + 5714.29/8) = 18.587
+ *   95% interval -42.857 -+ 36.431 = [-79.288, -6.426]
+ *   rating impact = 3.0 - 4.6 = -1.6 stars, SE = 5/10 * sqrt(0.3/5 + 0.3/5)
+ *   = 0.17321, interval [-1.9395, -1.2605]. */
+static int make_impact_db(const char *db) {
+    static const struct { double score; const char *kind; int cluster; } recs[] = {
+        {0, "nps", 21}, {0, "nps", 21}, {0, "nps", 21}, {0, "nps", 21}, {8, "nps", 21}, {10, "nps", 21},
+        {1, "rating", 21}, {2, "rating", 21}, {1, "rating", 21}, {1, "rating", 21}, {2, "rating", 21}, {-1, NULL, 21},
+        {10, "nps", 0}, {10, "nps", 0}, {9, "nps", 0}, {9, "nps", 0}, {7, "nps", 0}, {8, "nps", 0}, {3, "nps", 0},
+        {10, "nps", 0}, {5, "rating", 0}, {4, "rating", 0}, {5, "rating", 0}, {4, "rating", 0}, {5, "rating", 0}};
+    cx_buf b;
+    cx_buf_init(&b);
+    cx_buf_printf(&b, "DELETE FROM records; DELETE FROM record_themes; DELETE FROM clusters; DELETE FROM cluster_examples;"
+                      "INSERT INTO clusters (cluster_id, label, status) VALUES (21, 'checkout broken', 'live');");
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+        int c = recs[i].cluster;
+        cx_buf_printf(&b, "INSERT INTO records (topic, partition, \"offset\", id, ts, lang, score, score_kind, text,"
+                          " sentiment, label, cluster_id, stored_at) VALUES ('t', 0, %zu, 'r%zu', %lld, 'en', %s%g%s,"
+                          " %s%s%s, 'text %zu', %s, '%s', %d, 0);",
+                      i, i, 1795000000000LL + (long long)i * 3600000, recs[i].kind ? "" : "NULL--", recs[i].score,
+                      recs[i].kind ? "" : "\n", recs[i].kind ? "'" : "NULL", recs[i].kind ? recs[i].kind : "",
+                      recs[i].kind ? "'" : "", i, c ? "-0.5" : "0.5", c ? "negative" : "positive", c);
+        if (c)
+            cx_buf_printf(&b, "INSERT INTO record_themes VALUES ('t', 0, %zu, 'app.crash', 1, -0.5),"
+                              " ('t', 0, %zu, 'app.login', 1, -0.5);", i, i);
+        else
+            cx_buf_printf(&b, "INSERT INTO record_themes VALUES ('t', 0, %zu, 'delivery.fast', 1, 0.5);", i);
+    }
+    int rc = b.oom ? -1 : make_db(db, b.data);
+    cx_buf_free(&b);
+    return rc;
+}
+
+static void test_impact(void) {
+    char db[128], out[128];
+    path_in_tmp(db, sizeof db, "impact.db");
+    path_in_tmp(out, sizeof out, "impact.html");
+    CX_CHECK(make_impact_db(db) == 0);
+    char *h = report(db, out, 0);
+    CX_CHECK(h != NULL);
+    if (!h) return;
+    /* the cluster's facts */
+    CX_CHECK(pos_after(h, "id=\"cluster-21\"", "NPS impact <b><span class=\"t-neg\" title=\"95% interval "
+                                               "\xE2\x88\x92" "79.3 to \xE2\x88\x92" "6.4, 6 answers\">\xE2\x88\x92" "42.9</span>") > 0);
+    CX_CHECK(pos_after(h, "id=\"cluster-21\"", "rating impact <b><span class=\"t-neg\" title=\"95% interval "
+                                               "\xE2\x88\x92" "1.94 to \xE2\x88\x92" "1.26, 5 answers\">\xE2\x88\x92"
+                                               "1.60\xE2\x98\x85</span>") > 0);
+    /* the parent theme counts each record once although it has two sub-themes: the same impact */
+    CX_CHECK(pos_after(h, "id=\"theme-app\"", "NPS <span class=\"t-neg\" title=\"95% interval \xE2\x88\x92" "79.3 to "
+                                              "\xE2\x88\x92" "6.4, 6 answers\">") > 0);
+    /* what hurts most: the cluster first (ties go to clusters), no theme that helps */
+    long s = pos_after(h, NULL, "<section id=\"impact\">");
+    CX_CHECK(s > pos_after(h, NULL, "<section id=\"clusters\">"));
+    long c = pos_after(h, "id=\"impact\"", "<a href=\"#cluster-21\"><bdi>checkout broken</bdi></a>");
+    long t = pos_after(h, "id=\"impact\"", "<a href=\"#theme-app\"><bdi>App &amp; website</bdi></a>");
+    CX_CHECK(c > s && t > c);
+    CX_CHECK(pos_after(h, "id=\"impact\"", "NPS +7.1 from 14 answers") > s);
+    CX_CHECK(pos_after(h, "id=\"impact\"", "Average 3.00\xE2\x98\x85 from 10 ratings") > s);
+    long bd = pos_after(h, NULL, "<section id=\"breakdowns\">");
+    long fast = pos_after(h, "id=\"impact\"", "#theme-delivery.fast");
+    CX_CHECK(bd > s && (fast < 0 || fast > bd));
+    CX_CHECK(links_resolve(h));
+    free(h);
+    /* too few answers: the same records within a window that holds 4 NPS answers of the cluster */
+    h = report(db, out, 22 * 3600000LL);
+    CX_CHECK(h && strstr(h, "needs 5 in and 5 outside the group") != NULL);
+    free(h);
+}
+
+/* ---- CSV parsing for the export tests (RFC 4180) ---- */
+
+#define CSV_ROWS 64
+#define CSV_COLS 32
+typedef struct csv {
+    int nrows, ncols[CSV_ROWS];
+    char *cell[CSV_ROWS][CSV_COLS];
+} csv;
+
+static void csv_free(csv *c) {
+    for (int r = 0; r < c->nrows; r++)
+        for (int k = 0; k < c->ncols[r]; k++) free(c->cell[r][k]);
+    memset(c, 0, sizeof *c);
+}
+
+/* Rows of cells; -1 when s is not RFC 4180 with CRLF line ends: a bare LF
+ * or CR outside quotes, a quote inside an unquoted cell, an open quote, a
+ * last row without its CRLF. */
+static int csv_parse(const char *s, csv *c) {
+    memset(c, 0, sizeof *c);
+    const char *p = s;
+    while (*p) {
+        if (c->nrows == CSV_ROWS) return -1;
+        int r = c->nrows++;
+        for (;;) {
+            if (c->ncols[r] == CSV_COLS) return -1;
+            char *cell = malloc(strlen(p) + 1);
+            size_t n = 0;
+            if (!cell) return -1;
+            c->cell[r][c->ncols[r]++] = cell;
+            if (*p == '"') {
+                for (p++;; p++) {
+                    if (!*p) return -1;
+                    if (*p == '"' && p[1] != '"') break;
+                    if (*p == '"') p++;
+                    cell[n++] = *p;
+                }
+                p++;
+            } else
+                while (*p && *p != ',' && *p != '\r' && *p != '\n') {
+                    if (*p == '"') return -1;
+                    cell[n++] = *p++;
+                }
+            cell[n] = '\0';
+            if (*p == ',') { p++; continue; }
+            if (p[0] == '\r' && p[1] == '\n') { p += 2; break; }
+            return -1;
+        }
+    }
+    return c->nrows;
+}
+
+/* The cell of row r in the column named name (from the header row), or NULL. */
+static const char *csv_get(const csv *c, int r, const char *name) {
+    for (int k = 0; k < c->ncols[0]; k++)
+        if (!strcmp(c->cell[0][k], name)) return r < c->nrows && k < c->ncols[r] ? c->cell[r][k] : NULL;
+    return NULL;
+}
+
+/* The row whose column col is val, or -1. */
+static int csv_find(const csv *c, const char *col, const char *val) {
+    for (int r = 1; r < c->nrows; r++) {
+        const char *v = csv_get(c, r, col);
+        if (v && !strcmp(v, val)) return r;
+    }
+    return -1;
+}
+
+static char *export_csv(const char *db, const char *out, const char *what, int64_t since_ms) {
+    char err[512] = "";
+    cx_export_opts o = {.db_path = db, .out_path = out, .what = what, .lexicons_dir = FIXTURE_LEX, .since_ms = since_ms};
+    if (cx_export_write(&o, err, sizeof err) != 0) {
+        fprintf(stderr, "cx_export_write: %s\n", err);
+        return NULL;
+    }
+    return slurp(out);
+}
+
+#define LABEL_11 "refund, \"not\" received\nsecond line"
+
+static void test_export(void) {
+    char db[128], out[128];
+    path_in_tmp(db, sizeof db, "export.db");
+    path_in_tmp(out, sizeof out, "export/clusters.csv");
+    CX_CHECK(make_db(db, "UPDATE clusters SET label = 'refund, \"not\" received' || char(10) || 'second line'"
+                         " WHERE cluster_id = 11; UPDATE clusters SET label = '=HYPERLINK(\"http://x\",\"y\")'"
+                         " WHERE cluster_id = 12; UPDATE clusters SET label = '@SUM(A1)' WHERE cluster_id = 13;") == 0);
+    char *s = export_csv(db, out, "clusters", 0);
+    CX_CHECK(s != NULL);
+    csv c;
+    int rows = s ? csv_parse(s, &c) : -1;
+    CX_CHECK(rows == 5); /* header + clusters 11 (with 14), 12, 13, 16; 15 has no records */
+    if (rows > 0) {
+        CX_CHECK(c.ncols[0] == 25);
+        for (int r = 1; r < rows; r++) CX_CHECK(c.ncols[r] == c.ncols[0]);
+        CX_CHECK_STR(c.cell[0][0], "id");
+        CX_CHECK_STR(csv_get(&c, 1, "id"), "11");
+        CX_CHECK_STR(csv_get(&c, 1, "label"), LABEL_11);          /* comma, quotes, newline survive */
+        CX_CHECK_STR(csv_get(&c, 1, "records"), "10");
+        CX_CHECK_STR(csv_get(&c, 1, "merged"), "14");
+        CX_CHECK_STR(csv_get(&c, 1, "first_seen"), "2026-11-09T09:00:00Z");
+        CX_CHECK_STR(csv_get(&c, 1, "last_seen"), "2026-11-21T23:00:00Z");
+        CX_CHECK_STR(csv_get(&c, 1, "languages"), "en:4; de:3; fa:3");
+        CX_CHECK_STR(csv_get(&c, 1, "last_7d"), "7");
+        CX_CHECK_STR(csv_get(&c, 1, "prev_7d"), "3");
+        CX_CHECK_STR(csv_get(&c, 1, "growth_pct"), "133.3");
+        CX_CHECK_STR(csv_get(&c, 1, "sentiment"), "-0.521"); /* our numbers are not guarded */
+        CX_CHECK_STR(csv_get(&c, 1, "nps_answers"), "2");
+        CX_CHECK_STR(csv_get(&c, 1, "nps_impact"), "");      /* too few answers */
+        CX_CHECK_STR(csv_get(&c, 2, "label"), "'=HYPERLINK(\"http://x\",\"y\")");
+        CX_CHECK_STR(csv_get(&c, 2, "example"), "<script>alert(1)</script> app crashed on login again");
+        CX_CHECK_STR(csv_get(&c, 3, "label"), "'@SUM(A1)");
+        CX_CHECK_STR(csv_get(&c, 3, "growth_pct"), "");      /* nothing the week before */
+        CX_CHECK_STR(csv_get(&c, 3, "example"), "Delivery late again, the courier did not call."); /* from records */
+        CX_CHECK_STR(csv_get(&c, 4, "label"), "price increase"); /* from its terms */
+        csv_free(&c);
+    }
+    free(s);
+    /* themes: every theme and sub-theme, parents first */
+    path_in_tmp(out, sizeof out, "export/themes.csv");
+    s = export_csv(db, out, NULL, 0);
+    rows = s ? csv_parse(s, &c) : -1;
+    CX_CHECK(rows == 14); /* 5 top-level themes, 8 sub-themes */
+    if (rows > 0) {
+        CX_CHECK(c.ncols[0] == 20);
+        CX_CHECK_STR(csv_get(&c, 1, "id"), "refunds");
+        CX_CHECK_STR(csv_get(&c, 1, "level"), "theme");
+        int r = csv_find(&c, "id", "app.crash");
+        CX_CHECK(r > csv_find(&c, "id", "app"));
+        CX_CHECK_STR(csv_get(&c, r, "name"), "App crashes");
+        CX_CHECK_STR(csv_get(&c, r, "level"), "sub-theme");
+        CX_CHECK_STR(csv_get(&c, r, "parent"), "app");
+        CX_CHECK_STR(csv_get(&c, r, "records"), "7");
+        CX_CHECK_STR(csv_get(&c, r, "negative_share"), "1.0000");
+        csv_free(&c);
+    }
+    free(s);
+    /* impact figures where the answer is known (make_impact_db) */
+    path_in_tmp(db, sizeof db, "impact.db");
+    path_in_tmp(out, sizeof out, "export/impact.csv");
+    s = export_csv(db, out, "themes", 0);
+    rows = s ? csv_parse(s, &c) : -1;
+    CX_CHECK(rows == 6); /* header, app, app.crash, app.login, delivery, delivery.fast */
+    if (rows > 0) {
+        int r = csv_find(&c, "id", "app");
+        CX_CHECK_STR(csv_get(&c, r, "nps_answers"), "6");
+        CX_CHECK_STR(csv_get(&c, r, "nps_impact"), "-42.86");
+        CX_CHECK_STR(csv_get(&c, r, "nps_impact_lo"), "-79.29");
+        CX_CHECK_STR(csv_get(&c, r, "nps_impact_hi"), "-6.43");
+        CX_CHECK_STR(csv_get(&c, r, "rating_impact"), "-1.600");
+        CX_CHECK_STR(csv_get(&c, r, "rating_impact_lo"), "-1.939");
+        CX_CHECK_STR(csv_get(&c, r, "rating_impact_hi"), "-1.261");
+        r = csv_find(&c, "id", "delivery.fast"); /* the rest: 100/14 minus the cluster's -50 */
+        CX_CHECK_STR(csv_get(&c, r, "nps_impact"), "57.14");
+        csv_free(&c);
+    }
+    free(s);
+    s = export_csv(db, out, "clusters", 0);
+    rows = s ? csv_parse(s, &c) : -1;
+    CX_CHECK(rows == 2);
+    if (rows > 0) {
+        CX_CHECK_STR(csv_get(&c, 1, "nps_impact"), "-42.86");
+        CX_CHECK_STR(csv_get(&c, 1, "rating_impact"), "-1.600");
+        CX_CHECK_STR(csv_get(&c, 1, "records"), "12");
+        csv_free(&c);
+    }
+    free(s);
+    /* an empty window: the header row only; a bad --what and a missing database are errors */
+    path_in_tmp(db, sizeof db, "empty.db");
+    s = export_csv(db, out, "clusters", 0);
+    CX_CHECK(s && !strncmp(s, "id,label,", 9) && strlen(s) == (size_t)(strstr(s, "\r\n") - s) + 2);
+    free(s);
+    char err[512];
+    cx_export_opts o = {.db_path = db, .out_path = out, .what = "records"};
+    CX_CHECK(cx_export_write(&o, err, sizeof err) == -1 && strstr(err, "choose themes or clusters"));
+    o.what = NULL;
+    o.db_path = "/nonexistent/cxflow.db";
+    CX_CHECK(cx_export_write(&o, err, sizeof err) == -1 && strstr(err, "run the pipeline first"));
+}
+
+/* csv cells on their own: quoting, the formula guard, invalid UTF-8 */
+static void test_csv_cells(void) {
+    cx_buf b;
+    cx_buf_init(&b);
+    cx_csv_text(&b, "plain");
+    CX_CHECK_STR(b.data, "plain");
+    cx_buf_reset(&b);
+    cx_csv_text(&b, "a,\"b\"\r\nc");
+    CX_CHECK_STR(b.data, "\"a,\"\"b\"\"\r\nc\"");
+    cx_buf_reset(&b);
+    cx_csv_text(&b, "-1+2");
+    CX_CHECK_STR(b.data, "'-1+2");
+    cx_buf_reset(&b);
+    cx_csv_text(&b, "=1,2");
+    CX_CHECK_STR(b.data, "\"'=1,2\"");
+    cx_buf_reset(&b);
+    cx_csv_text(&b, "x\xff" "y\x01" "z");
+    CX_CHECK_STR(b.data, "x\xEF\xBF\xBDy z");
+    cx_buf_reset(&b);
+    cx_csv_text(&b, "مرحبا, world");
+    CX_CHECK_STR(b.data, "\"مرحبا, world\"");
+    cx_buf_reset(&b);
+    cx_csv_num(&b, -0.0004, 3, 1);
+    cx_buf_append(&b, ",", 1);
+    cx_csv_num(&b, -1.25, 2, 1);
+    cx_buf_append(&b, ",", 1);
+    cx_csv_num(&b, 7, 2, 0);
+    CX_CHECK_STR(b.data, "0.000,-1.25,");
+    cx_buf_free(&b);
+}
+
+/* Allocation failures in the alerts and impact sections and in the export. */
+static void test_alloc_failures_new_parts(void) {
+    alloc_loop_db(write_report, "alerts.db");
+    alloc_loop_db(write_report, "impact.db");
+    alloc_loop_db(write_export, "export.db");
+}
+
+/* Run cxflow-export with args; its exit code, standard output and error in out. */
+static int run_export(const char *args, char *out, size_t n) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", CX_EXPORT_BIN, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) return -1;
+    size_t len = fread(out, 1, n - 1, p);
+    out[len] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_export_cli(void) {
+    static char out[16384];
+    char args[1024], db[128], file[128];
+    path_in_tmp(db, sizeof db, "export.db");
+    path_in_tmp(file, sizeof file, "cli.csv");
+    CX_CHECK(run_export("--help", out, sizeof out) == 0 && strstr(out, "usage: cxflow-export") && strstr(out, "CRLF"));
+    CX_CHECK(run_export("--format xlsx", out, sizeof out) == 2 && strstr(out, "only format is csv"));
+    CX_CHECK(run_export("--what records", out, sizeof out) == 2 && strstr(out, "themes or clusters"));
+    CX_CHECK(run_export("--since 3x", out, sizeof out) == 2);
+    snprintf(args, sizeof args, "-c /dev/null --db %s/nope.db", tmpdir);
+    CX_CHECK(run_export(args, out, sizeof out) == 1 && strstr(out, "no database at") &&
+             strstr(out, "run the pipeline first"));
+    /* standard output without -o */
+    snprintf(args, sizeof args, "-c /dev/null --db %s --format csv --what clusters --since 7d 2>/dev/null", db);
+    CX_CHECK(run_export(args, out, sizeof out) == 0);
+    csv c;
+    int rows = csv_parse(out, &c);
+    CX_CHECK(rows == 5); /* header, 11 (7 records), 12 (2), 13 (1), 16 (1) in the last 7 days */
+    if (rows > 0) {
+        CX_CHECK_STR(csv_get(&c, 1, "records"), "7");
+        csv_free(&c);
+    }
+    snprintf(args, sizeof args, "-c /dev/null --db %s -o %s --lexicons %s", db, file, FIXTURE_LEX);
+    CX_CHECK(run_export(args, out, sizeof out) == 0 && strstr(out, "themes written to"));
+    char *s = slurp(file);
+    CX_CHECK(s && !strncmp(s, "id,name,level,parent,records,", 29) && strstr(s, "\r\nrefunds,Refunds,theme,,10,"));
+    free(s);
+}
+
 static void cleanup(void) {
     static const char *const files[] = {"fixture.db", "sub/dir/report.html", "again.html", "since.html",
-                                        "missing.html", "oom.html", "notadb.txt", "other.db", "empty.db", "empty.html", "cli.html", "cli2.html"};
+                                        "missing.html", "oom.html", "notadb.txt", "other.db", "empty.db", "empty.html", "cli.html", "cli2.html",
+                                        "alerts.db", "alerts.html", "impact.db", "impact.html", "export.db",
+                                        "export/clusters.csv", "export/themes.csv", "export/impact.csv", "cli.csv"};
     char p[256];
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         path_in_tmp(p, sizeof p, files[i]);
         unlink(p);
     }
     path_in_tmp(p, sizeof p, "sub/dir");
+    rmdir(p);
+    path_in_tmp(p, sizeof p, "export");
     rmdir(p);
     path_in_tmp(p, sizeof p, "sub");
     rmdir(p);
@@ -367,6 +834,12 @@ int main(void) {
     CX_RUN(test_missing_db);
     CX_RUN(test_empty_db);
     CX_RUN(test_cli);
+    CX_RUN(test_alerts);
+    CX_RUN(test_impact);
+    CX_RUN(test_csv_cells);
+    CX_RUN(test_export);
+    CX_RUN(test_alloc_failures_new_parts);
+    CX_RUN(test_export_cli);
     if (!getenv("CX_KEEP")) cleanup();
     else printf("kept %s\n", tmpdir);
     CX_DONE();

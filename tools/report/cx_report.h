@@ -27,6 +27,24 @@ typedef struct cx_report_opts {
  * "no database at PATH — run the pipeline first (tools/cxflow run / demo)". */
 int cx_report_write(const cx_report_opts *o, char *err, size_t errlen);
 
+/* The themes or clusters table of the report as CSV (cxflow-export). */
+typedef struct cx_export_opts {
+    const char *db_path;      /* the sink's SQLite database (required) */
+    const char *out_path;     /* the CSV file to write; NULL, "" or "-" = standard output */
+    const char *what;         /* "themes" (default) or "clusters" */
+    const char *lexicons_dir; /* for theme names, as in cx_report_opts */
+    int64_t since_ms;         /* as in cx_report_opts */
+} cx_export_opts;
+
+/* Write the CSV described by o: RFC 4180 with CRLF line ends, UTF-8
+ * without a byte-order mark, one header row, then one row per theme (every
+ * top-level theme followed by its sub-themes, largest first) or per
+ * cluster with records in the window (merged clusters folded in, largest
+ * first).  Columns: docs/SINKS.md, "CSV export".  Returns 0, or -1 with a
+ * one-line reason in err, as cx_report_write (same message for a missing
+ * database); an unknown o->what is an error too. */
+int cx_export_write(const cx_export_opts *o, char *err, size_t errlen);
+
 /* Parse a --since value: "all" (0), or a positive count followed by h
  * (hours), d (days) or w (weeks), e.g. "24h", "7d", "30d".  Stores
  * milliseconds in *ms.  Returns 0, or -1 when the value is not understood. */

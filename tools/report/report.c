@@ -28,7 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LIT(b, s) cx_buf_append((b), s, sizeof(s) - 1)
+/* "" s: only a string literal compiles (sizeof of a pointer would cut the text) */
+#define LIT(b, s) cx_buf_append((b), "" s, sizeof(s) - 1)
+#define PUT(b, s) cx_buf_append((b), (s), strlen(s))
 
 #define TOP_CLUSTERS 10        /* clusters shown in the clusters section */
 #define HEADLINE_CLUSTERS 3    /* ... and in the summary */
@@ -37,6 +39,20 @@
 #define BREAKDOWN_ROWS 12      /* rows per breakdown table */
 #define SUBTHEMES_SHOWN 8      /* sub-themes listed under a parent theme */
 #define NEG_RANK_ROWS 10       /* rows of the "by negative share" table */
+#define ALERTS_SHOWN 15        /* rows of the spikes and alerts table */
+#define HURTS_ROWS 6           /* rows per score of the "what hurts satisfaction most" table */
+/* Score impact needs at least this many answers of the score (NPS or
+ * rating) in the group and as many outside it: below that the interval of
+ * a 0/100 NPS mean is wider than the scale and says nothing. */
+#define IMPACT_MIN_N 5
+
+/* The value of a scored record, as the summary's figures use it: NPS answers
+ * (0-10) count +100 as promoters (9-10), -100 as detractors (0-6) and 0 as
+ * passives, so their mean is the NPS; ratings (1-5) count their stars, so
+ * their mean is the average rating.  Only these two kinds are scored. */
+#define SCORE_V "(CASE WHEN r.score_kind = 'nps' THEN (CASE WHEN r.score >= 9 THEN 100.0 WHEN r.score <= 6" \
+                " THEN -100.0 ELSE 0.0 END) ELSE r.score END)"
+#define SCORED "r.score IS NOT NULL AND r.score_kind IN ('nps', 'rating')"
 
 /* A theme counts as negative for a record when the clauses mentioning it
  * score at most this (the tag stage's theme sentiment); without a theme
@@ -57,6 +73,13 @@
 
 typedef struct kv { char *key; long long n; } kv;
 typedef struct counter { kv *v; size_t n, cap; } counter;
+
+/* Sums of the score values (SCORE_V) of a group's records, one per score
+ * kind (SC_NPS, SC_RATING): count, sum, sum of squares. */
+enum { SC_NPS, SC_RATING, SC_KINDS };
+typedef struct scsum { long long n; double s, s2; } scsum;
+/* The impact of a group on the overall score (see impact_of). */
+typedef struct impact { int ok; long long n; double v, lo, hi; } impact;
 
 /* Add n to key's count (inserting key).  0, or -1 when out of memory. */
 static int counter_add(counter *c, const char *key, long long n) {
@@ -95,9 +118,11 @@ typedef struct cluster {
     char *label, *status;
     long long n, neg, nsent, last7, prev7;
     int64_t first_ts; /* first record of the cluster (any time) */
+    int64_t last_ts;  /* its last record in the window */
     double ssum;
     counter langs, themes;
     long long *series;
+    scsum sc[SC_KINDS];
 } cluster;
 
 /* One row of the themes table: a top-level theme (roll-up of its
@@ -105,9 +130,12 @@ typedef struct cluster {
 typedef struct theme {
     char *id;
     int top;
-    long long n, neg, last7, prev7;
+    long long n, neg, last7, prev7, nsent;
     int64_t first_ts; /* first record mentioning it (any time) */
+    double ssum;      /* theme sentiment (clause score, else the record's) over the window */
     long long *series;
+    scsum sc[SC_KINDS];
+    int shown;        /* has a row (and an anchor) in the by-volume table */
 } theme;
 
 typedef struct rp {
@@ -117,7 +145,8 @@ typedef struct rp {
     sqlite3 *db;
     cx_buf *b;
     cx_rp_taxo taxo;
-    int has_themes, has_clusters, has_examples, has_dead;
+    int has_themes, has_clusters, has_examples, has_dead, has_alerts;
+    int exporting;                /* cx_export_write: every cluster, no series */
     /* the period */
     int64_t oldest_all, newest;   /* over all records */
     int64_t t0, t1, w7, w14;      /* window; growth windows (see load_overview) */
@@ -132,10 +161,15 @@ typedef struct rp {
     cluster *cl;
     size_t ncl, n_clusters_total;
     long long n_clustered;
+    int64_t (*memidx)[2];         /* (member cluster id, index in cl) sorted by id */
+    size_t nmemidx;
     /* themes */
     theme *th;
     size_t nth;
     long long n_themed;
+    /* scores and alerts in the window */
+    scsum sc_all[SC_KINDS];
+    long long n_alerts;
 } rp;
 
 /* ---- SQLite helpers ---- */
@@ -226,6 +260,7 @@ static int open_db(rp *r) {
     if ((r->has_clusters = has_table(r, "clusters")) < 0) return -1;
     if ((r->has_examples = has_table(r, "cluster_examples")) < 0) return -1;
     if ((r->has_dead = has_table(r, "dead_letters")) < 0) return -1;
+    if ((r->has_alerts = has_table(r, "alerts")) < 0) return -1;
     return 0;
 }
 
@@ -288,7 +323,7 @@ static int bucket_index(const rp *r, int64_t bucket) {
 typedef struct craw {
     int64_t id, root;
     long long n, neg, nsent, last7, prev7;
-    int64_t first_ts;
+    int64_t first_ts, last_ts;
     double ssum;
 } craw;
 
@@ -314,12 +349,36 @@ static void cluster_free(cluster *c) {
 }
 
 /* The shown cluster a stored cluster id belongs to (itself or the cluster it
- * was merged into), or NULL when it is not among the top clusters. */
+ * was merged into), or NULL when it is not among the top clusters.  A binary
+ * search in memidx: an export holds every cluster, not ten. */
 static cluster *top_cluster(rp *r, int64_t id) {
+    size_t lo = 0, hi = r->nmemidx;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->memidx[mid][0] < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < r->nmemidx && r->memidx[lo][0] == id ? &r->cl[r->memidx[lo][1]] : NULL;
+}
+
+static int memidx_cmp(const void *a, const void *b) {
+    const int64_t *x = a, *y = b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Index the members of the shown clusters for top_cluster. */
+static int index_members(rp *r) {
+    size_t n = 0;
+    for (size_t i = 0; i < r->ncl; i++) n += r->cl[i].nmem;
+    if (!n) return 0;
+    if (!(r->memidx = cx_malloc(n * sizeof *r->memidx))) return oom(r);
     for (size_t i = 0; i < r->ncl; i++)
-        for (size_t k = 0; k < r->cl[i].nmem; k++)
-            if (r->cl[i].members[k] == id) return &r->cl[i];
-    return NULL;
+        for (size_t k = 0; k < r->cl[i].nmem; k++) {
+            r->memidx[r->nmemidx][0] = r->cl[i].members[k];
+            r->memidx[r->nmemidx++][1] = (int64_t)i;
+        }
+    qsort(r->memidx, r->nmemidx, sizeof *r->memidx, memidx_cmp);
+    return 0;
 }
 
 /* Follow clusters.merged_into from id (at most 64 steps, so a cycle in bad
@@ -369,7 +428,7 @@ static int load_clusters(rp *r) {
     }
     st = prep(r, "SELECT cluster_id, SUM(ts >= :t0), SUM(CASE WHEN ts >= :t0 THEN sentiment END),"
                  " SUM(ts >= :t0 AND sentiment IS NOT NULL), SUM(ts >= :t0 AND label = 'negative'),"
-                 " SUM(ts > :w7), SUM(ts > :w14 AND ts <= :w7), MIN(ts)"
+                 " SUM(ts > :w7), SUM(ts > :w14 AND ts <= :w7), MIN(ts), MAX(ts)"
                  " FROM records WHERE cluster_id > 0 AND ts <= :t1 GROUP BY cluster_id");
     if (!st) goto out;
     while ((rc = step(r, st)) == 1) {
@@ -390,6 +449,7 @@ static int load_clusters(rp *r) {
         c->last7 = sqlite3_column_int64(st, 5);
         c->prev7 = sqlite3_column_int64(st, 6);
         c->first_ts = sqlite3_column_int64(st, 7);
+        c->last_ts = sqlite3_column_int64(st, 8);
     }
     sqlite3_finalize(st);
     st = NULL;
@@ -410,6 +470,7 @@ static int load_clusters(rp *r) {
         c->last7 += raw[i].last7;
         c->prev7 += raw[i].prev7;
         if (c->nmem == 0 || raw[i].first_ts < c->first_ts) c->first_ts = raw[i].first_ts;
+        if (raw[i].last_ts > c->last_ts) c->last_ts = raw[i].last_ts;
         if (c->nmem == c->capmem) {
             size_t nc = c->capmem ? c->capmem * 2 : 2;
             int64_t *nv = cx_realloc(c->members, nc * sizeof *nv);
@@ -429,11 +490,12 @@ static int load_clusters(rp *r) {
     r->n_clustered = 0;
     for (size_t i = 0; i < nall; i++)
         if (all[i].n > 0) { r->n_clusters_total++; r->n_clustered += all[i].n; }
-    r->ncl = r->n_clusters_total < TOP_CLUSTERS ? r->n_clusters_total : TOP_CLUSTERS;
+    r->ncl = r->n_clusters_total < TOP_CLUSTERS || r->exporting ? r->n_clusters_total : TOP_CLUSTERS;
     for (size_t i = r->ncl; i < nall; i++) cluster_free(&all[i]);
     r->cl = all;
+    if (index_members(r) < 0) goto out;
 
-    for (size_t i = 0; i < r->ncl; i++)
+    for (size_t i = 0; i < r->ncl && !r->exporting; i++)
         if (!(r->cl[i].series = cx_calloc((size_t)r->nb, sizeof(long long)))) { oom(r); goto out; }
     if (r->has_clusters) {
         st = prep(r, "SELECT label, status, (SELECT group_concat(value, ' ') FROM json_each(CASE WHEN"
@@ -484,7 +546,7 @@ static int load_clusters(rp *r) {
     while ((rc = step(r, st)) == 1) {
         cluster *c = top_cluster(r, sqlite3_column_int64(st, 0));
         int bi = bucket_index(r, sqlite3_column_int64(st, 1));
-        if (c && bi >= 0) c->series[bi] += sqlite3_column_int64(st, 2);
+        if (c && c->series && bi >= 0) c->series[bi] += sqlite3_column_int64(st, 2);
     }
     if (rc < 0) goto out;
     for (size_t i = 0; i < r->ncl; i++) {
@@ -510,8 +572,10 @@ static theme *find_theme(rp *r, const char *id, int top) {
  * parent (a record mentioning two sub-themes of one parent counts once). */
 static int load_themes(rp *r) {
 #define THEME_AGG(KEY)                                                                                     \
-    "SELECT k, SUM(ts >= :t0), SUM(ts >= :t0 AND neg), SUM(ts > :w7), SUM(ts > :w14 AND ts <= :w7), MIN(ts) FROM " \
-    "(SELECT " KEY " AS k, MAX(r.ts) AS ts, MAX(" THEME_NEG ") AS neg FROM " JOIN_RT                        \
+    "SELECT k, SUM(ts >= :t0), SUM(ts >= :t0 AND neg), SUM(ts > :w7), SUM(ts > :w14 AND ts <= :w7), MIN(ts),"    \
+    " SUM(CASE WHEN ts >= :t0 THEN s END), SUM(ts >= :t0 AND s IS NOT NULL) FROM "                           \
+    "(SELECT " KEY " AS k, MAX(r.ts) AS ts, MAX(" THEME_NEG ") AS neg,"                                      \
+    " AVG(COALESCE(rt.sentiment, r.sentiment)) AS s FROM " JOIN_RT                                            \
     " WHERE r.ts <= :t1 GROUP BY k, rt.topic, rt.partition, rt.\"offset\") GROUP BY k"
 #define THEME_SERIES(KEY)                                                                                 \
     "SELECT k, " BUCKET ", COUNT(*) FROM (SELECT " KEY " AS k, MAX(r.ts) AS ts FROM " JOIN_RT              \
@@ -543,6 +607,8 @@ static int load_themes(rp *r) {
             t->last7 = sqlite3_column_int64(st, 3);
             t->prev7 = sqlite3_column_int64(st, 4);
             t->first_ts = sqlite3_column_int64(st, 5);
+            t->ssum = sqlite3_column_double(st, 6);
+            t->nsent = sqlite3_column_int64(st, 7);
             t->id = cx_strdup(id);
             t->series = cx_calloc((size_t)r->nb, sizeof(long long));
             r->nth++;
@@ -559,6 +625,19 @@ static int load_themes(rp *r) {
         sqlite3_finalize(st);
         if (rc < 0) return -1;
     }
+    /* which sub-themes get a row in the by-volume table (the SUBTHEMES_SHOWN
+     * largest of each parent, in sec_themes' order): links point only there */
+    for (size_t i = 0; i < r->nth; i++) {
+        theme *t = &r->th[i];
+        const char *dot = strchr(t->id, '.');
+        size_t pl = dot ? (size_t)(dot - t->id) : 0, rank = 0;
+        for (size_t k = 0; k < r->nth && !t->top; k++) {
+            const theme *o = &r->th[k];
+            if (o->top || strncmp(o->id, t->id, pl) || o->id[pl] != '.') continue;
+            if (o->n > t->n || (o->n == t->n && strcmp(o->id, t->id) < 0)) rank++;
+        }
+        t->shown = t->top || rank < SUBTHEMES_SHOWN;
+    }
     sqlite3_stmt *st = prep(r, "SELECT COUNT(*) FROM records r WHERE r.ts BETWEEN :t0 AND :t1 AND EXISTS"
                                " (SELECT 1 FROM record_themes rt WHERE rt.topic = r.topic AND"
                                " rt.partition = r.partition AND rt.\"offset\" = r.\"offset\")");
@@ -568,6 +647,96 @@ static int load_themes(rp *r) {
     return rc < 0 ? -1 : 0;
 #undef THEME_AGG
 #undef THEME_SERIES
+}
+
+/* Add the score sums of sql's rows (key, is rating, count, sum, sum of
+ * squares) to the overall sums (what 0), the shown cluster of the key (1),
+ * the sub-theme (2) or the top-level theme (3). */
+static int score_rows(rp *r, const char *sql, int what) {
+    sqlite3_stmt *st = prep(r, sql);
+    if (!st) return -1;
+    int rc;
+    while ((rc = step(r, st)) == 1) {
+        scsum *sc = NULL;
+        if (what == 0) sc = r->sc_all;
+        else if (what == 1) {
+            cluster *c = top_cluster(r, sqlite3_column_int64(st, 0));
+            if (c) sc = c->sc;
+        } else {
+            theme *t = find_theme(r, ctext(st, 0), what == 3);
+            if (t) sc = t->sc;
+        }
+        if (!sc) continue;
+        scsum *d = &sc[sqlite3_column_int(st, 1) ? SC_RATING : SC_NPS];
+        d->n += sqlite3_column_int64(st, 2);
+        d->s += sqlite3_column_double(st, 3);
+        d->s2 += sqlite3_column_double(st, 4);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Score sums in the window (SCORE_V per record, each record once per
+ * group): overall, per shown cluster (merged clusters folded in) and per
+ * theme at both levels.  impact_of turns them into impacts. */
+static int load_scores(rp *r) {
+#define SCORE_AGG(KEY, FROM, GROUP)                                                                          \
+    "SELECT k, kind, COUNT(*), SUM(v), SUM(v * v) FROM (SELECT " KEY " AS k, r.score_kind = 'rating' AS kind,"  \
+    " MAX(" SCORE_V ") AS v FROM " FROM " WHERE r.ts BETWEEN :t0 AND :t1 AND " SCORED " GROUP BY " GROUP ")"   \
+    " GROUP BY 1, 2"
+#define BY_RECORD "r.topic, r.partition, r.\"offset\""
+    if (score_rows(r, SCORE_AGG("0", "records r", BY_RECORD), 0) < 0 ||
+        score_rows(r, SCORE_AGG("r.cluster_id", "records r", BY_RECORD), 1) < 0)
+        return -1;
+    if (r->has_themes && (score_rows(r, SCORE_AGG(KEY_SUB, JOIN_RT, "k, " BY_RECORD), 2) < 0 ||
+                          score_rows(r, SCORE_AGG(KEY_TOP, JOIN_RT, "k, " BY_RECORD), 3) < 0))
+        return -1;
+    return 0;
+#undef SCORE_AGG
+#undef BY_RECORD
+}
+
+/* Number of spike alerts raised in the window (none without the table:
+ * databases before schema version 3). */
+static int load_alerts(rp *r) {
+    if (!r->has_alerts) return 0;
+    sqlite3_stmt *st = prep(r, "SELECT COUNT(*) FROM alerts WHERE at BETWEEN :t0 AND :t1");
+    if (!st) return -1;
+    int rc = step(r, st);
+    if (rc == 1) r->n_alerts = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The variance of a mean of n values with sum of squares s2 and mean m:
+ * s^2 / n with the Bessel-corrected s^2 (0 when rounding makes it negative). */
+static double var_of_mean(double s2, double m, long long n) {
+    double v = (s2 / (double)n - m * m) / (double)(n - 1);
+    return v > 0 ? v : 0;
+}
+
+/* Impact of a group (score sums k) on the overall score of one kind: the
+ * overall mean minus the mean of the records outside the group,
+ *     I = m_O - m_R = (n_K / n_O) (m_K - m_R),
+ * the cluster stage's definition (docs/TRENDS.md, "Score impact") with
+ * every answer in the window weighing 1 instead of its time decay.  95%
+ * interval by the normal approximation to the difference of two means (the
+ * share n_K / n_O taken as fixed):
+ *     SE = (n_K / n_O) sqrt(s_K^2 / n_K + s_R^2 / n_R),   I +- 1.96 SE.
+ * ok = 0 with fewer than IMPACT_MIN_N answers in the group or outside it.
+ * NPS impacts are in NPS points, rating impacts in stars. */
+static impact impact_of(const rp *r, const scsum *k, int kind) {
+    impact im = {0, k[kind].n, 0, 0, 0};
+    const scsum *o = &r->sc_all[kind];
+    long long nk = k[kind].n, nr = o->n - nk;
+    if (nk < IMPACT_MIN_N || nr < IMPACT_MIN_N) return im;
+    double mk = k[kind].s / (double)nk, mr = (o->s - k[kind].s) / (double)nr, mo = o->s / (double)o->n;
+    double se = (double)nk / (double)o->n * sqrt(var_of_mean(k[kind].s2, mk, nk) + var_of_mean(o->s2 - k[kind].s2, mr, nr));
+    im.ok = 1;
+    im.v = mo - mr;
+    im.lo = im.v - 1.96 * se;
+    im.hi = im.v + 1.96 * se;
+    return im;
 }
 
 /* ---- formatting helpers ---- */
@@ -589,6 +758,52 @@ static const char *cluster_label(const cluster *c, char *buf, size_t n) {
 static void lang_html(rp *r, const char *code) {
     const char *name = cx_rp_lang_name(code);
     esc(r, name ? name : code);
+}
+
+/* The id attribute of a theme's row, also its link target: "theme-" and
+ * the theme id with every byte other than letters, digits, '.', '_' and '-'
+ * as "~XX", so an id from a user's taxonomy (spaces, quotes, non-ASCII)
+ * still makes a valid fragment that needs no escaping. */
+static void theme_anchor(rp *r, const char *id) {
+    LIT(r->b, "theme-");
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        if (isalnum(*p) || *p == '.' || *p == '_' || *p == '-') cx_buf_append(r->b, p, 1);
+        else cx_buf_printf(r->b, "~%02X", *p);
+    }
+}
+
+static int any_scores(const rp *r) { return r->sc_all[SC_NPS].n > 0 || r->sc_all[SC_RATING].n > 0; }
+
+/* A score impact as HTML: "−12.3" NPS points or "−0.42★", the 95% interval
+ * in the title and, when long is set, after it.  Red when the whole
+ * interval is below zero, green when above; "–" with too few answers. */
+static void impact_html(rp *r, const impact *im, int kind, int long_form) {
+    char v[48], lo[48], hi[48];
+    int dec = kind == SC_NPS ? 1 : 2;
+    const char *unit = kind == SC_NPS ? "" : "\xE2\x98\x85";
+    if (!im->ok) {
+        cx_buf_printf(r->b, "<span class=\"t-mut\" title=\"%lld answer%s: needs %d in and %d outside the group\">"
+                            "\xE2\x80\x93</span>",
+                      im->n, im->n == 1 ? "" : "s", IMPACT_MIN_N, IMPACT_MIN_N);
+        return;
+    }
+    cx_rp_signed(im->lo, dec, lo, sizeof lo);
+    cx_rp_signed(im->hi, dec, hi, sizeof hi);
+    cx_buf_printf(r->b, "<span%s title=\"95%% interval %s to %s, %lld answers\">%s%s</span>",
+                  im->hi < 0 ? " class=\"t-neg\"" : im->lo > 0 ? " class=\"t-pos\"" : "", lo, hi, im->n,
+                  cx_rp_signed(im->v, dec, v, sizeof v), unit);
+    if (long_form) cx_buf_printf(r->b, " <small class=\"t-mut\">(%s to %s)</small>", lo, hi);
+}
+
+/* The impact cell of a group: one line per score kind the window has. */
+static void impact_cell(rp *r, const scsum *sc) {
+    for (int kind = 0; kind < SC_KINDS; kind++) {
+        if (!r->sc_all[kind].n) continue;
+        if (kind && r->sc_all[SC_NPS].n) LIT(r->b, "<br>");
+        PUT(r->b, kind == SC_NPS ? "NPS " : "rating ");
+        impact im = impact_of(r, sc, kind);
+        impact_html(r, &im, kind, 0);
+    }
 }
 
 /* Growth of the last 7 days of data against the 7 days before, as HTML.
@@ -649,8 +864,9 @@ static void page_head(rp *r) {
         LIT(r->b, "no records");
     LIT(r->b, "</p>\n");
     if (r->n > 0)
-        LIT(r->b, "<nav class=\"toc\"><a href=\"#summary\">Summary</a><a href=\"#timeline\">Sentiment over time</a>"
-                  "<a href=\"#themes\">Themes</a><a href=\"#clusters\">Root causes</a>"
+        LIT(r->b, "<nav class=\"toc\"><a href=\"#summary\">Summary</a><a href=\"#alerts\">Spikes</a>"
+                  "<a href=\"#timeline\">Sentiment over time</a><a href=\"#themes\">Themes</a>"
+                  "<a href=\"#clusters\">Root causes</a><a href=\"#impact\">Score impact</a>"
                   "<a href=\"#breakdowns\">Breakdowns</a></nav>\n");
     LIT(r->b, "</header>\n");
 }
@@ -786,6 +1002,11 @@ static int sec_summary(rp *r) {
         cx_buf_printf(r->b, "<div class=\"kpi\"><div class=\"k\">Dead letters</div><div class=\"v%s\">%s</div>"
                             "<div class=\"d\">records a stage could not process (all time)</div></div>\n",
                       n_dead ? " t-neg" : "", cx_rp_count(n_dead, a, sizeof a));
+    if (r->has_alerts)
+        cx_buf_printf(r->b, "<div class=\"kpi\"><div class=\"k\">Spike alerts</div><div class=\"v%s\">%s</div>"
+                            "<div class=\"d\">%s</div></div>\n",
+                      r->n_alerts ? " t-neg" : "", cx_rp_count(r->n_alerts, a, sizeof a),
+                      r->n_alerts ? "<a href=\"#alerts\">raised in the period</a>" : "none in the period");
     cx_buf_printf(r->b, "<div class=\"kpi\"><div class=\"k\">Root-cause clusters</div><div class=\"v\">%s</div>"
                         "<div class=\"d\">holding %s of records</div></div>\n</div>\n",
                   cx_rp_count((long long)r->n_clusters_total, a, sizeof a), cx_rp_pct(r->n_clustered, r->n, b, sizeof b));
@@ -880,7 +1101,9 @@ static int theme_cmp_neg(const void *a, const void *b) {
 static void theme_row(rp *r, const theme *t, long long maxn) {
     char a[32], b[32], title[300];
     double negshare = t->n ? (double)t->neg / (double)t->n : 0;
-    cx_buf_printf(r->b, "<tr class=\"%s\"><td class=\"name\"><bdi>", t->top ? "parent" : "child");
+    cx_buf_printf(r->b, "<tr class=\"%s\" id=\"", t->top ? "parent" : "child");
+    theme_anchor(r, t->id);
+    LIT(r->b, "\"><td class=\"name\"><bdi>");
     esc(r, theme_name(r, t->id));
     LIT(r->b, "</bdi>");
     if (cx_rp_taxo_name(&r->taxo, t->id)) {
@@ -900,6 +1123,10 @@ static void theme_row(rp *r, const theme *t, long long maxn) {
     cx_rp_svg_spark(r->b, t->series, r->nb, negshare >= 0.5 ? "s-neg" : "s-acc", title);
     LIT(r->b, "</td><td class=\"num\">");
     growth_html(r, t->last7, t->prev7, t->first_ts, negshare >= 0.5);
+    if (any_scores(r)) {
+        LIT(r->b, "</td><td class=\"num\">");
+        impact_cell(r, t->sc);
+    }
     LIT(r->b, "</td></tr>\n");
 }
 
@@ -925,21 +1152,21 @@ static int sec_themes(rp *r) {
                   cx_rp_pct(r->n_themed, r->n, c, sizeof c));
     cx_buf_printf(r->b, "<h4>By volume</h4>\n<div class=\"scroll\"><table>\n<thead><tr><th>Theme</th>"
                         "<th class=\"num\">Records</th><th>Volume</th><th class=\"num\">Negative</th><th></th>"
-                        "<th>Trend per %s</th><th class=\"num\">7 days vs prior</th></tr></thead>\n<tbody>\n",
-                  r->bucket_name);
+                        "<th>Trend per %s</th><th class=\"num\">7 days vs prior</th>%s</tr></thead>\n<tbody>\n",
+                  r->bucket_name, any_scores(r) ? "<th class=\"num\">Score impact</th>" : "");
     for (size_t i = 0; i < r->nth; i++) {
         if (!v[i]->top) continue;
         theme_row(r, v[i], maxn);
-        size_t pl = strlen(v[i]->id), shown = 0, hidden = 0;
+        size_t pl = strlen(v[i]->id), hidden = 0;
         for (size_t k = 0; k < r->nth; k++) {
             const theme *s = v[k];
             if (s->top || strncmp(s->id, v[i]->id, pl) || s->id[pl] != '.') continue;
-            if (shown < SUBTHEMES_SHOWN) { theme_row(r, s, maxn); shown++; }
+            if (s->shown) theme_row(r, s, maxn);
             else hidden++;
         }
         if (hidden)
-            cx_buf_printf(r->b, "<tr class=\"child\"><td class=\"t-mut\" colspan=\"7\">and %zu smaller sub-theme%s</td></tr>\n",
-                          hidden, hidden == 1 ? "" : "s");
+            cx_buf_printf(r->b, "<tr class=\"child\"><td class=\"t-mut\" colspan=\"%d\">and %zu smaller sub-theme%s</td></tr>\n",
+                          any_scores(r) ? 8 : 7, hidden, hidden == 1 ? "" : "s");
     }
     LIT(r->b, "</tbody></table></div>\n");
 
@@ -999,20 +1226,23 @@ static void verbatim(rp *r, const char *text, const char *lang) {
  * examples (cluster_examples, the root cluster first, then clusters merged
  * into it), topped up with its most recent records in the period; a text
  * already shown is not repeated. */
+/* Named parameters only: SQLite numbers a named parameter after the largest
+ * number so far, so a "?2" after ":t0" would be :t0 itself. */
+#define EX_STORED_SQL "SELECT text, lang FROM cluster_examples WHERE cluster_id = :cid" \
+                      " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT :lim"
+#define EX_RECENT_SQL "SELECT text, lang FROM records WHERE cluster_id = :cid AND ts BETWEEN" \
+                      " :t0 AND :t1 ORDER BY ts DESC LIMIT :lim"
 static int cluster_examples(rp *r, const cluster *c) {
     char *seen[N_EXAMPLES];
     int shown = 0, rc = 0;
     for (int pass = 0; pass < 2 && shown < N_EXAMPLES && rc >= 0; pass++) {
         if (pass == 0 && !r->has_examples) continue;
-        sqlite3_stmt *st = prep(r, pass == 0 ? "SELECT text, lang FROM cluster_examples WHERE cluster_id = ?1"
-                                               " AND text IS NOT NULL AND text <> '' ORDER BY rank LIMIT ?2"
-                                             : "SELECT text, lang FROM records WHERE cluster_id = ?1 AND ts BETWEEN"
-                                               " :t0 AND :t1 ORDER BY ts DESC LIMIT ?2");
+        sqlite3_stmt *st = prep(r, pass == 0 ? EX_STORED_SQL : EX_RECENT_SQL);
         if (!st) { rc = -1; break; }
         for (size_t m = 0; m < c->nmem && shown < N_EXAMPLES && rc >= 0; m++) {
             sqlite3_reset(st);
-            sqlite3_bind_int64(st, 1, c->members[m]);
-            sqlite3_bind_int(st, 2, 2 * N_EXAMPLES); /* room for repeats */
+            bind_named(st, ":cid", c->members[m]);
+            bind_named(st, ":lim", 2 * N_EXAMPLES); /* room for repeats */
             while (shown < N_EXAMPLES && (rc = step(r, st)) == 1) {
                 const char *text = ctext(st, 0);
                 int dup = 0;
@@ -1067,6 +1297,13 @@ static int sec_clusters(rp *r) {
         cx_buf_printf(r->b, "</b></span><span>avg sentiment <b class=\"%s\">%s</b></span>",
                       avg <= -0.05 ? "t-neg" : avg >= 0.05 ? "t-pos" : "", c->nsent ? cx_rp_signed(avg, 2, a, sizeof a) : "n/a");
         cx_buf_printf(r->b, "<span><b>%s</b> negative</span>", cx_rp_pct(c->neg, c->n, a, sizeof a));
+        for (int kind = 0; kind < SC_KINDS; kind++) {
+            if (!c->sc[kind].n) continue;
+            impact im = impact_of(r, c->sc, kind);
+            PUT(r->b, kind == SC_NPS ? "<span>NPS impact <b>" : "<span>rating impact <b>");
+            impact_html(r, &im, kind, 1);
+            LIT(r->b, "</b></span>");
+        }
         LIT(r->b, "<span>languages: <b>");
         for (size_t k = 0; k < c->langs.n && k < 4; k++) {
             if (k) LIT(r->b, ", ");
@@ -1092,6 +1329,172 @@ static int sec_clusters(rp *r) {
         cx_rp_svg_spark(r->b, c->series, r->nb, avg < 0 ? "s-neg" : "s-acc", title);
         LIT(r->b, "</div></div>\n</div>\n");
     }
+    LIT(r->b, "</section>\n");
+    return 0;
+}
+
+/* 1b. Spikes and alerts: the cluster stage's spike alerts (docs/TRENDS.md)
+ * raised in the window, most significant (smallest p-value) first, then the
+ * most recent, at most ALERTS_SHOWN; each links to its theme's row or its
+ * cluster's entry when the page has one. */
+static int sec_alerts(rp *r) {
+#define ALERTS_SQL(LABEL)                                                                                      \
+    "SELECT a.kind, a.key, a.cluster_id, " LABEL ", a.win, a.metric, a.count, a.baseline, a.ratio, a.p_value,"  \
+    " a.at FROM alerts a"
+    char a[48], b[48], c[48];
+    LIT(r->b, "<section id=\"alerts\">\n<h2>Spikes and alerts</h2>\n");
+    if (!r->has_alerts) {
+        LIT(r->b, "<p class=\"note\">This database has no alerts table (it was written before schema version 3).</p>\n"
+                  "</section>\n");
+        return 0;
+    }
+    if (!r->n_alerts) {
+        LIT(r->b, "<p class=\"note\">No spikes: the cluster stage raised no alert in this period.</p>\n</section>\n");
+        return 0;
+    }
+    cx_buf_printf(r->b, "<p class=\"sub\">%s alert%s raised by the cluster stage when a window's volume or negative "
+                        "share was significantly above its baseline; most significant first",
+                  cx_rp_count(r->n_alerts, a, sizeof a), r->n_alerts == 1 ? " was" : "s were");
+    if (r->n_alerts > ALERTS_SHOWN) cx_buf_printf(r->b, ", the first %d shown", ALERTS_SHOWN);
+    LIT(r->b, ".</p>\n<div class=\"scroll\"><table>\n<thead><tr><th>What spiked</th><th>Window</th><th>Metric</th>"
+              "<th class=\"num\">Count vs baseline</th><th class=\"num\">Ratio</th><th class=\"num\">p-value</th>"
+              "<th>When (UTC)</th></tr></thead>\n<tbody>\n");
+    sqlite3_stmt *st = prep(r, r->has_clusters
+                                   ? ALERTS_SQL("c.label") " LEFT JOIN clusters c ON c.cluster_id = a.cluster_id"
+                                     " WHERE a.at BETWEEN :t0 AND :t1 ORDER BY a.p_value IS NULL, a.p_value, a.at DESC,"
+                                     " a.seq DESC LIMIT :lim"
+                                   : ALERTS_SQL("NULL") " WHERE a.at BETWEEN :t0 AND :t1 ORDER BY a.p_value IS NULL,"
+                                     " a.p_value, a.at DESC, a.seq DESC LIMIT :lim");
+    if (!st) return -1;
+    bind_named(st, ":lim", ALERTS_SHOWN);
+    int rc;
+    while ((rc = step(r, st)) == 1) {
+        const char *kind = ctext(st, 0), *key = ctext(st, 1), *label = ctext(st, 3), *metric = ctext(st, 5);
+        int64_t cid = sqlite3_column_type(st, 2) == SQLITE_NULL ? strtoll(key, NULL, 10) : sqlite3_column_int64(st, 2);
+        LIT(r->b, "<tr><td class=\"name\"><span class=\"badge\">");
+        esc(r, kind);
+        LIT(r->b, "</span> ");
+        if (!strcmp(kind, "overall")) LIT(r->b, "<a href=\"#timeline\">all feedback</a>");
+        else if (!strcmp(kind, "cluster")) {
+            const cluster *cl = top_cluster(r, cid);
+            if (cl) cx_buf_printf(r->b, "<a href=\"#cluster-%lld\">", (long long)cl->id);
+            LIT(r->b, "<bdi>");
+            if (*label) esc(r, label);
+            else cx_buf_printf(r->b, "cluster #%lld", (long long)cid);
+            PUT(r->b, cl ? "</bdi></a>" : "</bdi>");
+        } else {
+            const theme *t = find_theme(r, key, !strchr(key, '.'));
+            if (t && t->shown) {
+                LIT(r->b, "<a href=\"#");
+                theme_anchor(r, key);
+                LIT(r->b, "\">");
+            }
+            LIT(r->b, "<bdi>");
+            esc(r, theme_name(r, key));
+            PUT(r->b, t && t->shown ? "</bdi></a>" : "</bdi>");
+        }
+        LIT(r->b, "</td><td>");
+        esc(r, ctext(st, 4));
+        LIT(r->b, "</td><td>");
+        esc(r, strcmp(metric, "sentiment") ? metric : "negative records");
+        snprintf(c, sizeof c, "%.2g", sqlite3_column_double(st, 9));
+        cx_buf_printf(r->b, "</td><td class=\"num\">%s vs %.1f</td><td class=\"num\">\xC3\x97%.1f</td>"
+                            "<td class=\"num\">%s</td><td>%s</td></tr>\n",
+                      cx_rp_count(sqlite3_column_int64(st, 6), a, sizeof a), sqlite3_column_double(st, 7),
+                      sqlite3_column_double(st, 8), sqlite3_column_type(st, 9) == SQLITE_NULL ? "\xE2\x80\x93" : c,
+                      cx_rp_date(sqlite3_column_int64(st, 10), 1, b, sizeof b));
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) return -1;
+    LIT(r->b, "</tbody></table></div>\n</section>\n");
+    return 0;
+#undef ALERTS_SQL
+}
+
+/* One entry of the "what hurts satisfaction most" table. */
+typedef struct hurt {
+    impact im;
+    const cluster *c;
+    const theme *t;
+} hurt;
+
+/* Most negative impact first; ties: more answers, clusters before themes,
+ * then by id, so the page does not depend on qsort's order. */
+static int hurt_cmp(const void *a, const void *b) {
+    const hurt *x = a, *y = b;
+    if (x->im.v != y->im.v) return x->im.v < y->im.v ? -1 : 1;
+    if (x->im.n != y->im.n) return x->im.n > y->im.n ? -1 : 1;
+    if (!x->c != !y->c) return x->c ? -1 : 1;
+    if (x->c) return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
+    return strcmp(x->t->id, y->t->id);
+}
+
+/* 4b. Score impact: per score kind, the shown clusters and the themes that
+ * pull the score down most (impact_of), with the method in words. */
+static int sec_impact(rp *r) {
+    char a[48], b[48];
+    LIT(r->b, "<section id=\"impact\">\n<h2>Score impact</h2>\n");
+    if (!any_scores(r)) {
+        LIT(r->b, "<p class=\"note\">No record in this period carries an NPS answer or a rating.</p>\n</section>\n");
+        return 0;
+    }
+    cx_buf_printf(r->b, "<p class=\"sub\">What hurts satisfaction most: the impact of a root cause or theme is the "
+                        "overall score minus the score of the records without it (NPS in points, ratings in stars), "
+                        "with a 95%% interval (normal approximation). Only groups with at least %d answers, and %d "
+                        "outside them, are rated; a record with several themes counts for each, so impacts do not "
+                        "add up.</p>\n",
+                  IMPACT_MIN_N, IMPACT_MIN_N);
+    hurt *v = cx_malloc((r->ncl + r->nth + 1) * sizeof *v);
+    if (!v) return oom(r);
+    for (int kind = 0; kind < SC_KINDS; kind++) {
+        const scsum *o = &r->sc_all[kind];
+        if (!o->n) continue;
+        size_t n = 0;
+        for (size_t i = 0; i < r->ncl; i++) {
+            impact im = impact_of(r, r->cl[i].sc, kind);
+            if (im.ok && im.v < 0) v[n++] = (hurt){im, &r->cl[i], NULL};
+        }
+        for (size_t i = 0; i < r->nth; i++) {
+            impact im = impact_of(r, r->th[i].sc, kind);
+            if (im.ok && im.v < 0) v[n++] = (hurt){im, NULL, &r->th[i]};
+        }
+        if (kind == SC_NPS)
+            cx_buf_printf(r->b, "<h4>NPS</h4>\n<p class=\"note\">NPS %s from %s answers.</p>\n",
+                          cx_rp_signed(o->s / (double)o->n, 1, a, sizeof a), cx_rp_count(o->n, b, sizeof b));
+        else
+            cx_buf_printf(r->b, "<h4>Rating</h4>\n<p class=\"note\">Average %.2f\xE2\x98\x85 from %s ratings.</p>\n",
+                          o->s / (double)o->n, cx_rp_count(o->n, a, sizeof a));
+        if (!n) {
+            LIT(r->b, "<p class=\"note\">No root cause or theme with enough answers pulls this score down.</p>\n");
+            continue;
+        }
+        qsort(v, n, sizeof *v, hurt_cmp);
+        LIT(r->b, "<div class=\"scroll\"><table>\n<thead><tr><th>Root cause or theme</th><th class=\"num\">Answers</th>"
+                  "<th class=\"num\">Impact (95% interval)</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < n && i < HURTS_ROWS; i++) {
+            char lb[48];
+            if (v[i].c) {
+                cx_buf_printf(r->b, "<tr><td class=\"name\"><span class=\"badge\">cluster</span> "
+                                    "<a href=\"#cluster-%lld\"><bdi>", (long long)v[i].c->id);
+                esc(r, cluster_label(v[i].c, lb, sizeof lb));
+            } else {
+                LIT(r->b, "<tr><td class=\"name\"><span class=\"badge\">theme</span> ");
+                if (v[i].t->shown) {
+                    LIT(r->b, "<a href=\"#");
+                    theme_anchor(r, v[i].t->id);
+                    LIT(r->b, "\">");
+                }
+                LIT(r->b, "<bdi>");
+                esc(r, theme_name(r, v[i].t->id));
+            }
+            cx_buf_printf(r->b, "</bdi>%s</td><td class=\"num\">%s</td><td class=\"num\">",
+                          v[i].c || v[i].t->shown ? "</a>" : "", cx_rp_count(v[i].im.n, a, sizeof a));
+            impact_html(r, &v[i].im, kind, 1);
+            LIT(r->b, "</td></tr>\n");
+        }
+        LIT(r->b, "</tbody></table></div>\n");
+    }
+    cx_free(v);
     LIT(r->b, "</section>\n");
     return 0;
 }
@@ -1169,6 +1572,191 @@ static int sec_breakdowns(rp *r) {
 #undef BREAKDOWN_SQL
 }
 
+/* ---- CSV export (cx_export_write) ---- */
+
+static int write_file(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* Growth columns: last_7d, prev_7d, growth_pct (empty without two weeks of
+ * data or without records the week before, where the report says n/a,
+ * "new" or "back"). */
+static void csv_growth(rp *r, long long last, long long prev) {
+    cx_buf_printf(r->b, ",%lld,%lld,", last, prev);
+    cx_csv_num(r->b, prev ? 100.0 * (double)(last - prev) / (double)prev : 0, 1, r->have_prev && prev > 0);
+}
+
+/* Impact columns per score kind: answers, impact, 95% interval (impact_of;
+ * empty with too few answers). */
+static void csv_impacts(rp *r, const scsum *sc) {
+    for (int kind = 0; kind < SC_KINDS; kind++) {
+        impact im = impact_of(r, sc, kind);
+        int dec = kind == SC_NPS ? 2 : 3;
+        cx_buf_printf(r->b, ",%lld,", im.n);
+        cx_csv_num(r->b, im.v, dec, im.ok);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, im.lo, dec, im.ok);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, im.hi, dec, im.ok);
+    }
+}
+
+/* A counter as one text cell: "key:n; key:n" for at most max keys. */
+static int csv_counter(rp *r, const counter *c, size_t max) {
+    cx_buf cell;
+    cx_buf_init(&cell);
+    for (size_t i = 0; i < c->n && i < max; i++) cx_buf_printf(&cell, "%s%s:%lld", i ? "; " : "", c->v[i].key, c->v[i].n);
+    int bad = cell.oom;
+    if (!bad) cx_csv_text(r->b, cell.data);
+    cx_buf_free(&cell);
+    return bad ? oom(r) : 0;
+}
+
+/* The example column of a cluster: its first stored example (root first),
+ * else its most recent record in the window, as cluster_examples picks. */
+static int csv_example(rp *r, const cluster *c, sqlite3_stmt *stored, sqlite3_stmt *recent) {
+    for (int pass = 0; pass < 2; pass++) {
+        sqlite3_stmt *st = pass ? recent : stored;
+        for (size_t m = 0; st && m < c->nmem; m++) {
+            sqlite3_reset(st);
+            bind_named(st, ":cid", c->members[m]);
+            bind_named(st, ":lim", 1);
+            int rc = step(r, st);
+            if (rc < 0) return -1;
+            if (rc == 1) {
+                cx_csv_text(r->b, ctext(st, 0));
+                sqlite3_reset(st);
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+#define CSV_IMPACT_COLS ",nps_answers,nps_impact,nps_impact_lo,nps_impact_hi" \
+                        ",rating_answers,rating_impact,rating_impact_lo,rating_impact_hi\r\n"
+
+static int csv_clusters(rp *r) {
+    char a[48], b[48];
+    LIT(r->b, "id,label,records,share,status,merged,first_seen,last_seen,negative,negative_share,sentiment,"
+              "last_7d,prev_7d,growth_pct,top_themes,languages,example" CSV_IMPACT_COLS);
+    sqlite3_stmt *stored = NULL, *recent = prep(r, EX_RECENT_SQL);
+    int ret = -1;
+    if (!recent || (r->has_examples && !(stored = prep(r, EX_STORED_SQL)))) goto out;
+    for (size_t i = 0; i < r->ncl; i++) {
+        const cluster *c = &r->cl[i];
+        cx_buf_printf(r->b, "%lld,", (long long)c->id);
+        cx_csv_text(r->b, c->label);
+        cx_buf_printf(r->b, ",%lld,", c->n);
+        cx_csv_num(r->b, (double)c->n / (double)r->n, 4, 1);
+        LIT(r->b, ",");
+        cx_csv_text(r->b, c->status);
+        LIT(r->b, ",");
+        for (size_t k = 1; k < c->nmem; k++) cx_buf_printf(r->b, "%s%lld", k > 1 ? " " : "", (long long)c->members[k]);
+        cx_buf_printf(r->b, ",%s,%s,%lld,", cx_rp_iso(c->first_ts, a, sizeof a), cx_rp_iso(c->last_ts, b, sizeof b),
+                      c->neg);
+        cx_csv_num(r->b, (double)c->neg / (double)c->n, 4, 1);
+        LIT(r->b, ",");
+        cx_csv_num(r->b, c->nsent ? c->ssum / (double)c->nsent : 0, 3, c->nsent > 0);
+        csv_growth(r, c->last7, c->prev7);
+        LIT(r->b, ",");
+        if (csv_counter(r, &c->themes, 5) < 0) goto out;
+        LIT(r->b, ",");
+        if (csv_counter(r, &c->langs, SIZE_MAX) < 0) goto out;
+        LIT(r->b, ",");
+        if (csv_example(r, c, stored, recent) < 0) goto out;
+        csv_impacts(r, c->sc);
+        LIT(r->b, "\r\n");
+    }
+    ret = 0;
+out:
+    sqlite3_finalize(stored);
+    sqlite3_finalize(recent);
+    return ret;
+}
+
+static void csv_theme(rp *r, const theme *t) {
+    cx_csv_text(r->b, t->id);
+    LIT(r->b, ",");
+    cx_csv_text(r->b, theme_name(r, t->id));
+    PUT(r->b, t->top ? ",theme," : ",sub-theme,");
+    const char *dot = strchr(t->id, '.');
+    if (!t->top && dot) {
+        char parent[256];
+        snprintf(parent, sizeof parent, "%.*s", (int)(dot - t->id), t->id);
+        cx_csv_text(r->b, parent);
+    }
+    cx_buf_printf(r->b, ",%lld,", t->n);
+    cx_csv_num(r->b, (double)t->n / (double)r->n, 4, 1);
+    cx_buf_printf(r->b, ",%lld,", t->neg);
+    cx_csv_num(r->b, (double)t->neg / (double)t->n, 4, 1);
+    LIT(r->b, ",");
+    cx_csv_num(r->b, t->nsent ? t->ssum / (double)t->nsent : 0, 3, t->nsent > 0);
+    csv_growth(r, t->last7, t->prev7);
+    csv_impacts(r, t->sc);
+    LIT(r->b, "\r\n");
+}
+
+/* Every top-level theme by records, each followed by all its sub-themes. */
+static int csv_themes(rp *r) {
+    LIT(r->b, "id,name,level,parent,records,share,negative,negative_share,sentiment,last_7d,prev_7d,growth_pct"
+              CSV_IMPACT_COLS);
+    if (!r->nth) return 0;
+    theme **v = cx_malloc(r->nth * sizeof *v);
+    if (!v) return oom(r);
+    for (size_t i = 0; i < r->nth; i++) v[i] = &r->th[i];
+    qsort(v, r->nth, sizeof *v, theme_cmp_n);
+    for (size_t i = 0; i < r->nth; i++) {
+        if (!v[i]->top) continue;
+        csv_theme(r, v[i]);
+        size_t pl = strlen(v[i]->id);
+        for (size_t k = 0; k < r->nth; k++)
+            if (!v[k]->top && !strncmp(v[k]->id, v[i]->id, pl) && v[k]->id[pl] == '.') csv_theme(r, v[k]);
+    }
+    cx_free(v);
+    return 0;
+}
+
+static void rp_free(rp *r);
+
+int cx_export_write(const cx_export_opts *o, char *err, size_t errlen) {
+    const char *what = o && o->what && *o->what ? o->what : "themes";
+    if (!o || !o->db_path || !*o->db_path) {
+        snprintf(err, errlen, "no database given");
+        return -1;
+    }
+    if (strcmp(what, "themes") && strcmp(what, "clusters")) {
+        snprintf(err, errlen, "cannot export '%s': choose themes or clusters", what);
+        return -1;
+    }
+    cx_report_opts ro = {.db_path = o->db_path, .out_path = o->out_path, .lexicons_dir = o->lexicons_dir,
+                         .since_ms = o->since_ms};
+    cx_buf b;
+    cx_buf_init(&b);
+    rp r;
+    memset(&r, 0, sizeof r);
+    r.o = &ro;
+    r.err = err;
+    r.errlen = errlen;
+    r.b = &b;
+    r.exporting = 1;
+    int rc = -1, clusters = !strcmp(what, "clusters");
+    if (open_db(&r) < 0 || cx_rp_taxo_load(&r.taxo, o->lexicons_dir, err, errlen) < 0 || load_overview(&r) < 0)
+        goto done;
+    if (r.n > 0 && (load_clusters(&r) < 0 || load_themes(&r) < 0 || load_scores(&r) < 0)) goto done;
+    if (clusters ? csv_clusters(&r) < 0 : csv_themes(&r) < 0) goto done;
+    if (b.oom) { oom(&r); goto done; }
+    if (o->out_path && *o->out_path && strcmp(o->out_path, "-")) {
+        if (write_file(o->out_path, b.data, b.len, err, errlen) < 0) goto done;
+    } else if (fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout) != 0) {
+        snprintf(err, errlen, "cannot write to standard output: %s", strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    rp_free(&r);
+    cx_buf_free(&b);
+    return rc;
+}
+
 /* ---- output ---- */
 
 /* Write data to path through a temporary file renamed into place, so a
@@ -1224,26 +1812,34 @@ int cx_report_write(const cx_report_opts *o, char *err, size_t errlen) {
     int rc = -1;
     if (open_db(&r) < 0 || cx_rp_taxo_load(&r.taxo, o->lexicons_dir, err, errlen) < 0 || load_overview(&r) < 0)
         goto done;
-    if (r.n > 0 && (load_clusters(&r) < 0 || load_themes(&r) < 0)) goto done;
+    if (r.n > 0 && (load_clusters(&r) < 0 || load_themes(&r) < 0 || load_scores(&r) < 0 || load_alerts(&r) < 0))
+        goto done;
     page_head(&r);
     if (r.n == 0) sec_empty(&r);
-    else if (sec_summary(&r) < 0 || sec_timeline(&r) < 0 || sec_themes(&r) < 0 || sec_clusters(&r) < 0 ||
-             sec_breakdowns(&r) < 0)
+    else if (sec_summary(&r) < 0 || sec_alerts(&r) < 0 || sec_timeline(&r) < 0 || sec_themes(&r) < 0 ||
+             sec_clusters(&r) < 0 || sec_impact(&r) < 0 || sec_breakdowns(&r) < 0)
         goto done;
     page_foot(&r);
     if (b.oom) { oom(&r); goto done; }
     if (write_file(o->out_path, b.data, b.len, err, errlen) < 0) goto done;
     rc = 0;
 done:
-    if (r.db) {
-        sqlite3_exec(r.db, "COMMIT", NULL, NULL, NULL);
-        sqlite3_close(r.db);
-    }
-    for (size_t i = 0; i < r.ncl; i++) cluster_free(&r.cl[i]);
-    cx_free(r.cl);
-    for (size_t i = 0; i < r.nth; i++) { cx_free(r.th[i].id); cx_free(r.th[i].series); }
-    cx_free(r.th);
-    cx_rp_taxo_free(&r.taxo);
+    rp_free(&r);
     cx_buf_free(&b);
     return rc;
+}
+
+/* End the read transaction, close the database and free what the loaders
+ * allocated. */
+static void rp_free(rp *r) {
+    if (r->db) {
+        sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+        sqlite3_close(r->db);
+    }
+    for (size_t i = 0; i < r->ncl; i++) cluster_free(&r->cl[i]);
+    cx_free(r->cl);
+    cx_free(r->memidx);
+    for (size_t i = 0; i < r->nth; i++) { cx_free(r->th[i].id); cx_free(r->th[i].series); }
+    cx_free(r->th);
+    cx_rp_taxo_free(&r->taxo);
 }

@@ -13,7 +13,7 @@
 /* Length of the well-formed UTF-8 sequence starting at p (2..4), or 0 when
  * the bytes there are not one (overlong forms, surrogates and code points
  * above U+10FFFF are rejected, as RFC 3629 requires). */
-static size_t utf8_seq(const unsigned char *p) {
+size_t cx_rp_utf8_seq(const unsigned char *p) {
     unsigned c = p[0];
     unsigned lo = 0x80, hi = 0xBF;
     size_t n;
@@ -56,7 +56,7 @@ int cx_html_escape(cx_buf *b, const char *s, size_t max_chars) {
                 if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) rep = " ";
             }
         } else {
-            adv = utf8_seq(p);
+            adv = cx_rp_utf8_seq(p);
             if (!adv) { rep = "\xEF\xBF\xBD"; adv = 1; }              /* U+FFFD */
             else if (c == 0xC2 && p[1] < 0xA0) rep = " ";               /* C1 controls */
         }
@@ -139,7 +139,7 @@ const char *cx_rp_text_dir(const char *s) {
     long rtl = 0, ltr = 0;
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
-        size_t n = *p < 0x80 ? 1 : utf8_seq(p);
+        size_t n = *p < 0x80 ? 1 : cx_rp_utf8_seq(p);
         if (!n) { p++; continue; }
         unsigned long cp = n == 1 ? p[0] : n == 2 ? (p[0] & 0x1Fu) : n == 3 ? (p[0] & 0x0Fu) : (p[0] & 0x07u);
         for (size_t i = 1; i < n; i++) cp = (cp << 6) | (p[i] & 0x3Fu);

@@ -12,6 +12,10 @@
 
 /* ---- report_html.c ---- */
 
+/* Length of the well-formed UTF-8 sequence starting at p (2..4), or 0 when
+ * the bytes there are not one (p[0] >= 0x80). */
+size_t cx_rp_utf8_seq(const unsigned char *p);
+
 /* The <style> element of the page (palette, layout, phone and print rules). */
 void cx_rp_css(cx_buf *b);
 /* UTC date of ms: "2026-11-03", with_time adds " 14:05". */
@@ -30,6 +34,20 @@ const char *cx_rp_text_dir(const char *s);
 /* Append a lang="xx" attribute (with a leading space) when code looks like a
  * language tag and is not "und"; appends nothing otherwise. */
 void cx_rp_lang_attr(cx_buf *b, const char *code);
+
+/* ---- report_csv.c ---- */
+
+/* CSV cells (RFC 4180: a cell with a comma, quote, CR or LF is quoted, a
+ * quote inside doubled; the caller ends rows with CRLF).  cx_csv_text
+ * writes a text from the database: invalid UTF-8 becomes U+FFFD, control
+ * characters other than tab/CR/LF a space, and a text starting with = + - @
+ * tab or CR gets a leading ' so a spreadsheet shows it instead of running
+ * it as a formula.  NULL writes an empty cell. */
+void cx_csv_text(cx_buf *b, const char *s);
+/* A number with the given decimals; an empty cell when !defined. */
+void cx_csv_num(cx_buf *b, double v, int decimals, int defined);
+/* ISO 8601 UTC time of ms: "2026-11-03T14:05:09Z". */
+const char *cx_rp_iso(int64_t ms, char *buf, size_t n);
 
 /* ---- report_svg.c ---- */
 
