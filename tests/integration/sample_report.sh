@@ -11,7 +11,8 @@
 #     (>= 60% of its records) and holds a good part of it (>= 20%), and the
 #     report shows that cluster (its label) among the top root causes;
 #   * the planted spike (P2, log-outs since the 5.2 update of 2026-09-15)
-#     raised a day-window volume alert on 09-15, and the report shows it.
+#     raised a day-window volume alert on 09-15, and the report's alerts
+#     section shows it, linked to the alerting cluster's entry.
 BIN=$1 ROOT=$2
 . "$ROOT/tests/lib.sh"
 write_conf "kafka.partitions = 1"
@@ -56,4 +57,11 @@ spike=$(sql "SELECT count(*) FROM alerts WHERE win = 'day' AND metric = 'volume'
              AND date(at / 1000, 'unixepoch') = '2026-09-15'")
 [ "$spike" -ge 1 ] || fail "the planted spike of 2026-09-15 raised no alert: $(sql 'SELECT kind, key, win, at FROM alerts')"
 note "alerts on 2026-09-15: $spike; in all: $(sql 'SELECT count(*) FROM alerts')"
+# the report's "Spikes and alerts" section lists them, linked to the P2 cluster's entry when
+# that cluster alerted
+sed -n '/<section id="alerts">/,/<\/section>/p' "$REPORT" >"$T/alerts.html"
+grep -q '2026-09-15' "$T/alerts.html" || fail "the report's alerts section does not show the 2026-09-15 spike"
+for c in $(sql "SELECT cluster_id FROM alerts WHERE kind = 'cluster'"); do
+    grep -q "href=\"#cluster-$c\"" "$T/alerts.html" || fail "the alert of cluster $c is not linked in the report"
+done
 echo "ok: the four planted problems are clustered and reported, the planted spike alerted"
