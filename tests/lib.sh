@@ -114,3 +114,38 @@ check_exactly_once() {
     gaps=$(sql "SELECT count(*) FROM (SELECT partition, max(\"offset\") + 1 - count(*) AS gap FROM records GROUP BY partition) WHERE gap != 0")
     [ "$gaps" = 0 ] || fail "a partition has missing offsets"
 }
+
+# alerts_fixture FILE - the spike fixture of integration/alerts.sh: 25 records
+# one event-time minute apart two hours ago, then 15 complaints about one
+# thing within 30 s starting at $BURST (set here, ms)
+alerts_fixture() {
+    NOW=$(date +%s)
+    T0=$(( (NOW - 7200) / 60 * 60 * 1000 ))    # two hours ago, on a minute
+    i=0
+    while [ $i -lt 25 ]; do
+        case $((i % 3)) in
+            0) text="The delivery arrived on time and the driver was friendly." ;;
+            1) text="Good prices, I will order again." ;;
+            *) text="The website is easy to use." ;;
+        esac
+        printf '{"id":"bg-%02d","timestamp":%s,"text":"%s","nps":%d}\n' $i $((T0 + i * 60000)) "$text" $((7 + i % 4)) >>"$1"
+        i=$((i + 1))
+    done
+    BURST=$((T0 + 25 * 60000 + 5000))
+    i=0
+    while [ $i -lt 15 ]; do
+        printf '{"id":"sp-%02d","timestamp":%s,"text":"I was charged twice for my order and nobody refunds the double charge. Terrible.","nps":0}\n' \
+            $i $((BURST + i * 2000)) >>"$1"
+        i=$((i + 1))
+    done
+}
+
+# wait_alerts_fixture - until the 40 records of alerts_fixture are stored and
+# the overall stream's alert has reached the sink (10 s after them at most)
+wait_alerts_fixture() {
+    wait_records 40 60
+    i=0
+    while [ "$(sql "SELECT count(*) FROM alerts WHERE kind = 'overall'" 2>/dev/null || echo 0)" -lt 1 ]; do
+        i=$((i + 1)); sleep 0.1; [ $i -lt 100 ] || fail "no overall alert reached the sink: $(sql 'SELECT count(*) FROM alerts')"
+    done
+}

@@ -1,5 +1,6 @@
 /* cx_kafka.c - librdkafka configuration from pipeline.conf (see cx_kafka.h). */
 #include "cx_kafka.h"
+#include "cx_log.h"
 #include "cx_util.h"
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,12 @@ int cx_kafka_bootstrap(const cx_conf *c, char *buf, size_t n, int wait_ms, char 
     snprintf(err, errlen, "kafka.brokers = embedded, but the embedded broker is not running (no %s); "
              "start it with `tools/cxflow broker` or `tools/cxflow run`", path);
     return -1;
+}
+
+void cx_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    (void)rk;
+    cx_log(level <= 3 ? CX_LOG_ERROR : level <= 4 ? CX_LOG_WARN : level <= 6 ? CX_LOG_INFO : CX_LOG_DEBUG,
+           "librdkafka %s: %s", fac, buf);
 }
 
 int cx_kafka_set(rd_kafka_conf_t *kc, const char *name, const char *value, char *err, size_t errlen) {

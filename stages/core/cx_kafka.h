@@ -24,6 +24,10 @@ rd_kafka_conf_t *cx_kafka_conf(const cx_conf *c, int wait_ms, const char *const 
 /* Set one property, formatting a helpful error. 0 / -1. */
 int cx_kafka_set(rd_kafka_conf_t *kc, const char *name, const char *value, char *err, size_t errlen);
 
+/* A log callback (rd_kafka_conf_set_log_cb) writing librdkafka's messages to
+ * the stage's log at the matching level. */
+void cx_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf);
+
 /* Path of the embedded broker's address file (run.dir/broker.addr). */
 const char *cx_kafka_addr_file(const cx_conf *c, char *buf, size_t n);
 

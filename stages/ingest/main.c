@@ -418,12 +418,6 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) 
     }
 }
 
-static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
-    (void)rk;
-    cx_log(level <= 3 ? CX_LOG_ERROR : level <= 4 ? CX_LOG_WARN : level <= 6 ? CX_LOG_INFO : CX_LOG_DEBUG,
-           "librdkafka %s: %s", fac, buf);
-}
-
 /* ---- set-up ---- */
 
 static int setup(ingest *g, char *err, size_t errlen) {
@@ -451,7 +445,7 @@ static int setup(ingest *g, char *err, size_t errlen) {
     rd_kafka_conf_set_rebalance_cb(kc, rebalance_cb);
     rd_kafka_conf_set_offset_commit_cb(kc, commit_cb);
     rd_kafka_conf_set_error_cb(kc, error_cb);
-    rd_kafka_conf_set_log_cb(kc, log_cb);
+    rd_kafka_conf_set_log_cb(kc, cx_kafka_log_cb);
     g->rk = rd_kafka_new(RD_KAFKA_CONSUMER, kc, err, (size_t)errlen);
     if (!g->rk) { rd_kafka_conf_destroy(kc); return -1; }
     rd_kafka_poll_set_consumer(g->rk);
@@ -467,7 +461,7 @@ static int setup(ingest *g, char *err, size_t errlen) {
         if (!pc) return -1;
         rd_kafka_conf_set_opaque(pc, g);
         rd_kafka_conf_set_dr_msg_cb(pc, dlq_dr_cb);
-        rd_kafka_conf_set_log_cb(pc, log_cb);
+        rd_kafka_conf_set_log_cb(pc, cx_kafka_log_cb);
         g->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, errlen);
         if (!g->dlq) { rd_kafka_conf_destroy(pc); return -1; }
     }

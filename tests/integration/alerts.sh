@@ -26,32 +26,10 @@ else
 fi
 start_pipeline
 
-NOW=$(date +%s)
-T0=$(( (NOW - 7200) / 60 * 60 * 1000 ))    # two hours ago, on a minute
 DATA=$T/alerts.jsonl
-i=0
-while [ $i -lt 25 ]; do
-    case $((i % 3)) in
-        0) text="The delivery arrived on time and the driver was friendly." ;;
-        1) text="Good prices, I will order again." ;;
-        *) text="The website is easy to use." ;;
-    esac
-    printf '{"id":"bg-%02d","timestamp":%s,"text":"%s","nps":%d}\n' $i $((T0 + i * 60000)) "$text" $((7 + i % 4)) >>"$DATA"
-    i=$((i + 1))
-done
-BURST=$((T0 + 25 * 60000 + 5000))
-i=0
-while [ $i -lt 15 ]; do
-    printf '{"id":"sp-%02d","timestamp":%s,"text":"I was charged twice for my order and nobody refunds the double charge. Terrible.","nps":0}\n' \
-        $i $((BURST + i * 2000)) >>"$DATA"
-    i=$((i + 1))
-done
+alerts_fixture "$DATA"
 produce "$DATA"
-wait_records 40 60
-i=0
-while [ "$(sql "SELECT count(*) FROM alerts WHERE kind = 'overall'" 2>/dev/null || echo 0)" -lt 1 ]; do
-    i=$((i + 1)); sleep 0.1; [ $i -lt 100 ] || fail "no overall alert reached the sink: $(sql 'SELECT count(*) FROM alerts')"
-done
+wait_alerts_fixture
 note "alerts: $(sql "SELECT group_concat(kind || ':' || key || ':' || win || ':' || metric || ':' || count, ' ') FROM alerts")"
 [ "$(sql "SELECT count(*) FROM alerts WHERE kind = 'overall' AND key = 'all' AND win = 'minute' AND metric = 'volume'
           AND at >= $BURST AND at < $BURST + 60000 AND count >= 5 AND p_value <= 0.000001 AND ratio >= 3
