@@ -5,7 +5,7 @@
  * cluster events and alerts, then makes the batch durable in commit.  The
  * batch protocol of the sink (stages/sink/main.c, flush_batch):
  *
- *   1. every output's commit runs first (a file is flushed and synced, a
+ *   1. every output's commit runs first (a file is flushed, a
  *      Kafka producer waits for the delivery reports of the batch, a
  *      database commits its transaction);
  *   2. only when all of them succeeded, SQLite commits;
