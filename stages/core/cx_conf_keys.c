@@ -138,6 +138,11 @@ const cx_conf_key cx_conf_keys[] = {
     K("sink.batch", CX_CT_INT, "1000", 1, 100000, NULL, "Sinks", "records per SQLite transaction"),
     K("sink.flush_ms", CX_CT_INT, "200", 1, 60000, NULL, "Sinks", "a partial batch is written after this long"),
     K("report.file", CX_CT_PATH, "out/report.html", 0, 0, NULL, "Sinks", "where `cxflow report` writes the HTML report"),
+    KS("dashboard.listen", CX_CT_STR, "", "127.0.0.1:8088", 0, 0, NULL, "Sinks",
+       "address (host:port, [v6]:port) where `cxflow run` serves the live dashboard and JSON API; no "
+       "authentication: keep it on localhost ('' disables; port 0 = any free port, see run/dash.url)"),
+    K("dashboard.refresh_s", CX_CT_INT, "5", 1, 3600, NULL, "Sinks",
+      "seconds between the dashboard page's checks for new data"),
 
     K("run.dir", CX_CT_PATH, "run", 0, 0, NULL, "Operations",
       "pid files, logs, metrics and the embedded broker's address"),
