@@ -395,6 +395,11 @@ static enum MHD_Result page_waiting(struct MHD_Connection *conn, const char *why
 
 static enum MHD_Result page_dashboard(struct MHD_Connection *conn) {
     char err[600] = "";
+    struct stat sb;
+    if (stat(g.db, &sb) != 0 && errno == ENOENT) {
+        snprintf(err, sizeof err, "no database yet at %.400s", g.db);
+        return page_waiting(conn, err);
+    }
     cx_buf b;
     cx_buf_init(&b);
     cx_report_opts o = {.db_path = g.db, .title = "Customer feedback (live)", .lexicons_dir = g.lexdir,
