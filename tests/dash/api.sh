@@ -103,6 +103,7 @@ expect 200 /api/clusters
 [ "$(j '.clusters | length')" = "$(sql "SELECT count(*) FROM clusters")" ] || fail "clusters: count"
 top=$(j '.clusters[0].id')
 [ "$(j '.clusters[0].records')" = "$(sql "SELECT count(*) FROM records WHERE cluster_id = $top")" ] || fail "clusters: records of #$top"
+[ "$(j '.clusters[0].terms | type')" = array ] || fail "clusters: terms are not a list"
 [ "$(j '.clusters[0].label')" = "$(sql "SELECT label FROM clusters WHERE cluster_id = $top")" ] || fail "clusters: label of #$top"
 [ "$(sql "SELECT count(*) FROM records WHERE cluster_id > 0 GROUP BY cluster_id ORDER BY 1 DESC LIMIT 1")" = \
   "$(j '.clusters[0].records')" ] || fail "clusters: the first is not the largest"

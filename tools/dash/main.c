@@ -310,7 +310,7 @@ static json_t *api_themes(req_db *d) {
 static json_t *api_clusters(req_db *d, long long limit) {
     bindv b[1] = {{NULL, limit, 0}};
     if (!has_table(d, "clusters")) return json_array();
-    return rows(d,
+    json_t *arr = rows(d,
                 "SELECT c.cluster_id AS id, c.label AS label, c.status AS status, c.merged_into AS merged_into,"
                 " c.size AS size, COALESCE(n.records, 0) AS records, COALESCE(n.negative, 0) AS negative,"
                 " n.avg_sentiment AS avg_sentiment, c.first_seen AS first_seen, c.last_seen AS last_seen,"
@@ -319,6 +319,16 @@ static json_t *api_clusters(req_db *d, long long limit) {
                 " AVG(sentiment) AS avg_sentiment FROM records WHERE cluster_id > 0 GROUP BY cluster_id) n"
                 " ON n.cluster_id = c.cluster_id ORDER BY records DESC, id LIMIT ?1",
                 b, 1);
+    /* the sink stores the terms as a JSON array in text: hand them on as a list (left as text when not JSON) */
+    size_t i;
+    json_t *c;
+    json_array_foreach(arr, i, c) {
+        const char *t = json_string_value(json_object_get(c, "terms"));
+        json_t *v = t ? json_loads(t, 0, NULL) : NULL;
+        if (json_is_array(v)) json_object_set_new(c, "terms", v);
+        else json_decref(v);
+    }
+    return arr;
 }
 
 static json_t *api_alerts(req_db *d, long long limit) {
