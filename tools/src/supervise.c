@@ -202,10 +202,12 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: cxflow run [-c FILE] [-o key=value]... [--stages LIST] [--no-broker]\n\n"
                    "Starts the embedded broker (kafka.brokers = embedded) and the stages sink, cluster,\n"
-                   "tag, tokenize and ingest as one supervised group. A crashed stage is restarted\n"
+                   "tag, tokenize and ingest as one supervised group, and the live dashboard when\n"
+                   "dashboard.listen is set. A crashed stage is restarted\n"
                    "with backoff; Ctrl-C or SIGTERM (`cxflow stop`) stops everything cleanly.\n"
                    "Logs: run/<stage>.log; metrics: run/metrics/<stage>.prom; `cxflow status`.\n"
-                   "  --stages LIST   only these stages on this machine (comma separated)\n"
+                   "  --stages LIST   only these stages on this machine (comma separated; the\n"
+                   "                  dashboard runs with sink, or when the list names dash)\n"
                    "  --no-broker     do not start the embedded broker here\n");
             return 0;
         } else {
