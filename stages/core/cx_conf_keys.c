@@ -152,6 +152,11 @@ const cx_conf_key cx_conf_keys[] = {
     K("sink.kafka.timeout_ms", CX_CT_INT, "30000", 100, 3600000, NULL, "Sinks",
       "a message of the Kafka output not delivered in this long fails its batch (message.timeout.ms)"),
     K("report.file", CX_CT_PATH, "out/report.html", 0, 0, NULL, "Sinks", "where `cxflow report` writes the HTML report"),
+    KS("dashboard.listen", CX_CT_STR, "", "127.0.0.1:8088", 0, 0, NULL, "Sinks",
+       "address (host:port, [v6]:port) where `cxflow run` serves the live dashboard and JSON API; no "
+       "authentication: keep it on localhost ('' disables; port 0 = any free port, see run/dash.url)"),
+    K("dashboard.refresh_s", CX_CT_INT, "5", 1, 3600, NULL, "Sinks",
+      "seconds between the dashboard page's checks for new data"),
 
     K("run.dir", CX_CT_PATH, "run", 0, 0, NULL, "Operations",
       "pid files, logs, metrics and the embedded broker's address"),

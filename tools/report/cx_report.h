@@ -19,6 +19,8 @@ typedef struct cx_report_opts {
     const char *lexicons_dir; /* for themes/taxonomy.tsv (theme names); NULL or "" = show raw ids */
     int64_t since_ms;         /* window length ending at the newest record's ts; 0 = all records */
     int64_t now_ms;           /* "generated at" stamp; 0 = wall clock (tests pin it) */
+    int dashboard;            /* the live page of cxflow-dash: inline update script, API links */
+    int refresh_s;            /* dashboard: seconds between update checks (< 1 = 1) */
 } cx_report_opts;
 
 /* Write the report described by o.  Returns 0, or -1 with a one-line reason
@@ -26,6 +28,11 @@ typedef struct cx_report_opts {
  * write the output, out of memory).  A missing database gives
  * "no database at PATH — run the pipeline first (tools/cxflow run / demo)". */
 int cx_report_write(const cx_report_opts *o, char *err, size_t errlen);
+
+/* The same page appended to out (o->out_path is not used); what
+ * cx_report_write writes, and what the dashboard serves.  Returns 0, or -1
+ * with the same one-line reasons (out may then hold part of a page). */
+int cx_report_render(const cx_report_opts *o, cx_buf *out, char *err, size_t errlen);
 
 /* The themes or clusters table of the report as CSV (cxflow-export). */
 typedef struct cx_export_opts {

@@ -12,7 +12,8 @@
  * Every query is a prepared statement; the period and bucket values are
  * named parameters (:t0, :t1, :w7 ...) bound by prep() for every statement
  * that uses them.  Every text from the database goes through
- * cx_html_escape.  The page has no script and fetches nothing. */
+ * cx_html_escape.  The page has no script and fetches nothing (the live
+ * dashboard's variant adds one: report_dash.c). */
 #include "cx_report.h"
 #include "cx_alloc.h"
 #include "cx_util.h"
@@ -847,12 +848,17 @@ static void page_head(rp *r) {
     const char *title = r->o->title && *r->o->title ? r->o->title : "Customer feedback report";
     LIT(r->b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
-              "<meta name=\"generator\" content=\"cxflow-report " CX_VERSION "\">\n<title>");
+              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'");
+    /* the dashboard's page runs its own inline script and asks its own server */
+    if (r->o->dashboard) LIT(r->b, "; script-src 'unsafe-inline'; connect-src 'self'");
+    LIT(r->b, "\">\n<meta name=\"generator\" content=\"cxflow-report " CX_VERSION "\">\n<title>");
     esc(r, title);
     LIT(r->b, "</title>\n");
     cx_rp_css(r->b);
-    LIT(r->b, "</head>\n<body>\n<main class=\"wrap\">\n<header>\n<h1>");
+    if (r->o->dashboard) cx_rp_dash_script(r->b, r->o->refresh_s);
+    LIT(r->b, "</head>\n<body>\n<main class=\"wrap\">\n<header>\n");
+    if (r->o->dashboard) cx_rp_dash_bar(r->b);
+    LIT(r->b, "<h1>");
     esc(r, title);
     LIT(r->b, "</h1>\n<p class=\"sub\">");
     if (r->n > 0) {
@@ -1796,19 +1802,17 @@ int cx_report_parse_since(const char *s, int64_t *ms) {
     return 0;
 }
 
-int cx_report_write(const cx_report_opts *o, char *err, size_t errlen) {
-    if (!o || !o->db_path || !*o->db_path || !o->out_path || !*o->out_path) {
-        snprintf(err, errlen, "no database or output path given");
+int cx_report_render(const cx_report_opts *o, cx_buf *out, char *err, size_t errlen) {
+    if (!o || !o->db_path || !*o->db_path || !out) {
+        snprintf(err, errlen, "no database given");
         return -1;
     }
-    cx_buf b;
-    cx_buf_init(&b);
     rp r;
     memset(&r, 0, sizeof r);
     r.o = o;
     r.err = err;
     r.errlen = errlen;
-    r.b = &b;
+    r.b = out;
     int rc = -1;
     if (open_db(&r) < 0 || cx_rp_taxo_load(&r.taxo, o->lexicons_dir, err, errlen) < 0 || load_overview(&r) < 0)
         goto done;
@@ -1820,11 +1824,22 @@ int cx_report_write(const cx_report_opts *o, char *err, size_t errlen) {
              sec_clusters(&r) < 0 || sec_impact(&r) < 0 || sec_breakdowns(&r) < 0)
         goto done;
     page_foot(&r);
-    if (b.oom) { oom(&r); goto done; }
-    if (write_file(o->out_path, b.data, b.len, err, errlen) < 0) goto done;
+    if (out->oom) { oom(&r); goto done; }
     rc = 0;
 done:
     rp_free(&r);
+    return rc;
+}
+
+int cx_report_write(const cx_report_opts *o, char *err, size_t errlen) {
+    if (!o || !o->db_path || !*o->db_path || !o->out_path || !*o->out_path) {
+        snprintf(err, errlen, "no database or output path given");
+        return -1;
+    }
+    cx_buf b;
+    cx_buf_init(&b);
+    int rc = cx_report_render(o, &b, err, errlen);
+    if (rc == 0) rc = write_file(o->out_path, b.data, b.len, err, errlen);
     cx_buf_free(&b);
     return rc;
 }

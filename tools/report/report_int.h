@@ -69,6 +69,15 @@ void cx_rp_svg_bar(cx_buf *b, double frac, const char *cls, const char *title);
 /* A 100% bar split into negative / neutral / positive / untagged shares. */
 void cx_rp_svg_mix(cx_buf *b, long long neg, long long neu, long long pos, long long other);
 
+/* ---- report_dash.c (the live dashboard's page, cxflow-dash) ---- */
+
+/* The inline <script> that polls /api/summary every refresh_s seconds and
+ * swaps in the current page when the data changed; records script errors
+ * into the page. */
+void cx_rp_dash_script(cx_buf *b, int refresh_s);
+/* The status line with links to the JSON API. */
+void cx_rp_dash_bar(cx_buf *b);
+
 /* ---- report_taxo.c ---- */
 
 /* The theme taxonomy: theme id -> English name (lexicons/themes/taxonomy.tsv). */

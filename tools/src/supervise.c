@@ -10,6 +10,8 @@
  * and last log lines are logged.  SIGINT/SIGTERM stops the group cleanly:
  * ingest first (it waits for in-flight acknowledgements and commits), then
  * the others downstream, each given supervisor.grace_ms before SIGKILL.
+ * When dashboard.listen is set, the live dashboard (cxflow-dash) starts last
+ * and stops first; it only reads the sink's database.
  * SIGHUP is passed on to the stages that reload their lexicons on it
  * (tokenize, tag), once each has written its pid file (its handler is in
  * place by then); `cxflow reload` signals them directly and waits for the
@@ -31,8 +33,12 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { NSTAGES = 6 };
-static const char *order[NSTAGES] = {"broker", "sink", "cluster", "tag", "tokenize", "ingest"};
+enum { NSTAGES = 7, DASH = 6 };
+static const char *order[NSTAGES] = {"broker", "sink", "cluster", "tag", "tokenize", "ingest", "dash"};
+/* cxflow-dash exits with this when it cannot listen (address taken, bad
+ * address): restarting would only fail again, and the pipeline runs on
+ * without its dashboard. */
+#define DASH_NO_LISTEN 3
 
 typedef struct child {
     const char *name;
@@ -196,10 +202,12 @@ int main(int argc, char **argv) {
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("usage: cxflow run [-c FILE] [-o key=value]... [--stages LIST] [--no-broker]\n\n"
                    "Starts the embedded broker (kafka.brokers = embedded) and the stages sink, cluster,\n"
-                   "tag, tokenize and ingest as one supervised group. A crashed stage is restarted\n"
+                   "tag, tokenize and ingest as one supervised group, and the live dashboard when\n"
+                   "dashboard.listen is set. A crashed stage is restarted\n"
                    "with backoff; Ctrl-C or SIGTERM (`cxflow stop`) stops everything cleanly.\n"
                    "Logs: run/<stage>.log; metrics: run/metrics/<stage>.prom; `cxflow status`.\n"
-                   "  --stages LIST   only these stages on this machine (comma separated)\n"
+                   "  --stages LIST   only these stages on this machine (comma separated; the\n"
+                   "                  dashboard runs with sink, or when the list names dash)\n"
                    "  --no-broker     do not start the embedded broker here\n");
             return 0;
         } else {
@@ -237,13 +245,15 @@ int main(int argc, char **argv) {
     for (int i = 0; i < NSTAGES; i++) {
         ch[i].name = order[i];
         ch[i].backoff_ms = 200;
-        ch[i].enabled = i == 0 ? embedded : 1;
+        ch[i].enabled = i == 0 ? embedded : i == DASH ? *cx_conf_str(c, "dashboard.listen") != '\0' : 1;
         if (only) {
             char want[64];
             snprintf(want, sizeof want, ",%s,", order[i]);
             char list[1024];
             snprintf(list, sizeof list, ",%s,", only);
             ch[i].enabled = strstr(list, want) != NULL && (i != 0 || embedded);
+            /* the dashboard goes where the sink (its database) is, unless named */
+            if (i == DASH) ch[i].enabled = *cx_conf_str(c, "dashboard.listen") && (strstr(list, want) || strstr(list, ",sink,"));
         }
     }
     int rc = 0;
@@ -255,6 +265,7 @@ int main(int argc, char **argv) {
     }
     for (int i = 1; i < NSTAGES && !cx_stop; i++)
         if (ch[i].enabled) spawn(&ch[i]);
+    if (ch[DASH].enabled && !cx_stop) cx_info("dashboard: http://%s/ (dashboard.listen)", cx_conf_str(c, "dashboard.listen"));
     if (!cx_stop) cx_info("pipeline running (supervisor pid %d); stop with Ctrl-C or `cxflow stop`", (int)getpid());
     while (!cx_stop) {
         if (cx_reload) {
@@ -270,6 +281,13 @@ int main(int argc, char **argv) {
                 char why[128];
                 describe_exit(ch[i].name, status, why, sizeof why);
                 ch[i].pid = 0;
+                if (i == DASH && WIFEXITED(status) && WEXITSTATUS(status) == DASH_NO_LISTEN) {
+                    cx_error("dashboard %s: it cannot listen on %s, not restarted (the pipeline runs on)", why,
+                             cx_conf_str(c, "dashboard.listen"));
+                    last_lines(ch[i].name, 3);
+                    ch[i].enabled = 0;
+                    continue;
+                }
                 if (now - ch[i].started_ms > 30000) ch[i].backoff_ms = 200;
                 ch[i].restart_at_ms = now + ch[i].backoff_ms;
                 cx_error("%s %s; restarting in %lld ms", ch[i].name, why, (long long)ch[i].backoff_ms);
