@@ -101,6 +101,7 @@ typedef struct pg {
     char *schema;          /* quoted identifier (PQescapeIdentifier), cx_malloc'd */
     char where[512];       /* "host H port P db D" for messages */
     char lasterr[512];     /* why the last reconnection failed */
+    int need_setup;        /* the session was reset and is not set up yet */
     int64_t last_reset;    /* monotonic ms of the last reconnection attempt */
     cx_buf tmp;
 } pg;
@@ -258,15 +259,26 @@ static int reconnect(pg *g, char *err, size_t errlen) {
         snprintf(g->lasterr, sizeof g->lasterr, "%s", err);
         return -1;
     }
-    if (session_setup(g, err, errlen) < 0) return -1;
     g->last_reset = 0;
+    g->need_setup = 1; /* a new session: no search_path, no prepared statements */
     cx_info("reconnected to PostgreSQL (%s)", g->where);
+    return 0;
+}
+
+/* A usable session: reconnected when the connection broke, set up again
+ * after a reconnection. */
+static int ensure_session(pg *g, char *err, size_t errlen) {
+    if (PQstatus(g->conn) != CONNECTION_OK && reconnect(g, err, errlen) < 0) return -1;
+    if (g->need_setup) {
+        if (session_setup(g, err, errlen) < 0) return -1;
+        g->need_setup = 0;
+    }
     return 0;
 }
 
 static int pg_begin(cx_output *o, char *err, size_t errlen) {
     pg *g = o->ctx;
-    if (PQstatus(g->conn) != CONNECTION_OK && reconnect(g, err, errlen) < 0) return -1;
+    if (ensure_session(g, err, errlen) < 0) return -1;
     /* a transaction left open by a failed batch is taken back first */
     if (PQtransactionStatus(g->conn) != PQTRANS_IDLE) {
         PGresult *r = PQexec(g->conn, "ROLLBACK");
@@ -274,7 +286,7 @@ static int pg_begin(cx_output *o, char *err, size_t errlen) {
     }
     if (exec_ok(g, "BEGIN", "BEGIN", err, errlen) == 0) return 0;
     /* the server went away while the connection was idle: this is where we notice */
-    if (PQstatus(g->conn) == CONNECTION_OK || reconnect(g, err, errlen) < 0) return -1;
+    if (PQstatus(g->conn) == CONNECTION_OK || ensure_session(g, err, errlen) < 0) return -1;
     return exec_ok(g, "BEGIN", "BEGIN", err, errlen);
 }
 
