@@ -135,6 +135,10 @@ const cx_conf_key cx_conf_keys[] = {
 
     K("sink.sqlite", CX_CT_PATH, "out/cxflow.db", 0, 0, NULL, "Sinks", "SQLite database ('' disables)"),
     K("sink.jsonl", CX_CT_PATH, "out/records.jsonl", 0, 0, NULL, "Sinks", "JSON-lines file of enriched records ('' disables)"),
+    K("sink.postgres", CX_CT_STR, "", 0, 0, NULL, "Sinks",
+      "PostgreSQL output: a libpq connection string, e.g. 'host=db.example dbname=cx user=cxflow' ('' disables; docs/SINKS.md)"),
+    K("sink.postgres_schema", CX_CT_STR, "cxflow", 0, 0, NULL, "Sinks",
+      "PostgreSQL schema of the output's tables, created with them when missing"),
     K("sink.batch", CX_CT_INT, "1000", 1, 100000, NULL, "Sinks", "records per SQLite transaction"),
     K("sink.flush_ms", CX_CT_INT, "200", 1, 60000, NULL, "Sinks", "a partial batch is written after this long"),
     K("sink.jsonl_rotate_mb", CX_CT_DBL, "256", 0, 65536, NULL, "Sinks",

@@ -303,7 +303,8 @@ int main(int argc, char **argv) {
     }
     if (!(s->db = cx_store_open(path, "normal", err, sizeof err))) { cx_error("start-up failed: %s", err); goto done; }
     {
-        cx_output *(*ctors[])(const cx_conf *, char *, size_t) = {cx_out_jsonl_open, cx_out_kafka_open};
+        cx_output *(*ctors[])(const cx_conf *, char *, size_t) = {cx_out_jsonl_open, cx_out_kafka_open,
+                                                                   cx_out_pg_open};
         for (size_t i = 0; i < sizeof ctors / sizeof *ctors; i++) {
             cx_output *o = ctors[i](c, err, sizeof err);
             if (o) s->out[s->nout++] = o;

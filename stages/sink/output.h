@@ -54,6 +54,7 @@ struct cx_output {
  * err when it is configured but cannot start (the stage then stops). */
 cx_output *cx_out_jsonl_open(const cx_conf *c, char *err, size_t errlen);
 cx_output *cx_out_kafka_open(const cx_conf *c, char *err, size_t errlen);
+cx_output *cx_out_pg_open(const cx_conf *c, char *err, size_t errlen);
 
 void cx_output_close(cx_output **o);
 
