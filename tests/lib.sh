@@ -149,3 +149,33 @@ wait_alerts_fixture() {
         i=$((i + 1)); sleep 0.1; [ $i -lt 100 ] || fail "no overall alert reached the sink: $(sql 'SELECT count(*) FROM alerts')"
     done
 }
+
+# need_chromium - Debian's chromium, installed when missing (as root; `tools/cxflow test` installs
+# it too, from TEST_PKGS)
+need_chromium() {
+    command -v chromium >/dev/null 2>&1 && return 0
+    [ "$(id -u)" = 0 ] || fail "chromium is missing: apt-get install -y chromium"
+    note "installing Debian's chromium"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends chromium; } >"$T/apt.log" 2>&1 ||
+        { tail -n 5 "$T/apt.log" >&2; fail "cannot install chromium"; }
+}
+
+# chrome ARGS... - one headless Chromium run (Debian's chromium) with this test's own profile;
+# its noise (D-Bus, GPU) goes to $T/chrome.log.  --no-sandbox: the tests run as root, where
+# Chromium's sandbox refuses to start.
+chrome() {
+    timeout 60 chromium --headless --no-sandbox --disable-gpu --no-first-run --hide-scrollbars \
+        --disable-extensions --disable-background-networking --user-data-dir="$T/chrome" "$@" 2>>"$T/chrome.log"
+}
+
+# check_png FILE WIDTH HEIGHT - a PNG of that size with some content
+check_png() {
+    [ -s "$1" ] || fail "screenshot $1 is missing or empty"
+    [ "$(od -An -tx1 -N8 "$1" | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$1 is not a PNG"
+    w=$(od -An -tu1 -j16 -N4 "$1" | awk '{print $1*16777216 + $2*65536 + $3*256 + $4}')
+    h=$(od -An -tu1 -j20 -N4 "$1" | awk '{print $1*16777216 + $2*65536 + $3*256 + $4}')
+    [ "$w" = "$2" ] && [ "$h" = "$3" ] || fail "$1 is ${w}x$h, expected $2x$3"
+    [ "$(wc -c <"$1")" -gt 20000 ] || fail "$1 is suspiciously small (a blank page?)"
+}
+
