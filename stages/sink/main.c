@@ -40,6 +40,8 @@ typedef struct sink {
     size_t nacks;
     size_t batch_n, batch_max;
     int64_t batch_started;
+    uint64_t begin_failures;  /* records refused since the last log line (begin_failed) */
+    int64_t last_begin_log;
     int in_txn;
     cx_buf line, abuf;
     cx_metrics *m;
@@ -112,12 +114,12 @@ static int flush_batch(sink *s) {
             failed = 1;
         }
     }
-    if (!failed && cx_store_commit(s->db, err, sizeof err) < 0) {
+    if (!failed && s->db && cx_store_commit(s->db, err, sizeof err) < 0) {
         cx_error("%s; %zu records not acknowledged (they will be sent again)", err, s->batch_n);
         failed = 1;
     }
     if (failed) {
-        cx_store_rollback(s->db);
+        if (s->db) cx_store_rollback(s->db);
         for (int i = 0; i < s->nout; i++)
             if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
         for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
@@ -151,26 +153,53 @@ static int flush_batch(sink *s) {
 static void abandon_batch(sink *s) {
     if (!s->in_txn) return;
     s->in_txn = 0;
-    cx_store_rollback(s->db);
+    if (s->db) cx_store_rollback(s->db);
     for (int i = 0; i < s->nout; i++)
         if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
     for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
     s->batch_n = 0;
 }
 
+/* A batch that cannot open fails every record that arrives meanwhile (each
+ * is sent again by ingest): one log line per 5 s, with the count, instead
+ * of one per record. */
+static void begin_failed(sink *s, const char *what, const char *err) {
+    int64_t now = cx_mono_ms();
+    s->begin_failures++;
+    if (s->last_begin_log && now - s->last_begin_log < 5000) return;
+    cx_error("%s: %s; %llu records not taken since the last report (they will be sent again)", what, err,
+             (unsigned long long)s->begin_failures);
+    s->begin_failures = 0;
+    s->last_begin_log = now;
+}
+
 static int ensure_txn(sink *s) {
     if (s->in_txn) return 0;
     char err[512];
-    if (cx_store_begin(s->db, err, sizeof err) < 0) { cx_error("%s", err); return -1; }
+    if (s->db && cx_store_begin(s->db, err, sizeof err) < 0) {
+        begin_failed(s, "SQLite", err);
+        return -1;
+    }
     for (int i = 0; i < s->nout; i++) {
         cx_output *o = s->out[i];
         if (o->begin && o->begin(o, err, sizeof err) < 0) {
-            cx_error("output %s: %s", o->name, err);
+            char what[64];
+            snprintf(what, sizeof what, "output %s", o->name);
+            begin_failed(s, what, err);
+            (*s->m_out_failed)++;
             for (int k = 0; k < i; k++)
                 if (s->out[k]->rollback) s->out[k]->rollback(s->out[k]);
-            cx_store_rollback(s->db);
+            if (s->db) cx_store_rollback(s->db);
             return -1;
         }
+    }
+    if (s->begin_failures || s->last_begin_log) {
+        if (s->begin_failures)
+            cx_info("batches open again (%llu more records were not taken)", (unsigned long long)s->begin_failures);
+        else
+            cx_info("batches open again");
+        s->begin_failures = 0;
+        s->last_begin_log = 0;
     }
     s->in_txn = 1;
     s->batch_started = cx_mono_ms();
@@ -208,7 +237,8 @@ static void handle_record(sink *s, const void *data, size_t len) {
     if (!e) { (*s->m_bad)++; cx_warn("dropped an undecodable envelope: %s", err); return; }
     (*s->m_in)++;
     if (ensure_txn(s) < 0) { cx_env_destroy(&e); return; }
-    int r = cx_store_record(s->db, e, err, sizeof err);
+    /* without SQLite every record counts as new: the outputs get redeliveries too */
+    int r = s->db ? cx_store_record(s->db, e, err, sizeof err) : 1;
     if (r < 0) {
         cx_error("%s (record %s[%d]@%lld will be sent again)", err, e->topic, (int)e->partition, (long long)e->offset);
         cx_env_destroy(&e);
@@ -253,7 +283,7 @@ static void handle_event(sink *s, const void *data, size_t len) {
     char err[512];
     if (cx_event_decode(data, len, &json, &jl) < 0) { (*s->m_bad)++; return; }
     if (ensure_txn(s) < 0) return;
-    if (cx_store_event(s->db, json, jl, err, sizeof err) < 0) cx_warn("event not stored: %s", err);
+    if (s->db && cx_store_event(s->db, json, jl, err, sizeof err) < 0) cx_warn("event not stored: %s", err);
     else (*s->m_events)++;
     for (int i = 0; i < s->nout; i++) {
         cx_output *o = s->out[i];
@@ -297,11 +327,10 @@ int main(int argc, char **argv) {
     s->m_lat_p50 = cx_metric(s->m, "latency_p50_ms", "produce-to-store latency, median (ms)", 1);
     s->m_lat_p99 = cx_metric(s->m, "latency_p99_ms", "produce-to-store latency, 99th percentile (ms)", 1);
     cx_conf_path(c, "sink.sqlite", path, sizeof path);
-    if (!*path) {
-        cx_error("sink.sqlite is empty: the SQLite sink is required (it gives the exactly-once effect)");
+    if (*path && !(s->db = cx_store_open(path, "normal", err, sizeof err))) {
+        cx_error("start-up failed: %s", err);
         goto done;
     }
-    if (!(s->db = cx_store_open(path, "normal", err, sizeof err))) { cx_error("start-up failed: %s", err); goto done; }
     {
         cx_output *(*ctors[])(const cx_conf *, char *, size_t) = {cx_out_jsonl_open, cx_out_kafka_open,
                                                                    cx_out_pg_open};
@@ -311,6 +340,13 @@ int main(int argc, char **argv) {
             else if (err[0]) { cx_error("start-up failed: %s", err); goto done; }
         }
     }
+    if (!s->db && !s->nout) {
+        cx_error("no sink configured: set sink.sqlite, sink.jsonl, sink.kafka.*_topic or sink.postgres");
+        goto done;
+    }
+    if (!s->db)
+        cx_warn("sink.sqlite is empty: records go to the outputs only, at least once (a redelivered record is "
+                "written again), and the report and dashboard have no database");
     cx_conf_path(c, "dlq.file", path, sizeof path);
     if (*path && (cx_mkdirs(path, 1) < 0 || !(s->dlq = fopen(path, "a")))) {
         cx_error("cannot open %s: %s", path, strerror(errno));
@@ -323,8 +359,15 @@ int main(int argc, char **argv) {
         goto done;
     }
     cx_pidfile_write(c, "sink");
-    cx_info("sink started: in %s, SQLite %s, acks to %s", cx_conf_str(c, "link.sink"),
-            cx_conf_path(c, "sink.sqlite", path, sizeof path), cx_conf_str(c, "link.ack"));
+    {
+        char names[128] = "";
+        size_t k = 0;
+        for (int i = 0; i < s->nout && k < sizeof names; i++)
+            k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", s->out[i]->name);
+        cx_info("sink started: in %s, SQLite %s, outputs: %s, acks to %s", cx_conf_str(c, "link.sink"),
+                s->db ? cx_conf_path(c, "sink.sqlite", path, sizeof path) : "off", s->nout ? names : "none",
+                cx_conf_str(c, "link.ack"));
+    }
     zmq_msg_t msg;
     zmq_msg_init(&msg);
     while (!cx_stop) {
@@ -355,7 +398,7 @@ int main(int argc, char **argv) {
     cx_info("sink stopping: %.0f records stored, %.0f duplicates ignored", *s->m_new, *s->m_dup);
     rc = 0;
 done:
-    if (s->in_txn) cx_store_rollback(s->db);
+    if (s->in_txn && s->db) cx_store_rollback(s->db);
     cx_store_close(&s->db);
     for (int i = 0; i < s->nout; i++) cx_output_close(&s->out[i]);
     if (s->dlq) fclose(s->dlq);

@@ -4,6 +4,7 @@
  *   cxflow-ctl stop [-c FILE]              SIGTERM to the supervisor; waits until it is gone
  *   cxflow-ctl wait [-c FILE] --records N [--timeout S]
  *                                          until N records are in the SQLite sink
+ *                                          (without SQLite: the sink's records_stored_total)
  *   cxflow-ctl reload [-c FILE] [STAGE...] [--timeout S] [--no-wait]
  *                                          SIGHUP to tokenize and tag (or the STAGEs named):
  *                                          they rebuild their lexicons; waits for the outcome
@@ -121,7 +122,9 @@ static int cmd_wait(const cx_conf *c, long long want, double timeout_s) {
     int64_t start = cx_mono_ms(), last = 0;
     int tty = isatty(2);
     for (;;) {
-        long long n = count_records(db);
+        /* without SQLite: what the running sink stage says it stored (its
+         * metric starts from zero when the stage restarts) */
+        long long n = *db ? count_records(db) : (long long)metric(rundir, "sink", "records_stored_total");
         int64_t now = cx_mono_ms();
         if (n >= want) {
             if (tty) fprintf(stderr, "\r%60s\r", "");
@@ -130,7 +133,7 @@ static int cmd_wait(const cx_conf *c, long long want, double timeout_s) {
         }
         if (now - start > timeout_s * 1000) {
             fprintf(stderr, "\ntimed out after %.0f s: %lld of %lld records in the sink (%s); see %s/*.log\n",
-                    timeout_s, n < 0 ? 0 : n, want, db, rundir);
+                    timeout_s, n < 0 ? 0 : n, want, *db ? db : "records_stored_total of the sink stage", rundir);
             return 1;
         }
         if (now - last >= (tty ? 250 : 5000)) {
