@@ -39,6 +39,7 @@ typedef struct sink {
     pending *acks;        /* one list per topic in the open batch */
     size_t nacks;
     size_t batch_n, batch_max;
+    size_t batch_new;     /* records of the open batch that are new (records_stored_total after commit) */
     int64_t batch_started;
     uint64_t begin_failures;  /* records refused since the last log line (begin_failed) */
     int64_t last_begin_log;
@@ -124,10 +125,13 @@ static int flush_batch(sink *s) {
             if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
         for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
         s->batch_n = 0;
+        s->batch_new = 0;
         return -1;
     }
     if (s->dlq) fflush(s->dlq);
     (*s->m_batches)++;
+    *s->m_new += (double)s->batch_new;
+    s->batch_new = 0;
     for (size_t i = 0; i < s->nacks; i++) {
         pending *p = &s->acks[i];
         /* one frame per 4096 records keeps frames small */
@@ -158,6 +162,7 @@ static void abandon_batch(sink *s) {
         if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
     for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
     s->batch_n = 0;
+    s->batch_new = 0;
 }
 
 /* A batch that cannot open fails every record that arrives meanwhile (each
@@ -185,8 +190,8 @@ static int ensure_txn(sink *s) {
         if (o->begin && o->begin(o, err, sizeof err) < 0) {
             char what[64];
             snprintf(what, sizeof what, "output %s", o->name);
+            if (!s->last_begin_log) (*s->m_out_failed)++; /* once per outage, not per record */
             begin_failed(s, what, err);
-            (*s->m_out_failed)++;
             for (int k = 0; k < i; k++)
                 if (s->out[k]->rollback) s->out[k]->rollback(s->out[k]);
             if (s->db) cx_store_rollback(s->db);
@@ -240,7 +245,12 @@ static void handle_record(sink *s, const void *data, size_t len) {
     /* without SQLite every record counts as new: the outputs get redeliveries too */
     int r = s->db ? cx_store_record(s->db, e, err, sizeof err) : 1;
     if (r < 0) {
-        cx_error("%s (record %s[%d]@%lld will be sent again)", err, e->topic, (int)e->partition, (long long)e->offset);
+        /* the whole batch goes: a record SQLite half-wrote (its row without
+         * its themes) and then had acknowledged as a duplicate would never
+         * reach the outputs */
+        cx_error("%s; the batch with record %s[%d]@%lld will be sent again", err, e->topic, (int)e->partition,
+                 (long long)e->offset);
+        abandon_batch(s);
         cx_env_destroy(&e);
         return;
     }
@@ -261,7 +271,7 @@ static void handle_record(sink *s, const void *data, size_t len) {
                 fwrite(s->line.data, 1, s->line.len, s->dlq);
             }
         } else {
-            (*s->m_new)++;
+            s->batch_new++; /* counted in records_stored_total once the batch commits */
             record_latency(s, e);
         }
         if (to_outputs(s, e) < 0) {
@@ -283,8 +293,16 @@ static void handle_event(sink *s, const void *data, size_t len) {
     char err[512];
     if (cx_event_decode(data, len, &json, &jl) < 0) { (*s->m_bad)++; return; }
     if (ensure_txn(s) < 0) return;
-    if (s->db && cx_store_event(s->db, json, jl, err, sizeof err) < 0) cx_warn("event not stored: %s", err);
-    else (*s->m_events)++;
+    if (s->db && cx_store_event(s->db, json, jl, err, sizeof err) < 0) {
+        cx_warn("event not stored: %s", err);
+        if (!cx_store_txn_open(s->db)) {
+            cx_error("SQLite rolled the batch back after an error; it will be sent again");
+            abandon_batch(s);
+            return;
+        }
+    } else {
+        (*s->m_events)++;
+    }
     for (int i = 0; i < s->nout; i++) {
         cx_output *o = s->out[i];
         if (o->event && o->event(o, json, jl, err, sizeof err) < 0) {

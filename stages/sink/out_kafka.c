@@ -32,11 +32,29 @@ typedef struct ko {
     cx_buf key;
 } ko;
 
+/* Errors no retry can cure: the message itself is refused (too large for
+ * the topic's message.max.bytes, invalid).  Failing the batch would send it
+ * again for ever and stall its partition, so such a message is skipped with
+ * an error line; the record stays in the other sinks. */
+static int permanent(rd_kafka_resp_err_t e) {
+    return e == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || e == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE ||
+           e == RD_KAFKA_RESP_ERR_INVALID_MSG || e == RD_KAFKA_RESP_ERR_INVALID_RECORD;
+}
+
+static void skipped(const char *topic, const void *key, size_t klen, rd_kafka_resp_err_t e) {
+    cx_error("Kafka output: message %.*s not accepted by %s: %s; skipped (the other sinks have it)",
+             (int)(klen > 200 ? 200 : klen), key ? (const char *)key : "", topic, rd_kafka_err2str(e));
+}
+
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     (void)rk;
     ko *k = opaque;
     if ((uintptr_t)m->_private != k->gen) return;
     if (k->outstanding) k->outstanding--;
+    if (m->err && permanent(m->err)) {
+        skipped(rd_kafka_topic_name(m->rkt), m->key, m->key_len, m->err);
+        return;
+    }
     if (m->err && !k->failed) {
         k->failed = m->err;
         snprintf(k->failed_topic, sizeof k->failed_topic, "%s", rd_kafka_topic_name(m->rkt));
@@ -82,6 +100,10 @@ static int produce(ko *k, const char *topic, const char *key, size_t klen, const
                               RD_KAFKA_V_OPAQUE((void *)k->gen), RD_KAFKA_V_END);
         if (!e) {
             k->outstanding++;
+            return 0;
+        }
+        if (permanent(e)) {
+            skipped(topic, key, klen, e);
             return 0;
         }
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) {

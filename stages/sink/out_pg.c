@@ -191,7 +191,12 @@ static int run(pg *g, int which, const params *p, long *changed, char *err, size
  * schema on the search path, the prepared statements. */
 static int session_setup(pg *g, char *err, size_t errlen) {
     char sql[600];
-    snprintf(sql, sizeof sql, "SET client_encoding TO 'UTF8'; SET search_path TO %s", g->schema);
+    /* DEALLOCATE ALL: a set-up that failed half-way on this connection left
+     * some statements prepared, and preparing them again would fail for ever.
+     * statement_timeout: a hung server must not hold the sink's one thread. */
+    snprintf(sql, sizeof sql,
+             "DEALLOCATE ALL; SET client_encoding TO 'UTF8'; SET statement_timeout TO '60s'; SET search_path TO %s",
+             g->schema);
     if (exec_ok(g, sql, "session set-up", err, errlen) < 0) return -1;
     for (int i = 0; i < P__N; i++) {
         PGresult *r = PQprepare(g->conn, pnames[i], psqls[i], 0, NULL);
@@ -514,6 +519,10 @@ cx_output *cx_out_pg_open(const cx_conf *c, char *err, size_t errlen) {
     const char *schema = cx_conf_str(c, "sink.postgres_schema");
     if (!schema || !*schema) {
         snprintf(err, errlen, "sink.postgres_schema is empty: name the PostgreSQL schema for the tables");
+        return NULL;
+    }
+    if (strlen(schema) > 63) { /* PostgreSQL's identifier limit (NAMEDATALEN - 1) */
+        snprintf(err, errlen, "sink.postgres_schema is longer than PostgreSQL's 63 bytes: %.80s...", schema);
         return NULL;
     }
     pg *g = cx_calloc(1, sizeof *g);

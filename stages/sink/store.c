@@ -147,8 +147,13 @@ int cx_store_begin(cx_store *s, char *err, size_t n) {
     return sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "BEGIN", err, n);
 }
 int cx_store_commit(cx_store *s, char *err, size_t n) {
+    if (!cx_store_txn_open(s)) {
+        snprintf(err, n, "SQLite rolled the batch back after an error");
+        return -1;
+    }
     return sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(s, "COMMIT", err, n);
 }
+int cx_store_txn_open(cx_store *s) { return !sqlite3_get_autocommit(s->db); }
 int cx_store_rollback(cx_store *s) { return sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1; }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v) {

@@ -22,6 +22,10 @@ void cx_store_close(cx_store **s);
 int cx_store_begin(cx_store *s, char *err, size_t errlen);
 int cx_store_commit(cx_store *s, char *err, size_t errlen);
 int cx_store_rollback(cx_store *s);
+/* Is the transaction cx_store_begin opened still open?  Some errors (disk
+ * full, I/O, out of memory) make SQLite roll it back by itself; later
+ * writes would then commit one by one, outside the batch. */
+int cx_store_txn_open(cx_store *s);
 
 /* Insert one record (or, when env->error is set, one dead letter).
  * Returns 1 when new, 0 when it was already stored, -1 on error. */

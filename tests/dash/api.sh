@@ -172,6 +172,8 @@ expect 405 /api/themes -X POST -d x=1
 grep -qi '^allow: GET, HEAD' "$T/hdr" || fail "405 without Allow"
 expect 405 / -X DELETE
 expect 403 /api/summary -H 'Host: attacker.example'
+expect 403 /api/summary -H 'Host: 127.attacker.example:8088'
+expect 200 /api/summary -H 'Host: 127.0.0.1:8088'
 expect 200 /api/summary -H 'Host: localhost'
 
 # ---- concurrent requests: all answered, the server stays up

@@ -99,12 +99,6 @@ static enum MHD_Result reply_json(struct MHD_Connection *conn, unsigned status, 
     return reply(conn, status, "application/json", body, n);
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *msg) {
-    return reply_json(conn, status, json_pack("{s:s}", "error", msg));
-}
-
-/* ---- database ---- */
-
 /* A JSON string of s; bytes that are not valid UTF-8 become '?' (a
  * database from elsewhere must not make the answer fail). */
 static json_t *jstr(const char *s) {
@@ -118,6 +112,14 @@ static json_t *jstr(const char *s) {
     cx_free(c);
     return v;
 }
+
+static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *msg) {
+    /* msg may carry a path or an SQLite message: not necessarily UTF-8 */
+    return reply_json(conn, status, json_pack("{s:o}", "error", jstr(msg)));
+}
+
+/* ---- database ---- */
+
 
 static json_t *column_json(sqlite3_stmt *st, int i) {
     switch (sqlite3_column_type(st, i)) {
@@ -435,7 +437,11 @@ static int host_ok(struct MHD_Connection *conn) {
         end[1] = '\0';
     } else if (end)
         *end = '\0';
-    return !strcmp(host, "localhost") || !strncmp(host, "127.", 4) || !strcmp(host, "[::1]");
+    if (!strcmp(host, "localhost") || !strcmp(host, "[::1]")) return 1;
+    /* an IPv4 literal in 127/8, parsed, not matched by prefix: a name such
+     * as 127.attacker.example must not pass (DNS rebinding) */
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -465,8 +471,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         int ok = db_open(&d) == 0;
         db_close(&d);
         return reply_json(conn, MHD_HTTP_OK,
-                          json_pack("{s:b,s:s,s:s}", "ok", 1, "database", ok ? "ready" : d.missing ? "missing" : "error",
-                                    "detail", ok ? "" : d.err));
+                          json_pack("{s:b,s:s,s:o}", "ok", 1, "database", ok ? "ready" : d.missing ? "missing" : "error",
+                                    "detail", jstr(ok ? "" : d.err)));
     }
     if (!is_api || (strcmp(url, "/api/summary") && strcmp(url, "/api/themes") && strcmp(url, "/api/clusters") &&
                     strcmp(url, "/api/alerts") && strcmp(url, "/api/records")))

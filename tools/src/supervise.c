@@ -245,7 +245,9 @@ int main(int argc, char **argv) {
     for (int i = 0; i < NSTAGES; i++) {
         ch[i].name = order[i];
         ch[i].backoff_ms = 200;
-        ch[i].enabled = i == 0 ? embedded : i == DASH ? *cx_conf_str(c, "dashboard.listen") != '\0' : 1;
+        /* the dashboard reads the SQLite sink: none without it */
+        int dash_on = *cx_conf_str(c, "dashboard.listen") != '\0' && *cx_conf_str(c, "sink.sqlite") != '\0';
+        ch[i].enabled = i == 0 ? embedded : i == DASH ? dash_on : 1;
         if (only) {
             char want[64];
             snprintf(want, sizeof want, ",%s,", order[i]);
@@ -253,7 +255,7 @@ int main(int argc, char **argv) {
             snprintf(list, sizeof list, ",%s,", only);
             ch[i].enabled = strstr(list, want) != NULL && (i != 0 || embedded);
             /* the dashboard goes where the sink (its database) is, unless named */
-            if (i == DASH) ch[i].enabled = *cx_conf_str(c, "dashboard.listen") && (strstr(list, want) || strstr(list, ",sink,"));
+            if (i == DASH) ch[i].enabled = dash_on && (strstr(list, want) || strstr(list, ",sink,"));
         }
     }
     int rc = 0;
