@@ -16,8 +16,9 @@
 #   * the live dashboard (cxflow-dash) on the same database shows the same:
 #     /api/clusters lists those four clusters, /api/alerts the spike, and the
 #     page rendered in headless Chromium has their entries with its live
-#     script running without errors.  Screenshots of the report and the
-#     dashboard go to BUILD/screenshots/sample-{report,dashboard}.png.
+#     script running without errors.  Screenshots of the report, its top
+#     root causes and the dashboard go to
+#     BUILD/screenshots/sample-{report,clusters,dashboard}.png.
 # Usage: sample_report.sh BIN ROOT BUILD
 BIN=$1 ROOT=$2 BUILD=$3
 . "$ROOT/tests/lib.sh"
@@ -99,7 +100,14 @@ chrome --window-size=1280,2400 --screenshot="$BUILD/screenshots/sample-report.pn
     fail "chromium could not take the report screenshot"
 chrome --virtual-time-budget=3000 --window-size=1280,2400 --screenshot="$BUILD/screenshots/sample-dashboard.png" "$URL" \
     >/dev/null || fail "chromium could not take the dashboard screenshot"
+# the top root causes (further down than a window shows): that section alone, in the page's own
+# head and styles
+{ sed -n '1,/<main/p' "$REPORT"; sed -n '/<section id="clusters">/,/<\/section>/p' "$REPORT"; printf '</main>\n</body>\n</html>\n'; } \
+    >"$T/clusters.html"
+chrome --window-size=1280,2400 --screenshot="$BUILD/screenshots/sample-clusters.png" "file://$T/clusters.html" >/dev/null ||
+    fail "chromium could not take the clusters screenshot"
 check_png "$BUILD/screenshots/sample-report.png" 1280 2400
+check_png "$BUILD/screenshots/sample-clusters.png" 1280 2400
 check_png "$BUILD/screenshots/sample-dashboard.png" 1280 2400
-note "screenshots: $BUILD/screenshots/sample-report.png $BUILD/screenshots/sample-dashboard.png"
+note "screenshots: $BUILD/screenshots/sample-{report,clusters,dashboard}.png"
 echo "ok: the four planted problems are clustered and shown by the report and the dashboard, the planted spike alerted"
