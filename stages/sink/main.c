@@ -45,6 +45,7 @@ typedef struct sink {
     int64_t last_begin_log;
     int in_txn;
     cx_buf line, abuf;
+    cx_buf dlqbuf;        /* dead-letter lines of the open batch */
     cx_metrics *m;
     double *m_in, *m_new, *m_dup, *m_dead, *m_events, *m_batches, *m_bad, *m_lat_p50, *m_lat_p99, *m_ack_dropped, *m_out_failed;
     /* latency histogram: produce (Kafka timestamp) to durable store, 1 ms buckets up to 60 s */
@@ -115,6 +116,16 @@ static int flush_batch(sink *s) {
             failed = 1;
         }
     }
+    if (!failed && s->dlq && s->dlqbuf.len) {
+        /* like an output: before SQLite, so a crash in between leaves a line twice, never none */
+        if (s->dlqbuf.oom || fwrite(s->dlqbuf.data, 1, s->dlqbuf.len, s->dlq) != s->dlqbuf.len || fflush(s->dlq) != 0) {
+            cx_error("dead-letter file: write failed: %s; %zu records not acknowledged (they will be sent again)",
+                     s->dlqbuf.oom ? "out of memory" : strerror(errno), s->batch_n);
+            clearerr(s->dlq);
+            failed = 1;
+        }
+    }
+    cx_buf_reset(&s->dlqbuf);
     if (!failed && s->db && cx_store_commit(s->db, err, sizeof err) < 0) {
         cx_error("%s; %zu records not acknowledged (they will be sent again)", err, s->batch_n);
         failed = 1;
@@ -128,7 +139,6 @@ static int flush_batch(sink *s) {
         s->batch_new = 0;
         return -1;
     }
-    if (s->dlq) fflush(s->dlq);
     (*s->m_batches)++;
     *s->m_new += (double)s->batch_new;
     s->batch_new = 0;
@@ -163,6 +173,7 @@ static void abandon_batch(sink *s) {
     for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
     s->batch_n = 0;
     s->batch_new = 0;
+    cx_buf_reset(&s->dlqbuf);
 }
 
 /* A batch that cannot open fails every record that arrives meanwhile (each
@@ -268,7 +279,9 @@ static void handle_record(sink *s, const void *data, size_t len) {
                 cx_buf_append(&s->line, ",\"raw\":", 7);
                 cx_buf_json_str(&s->line, e->text);
                 cx_buf_append(&s->line, "}\n", 2);
-                fwrite(s->line.data, 1, s->line.len, s->dlq);
+                /* written with the batch (flush_batch), not now: a batch that fails is
+                 * sent again and would leave the line twice */
+                cx_buf_append(&s->dlqbuf, s->line.data, s->line.len);
             }
         } else {
             s->batch_new++; /* counted in records_stored_total once the batch commits */
@@ -327,6 +340,7 @@ int main(int argc, char **argv) {
     s->conf = c;
     cx_buf_init(&s->line);
     cx_buf_init(&s->abuf);
+    cx_buf_init(&s->dlqbuf);
     s->batch_max = (size_t)cx_conf_int(c, "sink.batch");
     int64_t flush_ms = cx_conf_int(c, "sink.flush_ms");
     char err[1024], path[4096];
@@ -427,6 +441,7 @@ done:
     cx_free(s->acks);
     cx_buf_free(&s->line);
     cx_buf_free(&s->abuf);
+    cx_buf_free(&s->dlqbuf);
     cx_metrics_destroy(&s->m);
     cx_pidfile_remove(c, "sink");
     cx_conf_destroy(&c);
