@@ -10,7 +10,8 @@
 # same coordinates again and PostgreSQL still holds each once (the second
 # start also runs against the existing schema); with the server stopped the
 # sink refuses its batches and acknowledges nothing, and once the server is
-# back it reconnects and stores the records that were sent again.
+# back it reconnects and stores the records that were sent again; a schema
+# marked with a newer version is refused at start-up.
 # Exits 77 (skipped) only when the PostgreSQL server binaries are absent.
 BIN=$1 ROOT=$2
 PGBIN=
@@ -133,4 +134,9 @@ grep -q "reconnected to PostgreSQL" "$T/run/sink.log" || fail "no reconnection i
 [ "$(psql_ "SELECT count(*) FROM cxflow.records")" = 80 ] ||
     fail "PostgreSQL holds $(psql_ "SELECT count(*) FROM cxflow.records") records after the outage, expected 80"
 same "SELECT topic || '|' || partition || '|' || \"offset\" || '|' || id FROM records ORDER BY topic, \"offset\""
+
+# A schema written by a newer cxflow is refused at start-up with one clear line, not written into.
+psql_ "UPDATE cxflow.meta SET value = '99' WHERE key = 'schema_version'" >/dev/null
+if "$BIN/cxflow-sink" -c "$CONF" >"$T/newer.log" 2>&1; then fail "the sink started on a newer schema"; fi
+grep -q "has version 99, newer than this sink's" "$T/newer.log" || fail "unclear refusal of a newer schema: $(cat "$T/newer.log")"
 note "postgres test passed"
