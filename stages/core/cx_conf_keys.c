@@ -155,6 +155,8 @@ const cx_conf_key cx_conf_keys[] = {
       "bootstrap list host:port,... of the Kafka output ('' = the pipeline's Kafka, kafka.brokers)"),
     K("sink.kafka.timeout_ms", CX_CT_INT, "30000", 100, 3600000, NULL, "Sinks",
       "a message of the Kafka output not delivered in this long fails its batch (message.timeout.ms)"),
+    K("sink.kafka.max_message_bytes", CX_CT_INT, "1000000", 1000, 1000000000, NULL, "Sinks",
+      "largest message the Kafka output produces (its message.max.bytes; match the topics' max.message.bytes); a larger one is skipped with an error"),
     K("report.file", CX_CT_PATH, "out/report.html", 0, 0, NULL, "Sinks", "where `cxflow report` writes the HTML report"),
     KS("dashboard.listen", CX_CT_STR, "", "127.0.0.1:8088", 0, 0, NULL, "Sinks",
        "address (host:port, [v6]:port) where `cxflow run` serves the live dashboard and JSON API; no "

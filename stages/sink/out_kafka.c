@@ -236,8 +236,9 @@ cx_output *cx_out_kafka_open(const cx_conf *c, char *err, size_t errlen) {
         goto fail;
     const char *brokers = cx_conf_str(c, "sink.kafka.brokers");
     long long timeout = cx_conf_int(c, "sink.kafka.timeout_ms");
-    char tbuf[32];
+    char tbuf[32], mbuf[32];
     snprintf(tbuf, sizeof tbuf, "%lld", timeout);
+    snprintf(mbuf, sizeof mbuf, "%lld", cx_conf_int(c, "sink.kafka.max_message_bytes"));
     /* the client settings of the pipeline (kafka.*: TLS, SASL, ...) apply;
      * an explicit bootstrap in the defaults spares waiting for the embedded
      * broker when the output has brokers of its own */
@@ -248,6 +249,7 @@ cx_output *cx_out_kafka_open(const cx_conf *c, char *err, size_t errlen) {
     if (cx_kafka_set(kc, "enable.idempotence", "true", err, errlen) < 0 ||
         cx_kafka_set(kc, "acks", "all", err, errlen) < 0 ||
         cx_kafka_set(kc, "message.timeout.ms", tbuf, err, errlen) < 0 ||
+        cx_kafka_set(kc, "message.max.bytes", mbuf, err, errlen) < 0 ||
         (*brokers && cx_kafka_set(kc, "bootstrap.servers", brokers, err, errlen) < 0)) {
         rd_kafka_conf_destroy(kc);
         goto fail;

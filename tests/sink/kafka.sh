@@ -14,6 +14,11 @@
 # on its delivery reports: the error is logged, SQLite stores nothing and no
 # offset is committed.  The sink restarted with the right broker takes all
 # records, and every one of them is on the records topic.
+#
+# "toolarge": sink.kafka.max_message_bytes = 1000 and the first 200 records of
+# the bundled sample, some of whose enriched records are larger: those are skipped with an error line,
+# every record is still stored and committed, and no batch fails (a message
+# that can never be delivered must not stall its partition).
 BIN=$1 ROOT=$2 MODE=${3:-}
 . "$ROOT/tests/lib.sh"
 conf() {
@@ -62,6 +67,34 @@ if [ "$MODE" = unreachable ]; then
     check_records 40
     stop_pipeline
     note "kafka unreachable test passed"
+    exit 0
+fi
+
+if [ "$MODE" = toolarge ]; then
+    # records larger than the output's message limit: skipped with an error line, never a stall
+    conf "sink.kafka.max_message_bytes = 1000"
+    start_pipeline
+    head -n 200 "$ROOT/tools/sample/feedback.jsonl" >"$T/sample200.jsonl"   # enriched: 370 to 2,700 bytes
+    produce "$T/sample200.jsonl"
+    wait_records 200 90
+    wait_committed 200 60
+    # over the limit for sure (the value alone), and at most (librdkafka also counts the key and
+    # its per-message overhead against message.max.bytes)
+    big=$(LC_ALL=C awk 'length($0) > 1000' "$T/out/records.jsonl" | grep -c . || true)
+    near=$(LC_ALL=C awk 'length($0) > 850' "$T/out/records.jsonl" | grep -c . || true)
+    [ "$big" -ge 1 ] || fail "no enriched record over 1000 bytes: the test would prove nothing"
+    dump cx.records
+    J="json_each(readfile('$T/cx.records.json'))"
+    n=$(sql "SELECT count(*) FROM $J")
+    [ "$n" -le $((200 - big)) ] && [ "$n" -ge $((200 - near)) ] ||
+        fail "the records topic holds $n records; $big of 200 are over the limit, $near near it"
+    [ "$(sql "SELECT max(length(CAST(json_extract(value, '\$.value') AS BLOB))) FROM $J")" -le 1000 ] ||
+        fail "a message over the limit reached the topic"
+    skipped=$(grep -c 'not accepted by cx.records: .*skipped' "$T/run/sink.log" || true)
+    [ "$skipped" -ge $((200 - n)) ] || fail "$((200 - n)) records missing from the topic but $skipped skips logged"
+    [ "$(metric sink output_failures_total)" = 0 ] || fail "a batch failed over a message that can never be delivered"
+    stop_pipeline
+    note "Kafka output, 1000-byte limit: 200 records stored and committed, $n on the topic, $skipped skipped with an error line"
     exit 0
 fi
 
