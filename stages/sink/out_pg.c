@@ -65,16 +65,19 @@ static const char *ddl =
     " PRIMARY KEY (topic, partition, \"offset\"));"
     "INSERT INTO %1$s.meta VALUES ('schema_version', '%2$d') ON CONFLICT (key) DO NOTHING;";
 
-enum { P_REC, P_THEME, P_DLQ, P_CLU, P_EX_DEL, P_EX, P_EV, P_ALERT, P__N };
-static const char *pnames[P__N] = {"cx_rec", "cx_theme", "cx_dlq", "cx_clu", "cx_ex_del", "cx_ex", "cx_ev", "cx_alert"};
+enum { P_REC, P_DLQ, P_CLU, P_EX_DEL, P_EX, P_EV, P_ALERT, P__N };
+static const char *pnames[P__N] = {"cx_rec", "cx_dlq", "cx_clu", "cx_ex_del", "cx_ex", "cx_ev", "cx_alert"};
 /* unqualified names: the session's search_path is the configured schema */
 static const char *psqls[P__N] = {
-    "INSERT INTO records (topic, partition, \"offset\", id, ts, channel, product, region, lang,"
+    "WITH r AS (INSERT INTO records (topic, partition, \"offset\", id, ts, channel, product, region, lang,"
     " lang_conf, score, score_kind, text, meta, sentiment, label, signals, explain, tokens, n_tokens,"
     " cluster_id, stored_at, signal_evidence)"
     " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)"
-    " ON CONFLICT (topic, partition, \"offset\") DO NOTHING",
-    "INSERT INTO record_themes VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING",
+    " ON CONFLICT (topic, partition, \"offset\") DO NOTHING RETURNING topic, partition, \"offset\")"
+    /* its themes in the same statement, and only when the record is new (an already stored
+     * record keeps the themes of the first time, as in SQLite): no answer to wait for */
+    " INSERT INTO record_themes SELECT r.topic, r.partition, r.\"offset\", t.theme, t.weight, t.sentiment"
+    " FROM r, unnest($24::text[], $25::real[], $26::real[]) AS t(theme, weight, sentiment) ON CONFLICT DO NOTHING",
     "INSERT INTO dead_letters VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING",
     /* the latest event of a cluster wins, except for its first and last sighting */
     "INSERT INTO clusters VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (cluster_id) DO UPDATE SET"
@@ -103,11 +106,14 @@ typedef struct pg {
     char lasterr[512];     /* why the last reconnection failed */
     int need_setup;        /* the session was reset and is not set up yet */
     int64_t last_reset;    /* monotonic ms of the last reconnection attempt */
-    cx_buf tmp;
+    int piped;             /* in pipeline mode: the batch's statements are queued, not awaited */
+    int queued;            /* statements sent since the last sync */
+    char pipe_err[1024];   /* the first error the batch's statements met */
+    cx_buf tmp, a_theme, a_weight, a_sent; /* a record's tokens and its themes as array literals */
 } pg;
 
 /* Parameters of one statement as text; numbers are formatted into num. */
-#define PG_MAXP 24
+#define PG_MAXP 28
 typedef struct params {
     const char *v[PG_MAXP];
     char num[PG_MAXP][32];
@@ -155,7 +161,7 @@ static void one_line(char *dst, size_t n, const char *msg) {
 static int conn_fail(pg *g, const char *what, char *err, size_t errlen) {
     char m[400];
     one_line(m, sizeof m, PQerrorMessage(g->conn));
-    snprintf(err, errlen, "PostgreSQL %s (%s): %s", what, g->where, m);
+    snprintf(err, errlen, "PostgreSQL %s (%.200s): %s", what, g->where, m);
     return -1;
 }
 
@@ -172,19 +178,70 @@ static int exec_ok(pg *g, const char *sql, const char *what, char *err, size_t e
     return ok ? 0 : -1;
 }
 
-/* Run a prepared statement; *changed (when given) gets the rows it wrote. */
-static int run(pg *g, int which, const params *p, long *changed, char *err, size_t errlen) {
-    PGresult *r = PQexecPrepared(g->conn, pnames[which], p->n, p->v, NULL, NULL, 0);
-    int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) {
-        char m[400];
-        one_line(m, sizeof m, r ? PQresultErrorMessage(r) : PQerrorMessage(g->conn));
-        snprintf(err, errlen, "PostgreSQL %s (%s): %s", pnames[which] + 3, g->where, m);
-    } else if (changed) {
-        *changed = atol(PQcmdTuples(r));
+/* Statements queued between syncs.  Bounded so that the answers waiting in
+ * the socket (a few dozen bytes each) never fill it while we are still
+ * sending: that would block both sides. */
+#define PG_PIPE_MAX 256
+
+/* Sync the pipeline and read every answer up to the sync; the first error
+ * is kept in g->pipe_err (and reported in err).  0 / -1. */
+static int drain(pg *g, char *err, size_t errlen) {
+    if (!g->piped) return 0;
+    if (PQpipelineSync(g->conn) != 1) {
+        g->queued = 0;
+        return conn_fail(g, "pipeline sync", err, errlen);
     }
-    PQclear(r);
-    return ok ? 0 : -1;
+    int pending = g->queued, idle = 0;
+    g->queued = 0;
+    for (;;) {
+        PGresult *r = PQgetResult(g->conn);
+        if (!r) {
+            /* each statement's answers end with a NULL; more NULLs than
+             * statements mean the connection is gone */
+            if (pending > 0) { pending--; continue; }
+            if (PQstatus(g->conn) != CONNECTION_OK || ++idle > 2) {
+                if (!g->pipe_err[0]) conn_fail(g, "pipeline", g->pipe_err, sizeof g->pipe_err);
+                break;
+            }
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !g->pipe_err[0]) {
+            char m[400];
+            one_line(m, sizeof m, st == PGRES_PIPELINE_ABORTED ? "a statement before failed" : PQresultErrorMessage(r));
+            snprintf(g->pipe_err, sizeof g->pipe_err, "PostgreSQL (%.200s): %s", g->where, m);
+        }
+        PQclear(r);
+    }
+    if (!g->pipe_err[0]) return 0;
+    snprintf(err, errlen, "%s", g->pipe_err);
+    return -1;
+}
+
+/* Leave pipeline mode (every answer read first). */
+static void pipe_end(pg *g) {
+    char e[512];
+    if (!g->piped) return;
+    drain(g, e, sizeof e);
+    PQexitPipelineMode(g->conn);
+    g->piped = 0;
+}
+
+/* Queue a prepared statement of the batch (its answer is read at the next
+ * sync: every PG_PIPE_MAX statements and at commit).  0 / -1. */
+static int run(pg *g, int which, const params *p, char *err, size_t errlen) {
+    if (g->pipe_err[0]) { /* the batch is lost already: stop early */
+        snprintf(err, errlen, "%s", g->pipe_err);
+        return -1;
+    }
+    if (PQsendQueryPrepared(g->conn, pnames[which], p->n, p->v, NULL, NULL, 0) != 1)
+        return conn_fail(g, pnames[which] + 3, err, errlen);
+    if (++g->queued >= PG_PIPE_MAX) return drain(g, err, errlen);
+    return 0;
 }
 
 /* What a session needs, on connecting and after every reset: UTF-8, the
@@ -285,18 +342,30 @@ static int pg_begin(cx_output *o, char *err, size_t errlen) {
     pg *g = o->ctx;
     if (ensure_session(g, err, errlen) < 0) return -1;
     /* a transaction left open by a failed batch is taken back first */
+    pipe_end(g);
     if (PQtransactionStatus(g->conn) != PQTRANS_IDLE) {
         PGresult *r = PQexec(g->conn, "ROLLBACK");
         PQclear(r);
     }
-    if (exec_ok(g, "BEGIN", "BEGIN", err, errlen) == 0) return 0;
-    /* the server went away while the connection was idle: this is where we notice */
-    if (PQstatus(g->conn) == CONNECTION_OK || ensure_session(g, err, errlen) < 0) return -1;
-    return exec_ok(g, "BEGIN", "BEGIN", err, errlen);
+    if (exec_ok(g, "BEGIN", "BEGIN", err, errlen) < 0) {
+        /* the server went away while the connection was idle: this is where we notice */
+        if (PQstatus(g->conn) == CONNECTION_OK || ensure_session(g, err, errlen) < 0) return -1;
+        if (exec_ok(g, "BEGIN", "BEGIN", err, errlen) < 0) return -1;
+    }
+    /* the batch's statements go out without waiting for each answer (one
+     * round trip per row held the whole pipeline to ~2,500 records/s) */
+    if (PQenterPipelineMode(g->conn) != 1) return conn_fail(g, "pipeline mode", err, errlen);
+    g->piped = 1;
+    g->queued = 0;
+    g->pipe_err[0] = '\0';
+    return 0;
 }
 
 static int pg_commit(cx_output *o, char *err, size_t errlen) {
     pg *g = o->ctx;
+    int bad = drain(g, err, errlen);
+    pipe_end(g);
+    if (bad < 0) return -1;
     /* COMMIT of a failed transaction "succeeds" as a ROLLBACK: check first */
     if (PQtransactionStatus(g->conn) != PQTRANS_INTRANS) {
         if (PQstatus(g->conn) != CONNECTION_OK) return conn_fail(g, "COMMIT", err, errlen);
@@ -316,6 +385,7 @@ static int pg_commit(cx_output *o, char *err, size_t errlen) {
 
 static void pg_rollback(cx_output *o) {
     pg *g = o->ctx;
+    pipe_end(g);
     if (PQstatus(g->conn) == CONNECTION_OK && PQtransactionStatus(g->conn) != PQTRANS_IDLE) {
         PGresult *r = PQexec(g->conn, "ROLLBACK");
         PQclear(r);
@@ -343,7 +413,7 @@ static int pg_record(cx_output *o, const cx_env *e, const char *json, size_t len
         p_str(&p, e->error);
         p_str(&p, e->text);
         p_i64(&p, now);
-        return run(g, P_DLQ, &p, NULL, err, errlen);
+        return run(g, P_DLQ, &p, err, errlen);
     }
     if (cx_env_content_stems(e, &g->tmp) < 0) { snprintf(err, errlen, "out of memory"); return -1; }
     p_coords(&p, e);
@@ -377,19 +447,35 @@ static int pg_record(cx_output *o, const cx_env *e, const char *json, size_t len
     p_i64(&p, e->cluster_id);
     p_i64(&p, now);
     p_str(&p, e->signal_evidence);
-    long changed = 0;
-    if (run(g, P_REC, &p, &changed, err, errlen) < 0) return -1;
-    /* already stored: its themes are those of the first time, as in SQLite */
-    if (!changed) return 0;
+    /* the themes as three array literals: {"id",...}, {weight,...}, {sentiment,...} */
+    cx_buf_reset(&g->a_theme);
+    cx_buf_reset(&g->a_weight);
+    cx_buf_reset(&g->a_sent);
+    cx_buf_append(&g->a_theme, "{", 1);
+    cx_buf_append(&g->a_weight, "{", 1);
+    cx_buf_append(&g->a_sent, "{", 1);
     for (uint32_t k = 0; k < e->n_themes; k++) {
-        params t = {.n = 0};
-        p_coords(&t, e);
-        p_str(&t, e->themes[k].id);
-        p_dbl(&t, e->themes[k].weight);
-        p_dbl(&t, e->themes[k].sentiment);
-        if (run(g, P_THEME, &t, NULL, err, errlen) < 0) return -1;
+        const char *sep = k ? "," : "";
+        cx_buf_printf(&g->a_theme, "%s\"", sep);
+        for (const char *c = e->themes[k].id ? e->themes[k].id : ""; *c; c++) {
+            if (*c == '"' || *c == '\\') cx_buf_append(&g->a_theme, "\\", 1);
+            cx_buf_append(&g->a_theme, c, 1);
+        }
+        cx_buf_append(&g->a_theme, "\"", 1);
+        double w = e->themes[k].weight, se = e->themes[k].sentiment;
+        if (isfinite(w)) cx_buf_printf(&g->a_weight, "%s%.9g", sep, w);
+        else cx_buf_printf(&g->a_weight, "%sNULL", sep);
+        if (isfinite(se)) cx_buf_printf(&g->a_sent, "%s%.9g", sep, se);
+        else cx_buf_printf(&g->a_sent, "%sNULL", sep);
     }
-    return 0;
+    cx_buf_append(&g->a_theme, "}", 1);
+    cx_buf_append(&g->a_weight, "}", 1);
+    cx_buf_append(&g->a_sent, "}", 1);
+    if (g->a_theme.oom || g->a_weight.oom || g->a_sent.oom) { snprintf(err, errlen, "out of memory"); return -1; }
+    p_str(&p, g->a_theme.data);
+    p_str(&p, g->a_weight.data);
+    p_str(&p, g->a_sent.data);
+    return run(g, P_REC, &p, err, errlen);
 }
 
 /* One row of alerts (fields: docs/TRENDS.md), as store.c writes it.  An
@@ -422,7 +508,7 @@ static int pg_alert(pg *g, json_t *o, const char *body, int64_t now, char *err, 
     p_json_num(&p, json_object_get(o, "baseline_neg_share"));
     p_str(&p, body);
     p_i64(&p, now);
-    return run(g, P_ALERT, &p, NULL, err, errlen);
+    return run(g, P_ALERT, &p, err, errlen);
 }
 
 static char *dump(json_t *v) { return v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL; }
@@ -444,7 +530,7 @@ static int pg_cluster(pg *g, json_t *o, json_int_t id, const char *event, int64_
     p_str(&p, status);
     p_i64(&p, json_integer_value(json_object_get(o, "merged_into")));
     p_i64(&p, now);
-    int rc = run(g, P_CLU, &p, NULL, err, errlen);
+    int rc = run(g, P_CLU, &p, err, errlen);
     free(themes); /* Jansson's json_dumps allocates with malloc */
     free(langs);
     free(terms);
@@ -452,7 +538,7 @@ static int pg_cluster(pg *g, json_t *o, json_int_t id, const char *event, int64_
     if (rc < 0 || !json_is_array(ex) || !json_array_size(ex)) return rc;
     params d = {.n = 0};
     p_i64(&d, id);
-    if (run(g, P_EX_DEL, &d, NULL, err, errlen) < 0) return -1;
+    if (run(g, P_EX_DEL, &d, err, errlen) < 0) return -1;
     size_t k;
     json_t *x;
     json_array_foreach(ex, k, x) {
@@ -462,7 +548,7 @@ static int pg_cluster(pg *g, json_t *o, json_int_t id, const char *event, int64_
         p_str(&q, json_string_value(json_object_get(x, "id")));
         p_str(&q, json_string_value(json_object_get(x, "text")));
         p_str(&q, json_string_value(json_object_get(x, "lang")));
-        if (run(g, P_EX, &q, NULL, err, errlen) < 0) return -1;
+        if (run(g, P_EX, &q, err, errlen) < 0) return -1;
     }
     return 0;
 }
@@ -497,7 +583,7 @@ static int pg_event(cx_output *o, const char *json, size_t len, char *err, size_
     p_str(&p, is_alert ? evname : event ? event : (type ? type : "event"));
     p_i64(&p, now);
     p_str(&p, body);
-    int rc = run(g, P_EV, &p, NULL, err, errlen);
+    int rc = run(g, P_EV, &p, err, errlen);
     if (rc == 0 && is_alert) rc = pg_alert(g, v, body, now, err, errlen);
     if (rc == 0 && type && !strcmp(type, "cluster") && id > 0) rc = pg_cluster(g, v, id, event, now, err, errlen);
     cx_free(body);
@@ -510,6 +596,9 @@ static void pg_close(cx_output *o) {
     if (g->conn) PQfinish(g->conn); /* an open transaction is rolled back by the server */
     cx_free(g->schema);
     cx_buf_free(&g->tmp);
+    cx_buf_free(&g->a_theme);
+    cx_buf_free(&g->a_weight);
+    cx_buf_free(&g->a_sent);
 }
 
 cx_output *cx_out_pg_open(const cx_conf *c, char *err, size_t errlen) {
@@ -532,6 +621,9 @@ cx_output *cx_out_pg_open(const cx_conf *c, char *err, size_t errlen) {
     }
     cx_output *o = &g->out;
     cx_buf_init(&g->tmp);
+    cx_buf_init(&g->a_theme);
+    cx_buf_init(&g->a_weight);
+    cx_buf_init(&g->a_sent);
     o->name = "postgres";
     o->ctx = g;
     o->close = pg_close;
