@@ -97,6 +97,18 @@ static double lat_quantile(const sink *s, double q) {
     return 60000;
 }
 
+/* Take the batch back in SQLite and every output and forget its
+ * acknowledgements and dead-letter lines: ingest sends its records again. */
+static void rollback_batch(sink *s) {
+    if (s->db) cx_store_rollback(s->db);
+    for (int i = 0; i < s->nout; i++)
+        if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
+    for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
+    s->batch_n = 0;
+    s->batch_new = 0;
+    cx_buf_reset(&s->dlqbuf);
+}
+
 /* Commit the open batch, then acknowledge it upstream.  On a commit error
  * the batch is rolled back and not acknowledged: ingest will send it again. */
 static int flush_batch(sink *s) {
@@ -131,12 +143,7 @@ static int flush_batch(sink *s) {
         failed = 1;
     }
     if (failed) {
-        if (s->db) cx_store_rollback(s->db);
-        for (int i = 0; i < s->nout; i++)
-            if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
-        for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
-        s->batch_n = 0;
-        s->batch_new = 0;
+        rollback_batch(s);
         return -1;
     }
     (*s->m_batches)++;
@@ -167,13 +174,7 @@ static int flush_batch(sink *s) {
 static void abandon_batch(sink *s) {
     if (!s->in_txn) return;
     s->in_txn = 0;
-    if (s->db) cx_store_rollback(s->db);
-    for (int i = 0; i < s->nout; i++)
-        if (s->out[i]->rollback) s->out[i]->rollback(s->out[i]);
-    for (size_t i = 0; i < s->nacks; i++) s->acks[i].n = 0;
-    s->batch_n = 0;
-    s->batch_new = 0;
-    cx_buf_reset(&s->dlqbuf);
+    rollback_batch(s);
 }
 
 /* A batch that cannot open fails every record that arrives meanwhile (each

@@ -330,10 +330,11 @@ static void test_empty_db(void) {
     free(h);
 }
 
-/* Run the binary with args; returns its exit code and its output in out. */
-static int run_cli(const char *args, char *out, size_t n) {
+/* Run the program bin with args; returns its exit code, and its standard
+ * output and error in out. */
+static int run_bin(const char *bin, const char *args, char *out, size_t n) {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", CX_REPORT_BIN, args);
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", bin, args);
     FILE *p = popen(cmd, "r");
     if (!p) return -1;
     size_t len = fread(out, 1, n - 1, p);
@@ -341,6 +342,8 @@ static int run_cli(const char *args, char *out, size_t n) {
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+static int run_cli(const char *args, char *out, size_t n) { return run_bin(CX_REPORT_BIN, args, out, n); }
 
 static void test_cli(void) {
     char out[4096], args[1024], db[128], html[128];
@@ -762,17 +765,7 @@ static void test_alloc_failures_new_parts(void) {
     alloc_loop_db(write_export, "export.db");
 }
 
-/* Run cxflow-export with args; its exit code, standard output and error in out. */
-static int run_export(const char *args, char *out, size_t n) {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", CX_EXPORT_BIN, args);
-    FILE *p = popen(cmd, "r");
-    if (!p) return -1;
-    size_t len = fread(out, 1, n - 1, p);
-    out[len] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+static int run_export(const char *args, char *out, size_t n) { return run_bin(CX_EXPORT_BIN, args, out, n); }
 
 static void test_export_cli(void) {
     static char out[16384];

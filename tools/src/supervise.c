@@ -242,11 +242,11 @@ int main(int argc, char **argv) {
     child ch[NSTAGES];
     memset(ch, 0, sizeof ch);
     int64_t max_backoff = cx_conf_int(c, "supervisor.max_backoff_ms"), grace = cx_conf_int(c, "supervisor.grace_ms");
+    /* the dashboard reads the SQLite sink: none without it */
+    int dash_on = *cx_conf_str(c, "dashboard.listen") != '\0' && *cx_conf_str(c, "sink.sqlite") != '\0';
     for (int i = 0; i < NSTAGES; i++) {
         ch[i].name = order[i];
         ch[i].backoff_ms = 200;
-        /* the dashboard reads the SQLite sink: none without it */
-        int dash_on = *cx_conf_str(c, "dashboard.listen") != '\0' && *cx_conf_str(c, "sink.sqlite") != '\0';
         ch[i].enabled = i == 0 ? embedded : i == DASH ? dash_on : 1;
         if (only) {
             char want[64];
