@@ -331,8 +331,9 @@ static void handle_event(sink *s, const void *data, size_t len) {
 int main(int argc, char **argv) {
     int code;
     cx_conf *c = cx_stage_args(argc, argv, "sink",
-                               "The sink stage: writes enriched records, cluster events and alerts to SQLite and\n"
-                               "JSON lines, then acknowledges them to ingest so their offsets are committed.",
+                               "The sink stage: writes enriched records, cluster events and alerts to the\n"
+                               "configured sinks (SQLite, JSON lines, Kafka topics, PostgreSQL; docs/SINKS.md), then\n"
+                               "acknowledges them to ingest so their offsets are committed.",
                                &code);
     if (!c) return code;
     cx_signals_install();
